@@ -1,0 +1,371 @@
+// Package check decides, from one snapshot of the process table, which of the
+// configured daemons run. It reads no flags and prints nothing: it takes values
+// and returns values, so every rule here is tested with literal tables.
+package check
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Defaults for keys the config may leave out. Paths are relative to the
+// config file's folder.
+const (
+	DefaultStatusFile    = "cortex-status.json"
+	DefaultLogFile       = "logs/cortex-check.log"
+	DefaultStartTimeout  = 5 * time.Second
+	DefaultMaxRestarts   = 5
+	DefaultRestartWindow = 10 * time.Minute
+	DefaultInterval      = 30 * time.Second
+)
+
+// Config is a validated cortex.toml. Every path in it is absolute.
+type Config struct {
+	Path          string // the config file itself
+	Dir           string // its folder: relative paths and start commands resolve here
+	StatusFile    string
+	LogFile       string
+	LogDir        string // where a restarted daemon's stdout and stderr go
+	LockFile      string
+	Textfile      string // Prometheus textfile; empty when not wanted
+	Interval      time.Duration
+	StartTimeout  time.Duration
+	MaxRestarts   int
+	RestartWindow time.Duration
+	Daemons       []Daemon
+}
+
+// Daemon is one [[daemon]] table, with its matcher compiled.
+type Daemon struct {
+	Name          string
+	Pattern       string // RE2 against the command line; empty when not set
+	Process       string // exact executable name; empty when not set
+	Pidfile       string // absolute; empty when not set
+	Start         []string
+	Dir           string // absolute working directory for Start
+	Env           map[string]string
+	After         []string
+	MaxInstances  int // 0: no limit
+	StartTimeout  time.Duration
+	MaxRestarts   int
+	RestartWindow time.Duration
+
+	match matcher
+}
+
+// Daemon returns the daemon called name.
+func (c *Config) Daemon(name string) (*Daemon, bool) {
+	for i := range c.Daemons {
+		if c.Daemons[i].Name == name {
+			return &c.Daemons[i], true
+		}
+	}
+	return nil, false
+}
+
+// fileConfig and fileDaemon mirror the TOML layout; pointers tell "left out"
+// from "set to zero".
+type fileConfig struct {
+	StatusFile    string       `toml:"status_file"`
+	LogFile       string       `toml:"log_file"`
+	LogDir        string       `toml:"log_dir"`
+	LockFile      string       `toml:"lock_file"`
+	Textfile      string       `toml:"textfile"`
+	Interval      duration     `toml:"interval"`
+	StartTimeout  duration     `toml:"start_timeout"`
+	MaxRestarts   *int         `toml:"max_restarts"`
+	RestartWindow duration     `toml:"restart_window"`
+	Daemon        []fileDaemon `toml:"daemon"`
+}
+
+type fileDaemon struct {
+	Name          string            `toml:"name"`
+	Pattern       *string           `toml:"pattern"`
+	Process       string            `toml:"process"`
+	Pidfile       string            `toml:"pidfile"`
+	Start         []string          `toml:"start"`
+	Dir           string            `toml:"dir"`
+	Env           map[string]string `toml:"env"`
+	After         []string          `toml:"after"`
+	MaxInstances  int               `toml:"max_instances"`
+	StartTimeout  duration          `toml:"start_timeout"`
+	MaxRestarts   *int              `toml:"max_restarts"`
+	RestartWindow duration          `toml:"restart_window"`
+}
+
+// duration accepts only Go duration strings ("5s", "10m"): a bare integer
+// would silently mean nanoseconds.
+type duration struct {
+	d   time.Duration
+	set bool
+}
+
+func (d *duration) UnmarshalText(text []byte) error {
+	v, err := time.ParseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: write it like \"30s\" or \"10m\"", text)
+	}
+	if v <= 0 {
+		return fmt.Errorf("invalid duration %q: it must be positive", text)
+	}
+	d.d, d.set = v, true
+	return nil
+}
+
+func (d duration) or(def time.Duration) time.Duration {
+	if d.set {
+		return d.d
+	}
+	return def
+}
+
+// Load reads and validates the config file at path.
+func Load(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("config %s does not exist: pass -c PATH or set CORTEX_CONFIG", path)
+		}
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(data, abs)
+}
+
+// Parse decodes and validates a config whose file is at the absolute path.
+// Errors start with the file's name, and its line where the parser knows it.
+func Parse(data []byte, path string) (*Config, error) {
+	name := filepath.Base(path)
+	var fc fileConfig
+	md, err := toml.Decode(string(data), &fc)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d:%d: %s", name, pe.Position.Line, pe.Position.Col, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		return nil, fmt.Errorf("%s: %s", name, describeUnknownKey(data, undecoded[0]))
+	}
+	cfg, err := fc.validate(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	cfg.Path = path
+	return cfg, nil
+}
+
+// describeUnknownKey names an unknown key the way a user finds it. The TOML
+// library reports daemon keys without their table's index, so the index is
+// recovered by decoding the tables loosely and looking for the key.
+func describeUnknownKey(data []byte, key toml.Key) string {
+	if len(key) >= 2 && key[0] == "daemon" {
+		var loose struct {
+			Daemon []map[string]any `toml:"daemon"`
+		}
+		if _, err := toml.Decode(string(data), &loose); err == nil {
+			for i, d := range loose.Daemon {
+				if _, ok := d[key[1]]; ok {
+					return fmt.Sprintf("daemon[%d]%s: unknown key %q", i+1, quotedName(d["name"]), strings.Join(key[1:], "."))
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("unknown key %q", key.String())
+}
+
+func quotedName(v any) string {
+	if s, ok := v.(string); ok && s != "" {
+		return fmt.Sprintf(" (%s)", s)
+	}
+	return ""
+}
+
+func (fc *fileConfig) validate(dir string) (*Config, error) {
+	cfg := &Config{
+		Dir:           dir,
+		StatusFile:    resolve(dir, or(fc.StatusFile, DefaultStatusFile)),
+		LogFile:       resolve(dir, or(fc.LogFile, DefaultLogFile)),
+		Interval:      fc.Interval.or(DefaultInterval),
+		StartTimeout:  fc.StartTimeout.or(DefaultStartTimeout),
+		MaxRestarts:   DefaultMaxRestarts,
+		RestartWindow: fc.RestartWindow.or(DefaultRestartWindow),
+	}
+	if fc.MaxRestarts != nil {
+		if *fc.MaxRestarts < 1 {
+			return nil, fmt.Errorf("max_restarts = %d: it must be at least 1", *fc.MaxRestarts)
+		}
+		cfg.MaxRestarts = *fc.MaxRestarts
+	}
+	cfg.LogDir = filepath.Dir(cfg.LogFile)
+	if fc.LogDir != "" {
+		cfg.LogDir = resolve(dir, fc.LogDir)
+	}
+	cfg.LockFile = cfg.StatusFile + ".lock"
+	if fc.LockFile != "" {
+		cfg.LockFile = resolve(dir, fc.LockFile)
+	}
+	if fc.Textfile != "" {
+		cfg.Textfile = resolve(dir, fc.Textfile)
+	}
+	if len(fc.Daemon) == 0 {
+		return nil, errors.New("no [[daemon]] configured: add at least one with a name")
+	}
+	seen := map[string]int{}
+	for i, fd := range fc.Daemon {
+		where := fmt.Sprintf("daemon[%d]", i+1)
+		if fd.Name == "" {
+			return nil, fmt.Errorf("%s: name is required", where)
+		}
+		where = fmt.Sprintf("daemon[%d] (%s)", i+1, fd.Name)
+		if first, dup := seen[fd.Name]; dup {
+			return nil, fmt.Errorf("%s: name %q is already used by daemon[%d]: names must be unique", where, fd.Name, first)
+		}
+		seen[fd.Name] = i + 1
+		d, err := fd.validate(dir, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
+		cfg.Daemons = append(cfg.Daemons, d)
+	}
+	if err := checkAfter(cfg.Daemons); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
+	d := Daemon{
+		Name:          fd.Name,
+		Process:       fd.Process,
+		Start:         fd.Start,
+		Dir:           dir,
+		Env:           fd.Env,
+		After:         fd.After,
+		MaxInstances:  fd.MaxInstances,
+		StartTimeout:  fd.StartTimeout.or(cfg.StartTimeout),
+		MaxRestarts:   cfg.MaxRestarts,
+		RestartWindow: fd.RestartWindow.or(cfg.RestartWindow),
+	}
+	if fd.Pattern != nil {
+		if *fd.Pattern == "" {
+			return d, errors.New("pattern is empty: it would match every process")
+		}
+		d.Pattern = *fd.Pattern
+	}
+	if fd.Pidfile != "" {
+		d.Pidfile = resolve(dir, fd.Pidfile)
+	}
+	if fd.Dir != "" {
+		d.Dir = resolve(dir, fd.Dir)
+	}
+	if fd.MaxInstances < 0 {
+		return d, fmt.Errorf("max_instances = %d: it must be 1 or more, or left out for no limit", fd.MaxInstances)
+	}
+	if fd.MaxRestarts != nil {
+		if *fd.MaxRestarts < 1 {
+			return d, fmt.Errorf("max_restarts = %d: it must be at least 1", *fd.MaxRestarts)
+		}
+		d.MaxRestarts = *fd.MaxRestarts
+	}
+	if fd.Start != nil && (len(fd.Start) == 0 || fd.Start[0] == "") {
+		return d, errors.New(`start is empty: give the program and its arguments, like start = ["scripts/pm-daemon.sh"]`)
+	}
+	for k := range fd.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return d, fmt.Errorf("env: %q is not a valid variable name", k)
+		}
+	}
+	if d.Pattern == "" && d.Process == "" && d.Pidfile == "" {
+		// Nothing says how to find it: look for the name itself, literally.
+		d.Pattern = regexp.QuoteMeta(d.Name)
+	}
+	m, err := compileMatcher(d.Pattern, d.Process)
+	if err != nil {
+		return d, err
+	}
+	d.match = m
+	return d, nil
+}
+
+// checkAfter rejects unknown names and cycles in after, so that restart can
+// always find an order.
+func checkAfter(daemons []Daemon) error {
+	index := map[string]int{}
+	for i, d := range daemons {
+		index[d.Name] = i
+	}
+	for i, d := range daemons {
+		for _, dep := range d.After {
+			if _, ok := index[dep]; !ok {
+				return fmt.Errorf("daemon[%d] (%s): after names %q, which is not a configured daemon", i+1, d.Name, dep)
+			}
+			if dep == d.Name {
+				return fmt.Errorf("daemon[%d] (%s): after names the daemon itself", i+1, d.Name)
+			}
+		}
+	}
+	// Depth-first search; a grey node met again closes a cycle.
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(daemons))
+	var path []string
+	var visit func(i int) error
+	visit = func(i int) error {
+		color[i] = grey
+		path = append(path, daemons[i].Name)
+		for _, dep := range daemons[i].After {
+			j := index[dep]
+			switch color[j] {
+			case grey:
+				start := slices.Index(path, dep)
+				cycle := append(slices.Clone(path[start:]), dep)
+				return fmt.Errorf("after forms a cycle: %s", strings.Join(cycle, " -> "))
+			case white:
+				if err := visit(j); err != nil {
+					return err
+				}
+			}
+		}
+		path = path[:len(path)-1]
+		color[i] = black
+		return nil
+	}
+	for i := range daemons {
+		if color[i] == white {
+			if err := visit(i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func resolve(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(dir, p)
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

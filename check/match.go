@@ -1,0 +1,374 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// kernelNameLen is how much of a name Linux keeps in /proc/PID/stat.
+const kernelNameLen = 15
+
+// matcher decides whether one process is one daemon.
+type matcher struct {
+	re      *regexp.Regexp
+	literal string // set when the pattern has no metacharacters: a substring test is enough
+	process string
+}
+
+func compileMatcher(pattern, process string) (matcher, error) {
+	m := matcher{process: process}
+	if pattern == "" {
+		return m, nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			return m, fmt.Errorf("pattern %s is not a valid regexp: %s", tomlQuote(pattern), se.Code)
+		}
+		return m, fmt.Errorf("pattern %s is not a valid regexp: %w", tomlQuote(pattern), err)
+	}
+	if lit, complete := re.LiteralPrefix(); complete {
+		m.literal = lit
+	} else {
+		m.re = re
+	}
+	return m, nil
+}
+
+func (m *matcher) hasPattern() bool { return m.re != nil || m.literal != "" }
+
+// needsCmdline says whether judging this matcher needs argv.
+func (m *matcher) needsCmdline() bool {
+	return m.hasPattern() || len(m.process) > kernelNameLen
+}
+
+func (m *matcher) matches(p *Process) bool {
+	if m.process != "" && !processNameIs(p, m.process) {
+		return false
+	}
+	switch {
+	case m.literal != "":
+		return strings.Contains(p.matchText(), m.literal)
+	case m.re != nil:
+		return m.re.MatchString(p.matchText())
+	}
+	return m.process != ""
+}
+
+// processNameIs is pgrep -x: the executable's name exactly. Linux keeps only
+// 15 bytes of it, so a longer name matches when the kernel's name is its
+// prefix and argv shows the whole name: as argv[0], or as argv[1] when an
+// interpreter runs a script ("/bin/bash ./scripts/health-monitor-daemon.sh").
+func processNameIs(p *Process, name string) bool {
+	if p.Name == name {
+		return true
+	}
+	if len(name) <= kernelNameLen || p.Name != name[:kernelNameLen] {
+		return false
+	}
+	for i := 0; i < len(p.Args) && i < 2; i++ {
+		if filepath.Base(p.Args[i]) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Snapshot is one read of the process table, indexed, with the processes
+// that must never count as a daemon already set aside.
+type Snapshot struct {
+	Procs   []Process
+	byPID   map[int]*Process
+	ignored map[int]bool
+}
+
+// NewSnapshot indexes procs. selfPID is the running pass: it, other
+// cortex-check passes, and the ancestors that exist only to run it (an
+// ancestor whose command line contains the pass's own command, such as
+// `sh -c 'cortex-check --only pm-daemon'`) never count as a daemon, even
+// when their arguments name one. selfArgs stands in for the pass's own
+// argv where the table has none.
+func NewSnapshot(procs []Process, selfPID int, selfArgs []string) *Snapshot {
+	s := &Snapshot{Procs: procs, byPID: make(map[int]*Process, len(procs)), ignored: map[int]bool{selfPID: true}}
+	for i := range procs {
+		s.byPID[procs[i].PID] = &procs[i]
+	}
+	self, ok := s.byPID[selfPID]
+	if !ok {
+		return s
+	}
+	args := self.Args
+	if len(args) == 0 {
+		args = selfArgs
+	}
+	if len(args) == 0 {
+		return s
+	}
+	selfBase := filepath.Base(args[0])
+	for i := range procs {
+		p := &procs[i]
+		if p.Name == self.Name && len(p.Args) > 0 && filepath.Base(p.Args[0]) == selfBase {
+			s.ignored[p.PID] = true // another pass, waiting for the lock or running
+		}
+	}
+	for _, a := range s.ancestors(self) {
+		if runsCommand(a.Cmdline, args) {
+			s.ignored[a.PID] = true
+		}
+	}
+	return s
+}
+
+// runsCommand says whether a command line carries the command args: whole,
+// or, when a shell quoted it differently, every argument in order.
+func runsCommand(cmdline string, args []string) bool {
+	if cmdline == "" {
+		return false
+	}
+	if strings.Contains(cmdline, strings.Join(args, " ")) {
+		return true
+	}
+	rest := cmdline
+	for i, a := range args {
+		if i == 0 {
+			a = filepath.Base(a)
+		}
+		at := strings.Index(rest, a)
+		if at < 0 {
+			return false
+		}
+		rest = rest[at+len(a):]
+	}
+	return true
+}
+
+// ancestors lists p's parent, its parent, and so on, nearest first.
+func (s *Snapshot) ancestors(p *Process) []*Process {
+	var out []*Process
+	seen := map[int]bool{p.PID: true}
+	for {
+		parent, ok := s.byPID[p.PPID]
+		if !ok || seen[parent.PID] {
+			return out
+		}
+		seen[parent.PID] = true
+		out = append(out, parent)
+		p = parent
+	}
+}
+
+// Process returns the process with the given PID.
+func (s *Snapshot) Process(pid int) (*Process, bool) {
+	p, ok := s.byPID[pid]
+	return p, ok
+}
+
+// NeedsCmdline says whether any of the daemons needs command lines read.
+func NeedsCmdline(daemons []Daemon) bool {
+	for i := range daemons {
+		if daemons[i].match.needsCmdline() {
+			return true
+		}
+	}
+	return false
+}
+
+// Match scans the snapshot once for all daemons and returns, for each, every
+// process its matcher accepts (zombies included, the pass and its wrappers
+// left out), in table order.
+func (s *Snapshot) Match(daemons []Daemon) [][]*Process {
+	out := make([][]*Process, len(daemons))
+	for i := range s.Procs {
+		p := &s.Procs[i]
+		if s.ignored[p.PID] {
+			continue
+		}
+		for j := range daemons {
+			if daemons[j].match.hasPatternOrProcess() && daemons[j].match.matches(p) {
+				out[j] = append(out[j], p)
+			}
+		}
+	}
+	return out
+}
+
+func (m *matcher) hasPatternOrProcess() bool { return m.hasPattern() || m.process != "" }
+
+// Result is what one pass found of one daemon.
+type Result struct {
+	Name      string
+	Running   bool
+	PID       int   // main PID: the top of the oldest instance
+	PIDs      []int // the top PID of each instance, oldest first
+	Instances int
+	StartedAt time.Time // of the main PID; zero when unknown
+	// TooMany is set when more instances run than max_instances allows.
+	TooMany bool
+	Message string
+}
+
+// ReadFileFunc reads a file; the pass passes os.ReadFile, tests a map.
+type ReadFileFunc func(path string) ([]byte, error)
+
+// Judge decides whether d runs, from the processes Match found for it.
+func (s *Snapshot) Judge(d *Daemon, matches []*Process, readFile ReadFileFunc) Result {
+	r := Result{Name: d.Name}
+	var alive, zombies []*Process
+	for _, p := range matches {
+		if p.Gone() {
+			zombies = append(zombies, p)
+		} else {
+			alive = append(alive, p)
+		}
+	}
+	if d.Pidfile != "" {
+		return s.judgePidfile(d, alive, readFile)
+	}
+	if len(alive) == 0 {
+		r.Message = "no process matches " + d.describeMatcher()
+		if len(zombies) > 0 {
+			r.Message += fmt.Sprintf("; only zombie PID %d (exited, not yet reaped by its parent PID %d)", zombies[0].PID, zombies[0].PPID)
+		}
+		return r
+	}
+	roots := s.instanceRoots(alive)
+	s.setRunning(&r, d, roots)
+	return r
+}
+
+func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {
+	r.Running = true
+	r.Instances = len(roots)
+	r.PID = roots[0].PID
+	r.StartedAt = roots[0].StartTime
+	r.PIDs = make([]int, len(roots))
+	for i, p := range roots {
+		r.PIDs[i] = p.PID
+	}
+	if d.MaxInstances > 0 && r.Instances > d.MaxInstances {
+		r.TooMany = true
+		r.Message = fmt.Sprintf("%d instances run, max_instances is %d: stop the extra ones (PIDs %s)",
+			r.Instances, d.MaxInstances, joinInts(r.PIDs[d.MaxInstances:]))
+	}
+}
+
+func (s *Snapshot) judgePidfile(d *Daemon, alive []*Process, readFile ReadFileFunc) Result {
+	r := Result{Name: d.Name}
+	b, err := readFile(d.Pidfile)
+	if err != nil {
+		r.Message = fmt.Sprintf("cannot read pidfile: %v", err)
+		return r
+	}
+	text := strings.TrimSpace(string(b))
+	pid, err := strconv.Atoi(text)
+	if err != nil || pid <= 0 || pid > maxPID {
+		if len(text) > 32 {
+			text = text[:32] + "..."
+		}
+		r.Message = fmt.Sprintf("pidfile %s holds %q, not a PID", d.Pidfile, text)
+		return r
+	}
+	p, ok := s.byPID[pid]
+	if !ok || p.Gone() || s.ignored[pid] {
+		r.Message = fmt.Sprintf("pidfile %s names PID %d, which is not running (stale pidfile)", d.Pidfile, pid)
+		return r
+	}
+	if !d.match.hasPatternOrProcess() {
+		s.setRunning(&r, d, []*Process{p})
+		return r
+	}
+	if !slices.Contains(alive, p) {
+		r.Message = fmt.Sprintf("pidfile %s names PID %d, which runs %q and does not match %s (stale pidfile, PID reused)",
+			d.Pidfile, pid, truncate(p.matchText(), 80), d.describeMatcher())
+		return r
+	}
+	roots := s.instanceRoots(alive)
+	// The pidfile's process leads: move its instance first.
+	for i, root := range roots {
+		if root == p || slices.Contains(s.ancestors(p), root) {
+			roots[0], roots[i] = roots[i], roots[0]
+			break
+		}
+	}
+	s.setRunning(&r, d, roots)
+	return r
+}
+
+// instanceRoots groups matches into process trees: a match with a matching
+// ancestor belongs to that ancestor's instance (bash subshells, a server's
+// workers). It returns the top of each tree, oldest first.
+func (s *Snapshot) instanceRoots(matches []*Process) []*Process {
+	set := make(map[int]bool, len(matches))
+	for _, p := range matches {
+		set[p.PID] = true
+	}
+	var roots []*Process
+	for _, p := range matches {
+		root := true
+		for _, a := range s.ancestors(p) {
+			if set[a.PID] {
+				root = false
+				break
+			}
+		}
+		if root {
+			roots = append(roots, p)
+		}
+	}
+	slices.SortStableFunc(roots, func(a, b *Process) int {
+		if c := a.StartTime.Compare(b.StartTime); c != 0 {
+			return c
+		}
+		return a.PID - b.PID
+	})
+	return roots
+}
+
+func (d *Daemon) describeMatcher() string {
+	var parts []string
+	if d.Pattern != "" {
+		parts = append(parts, "pattern "+tomlQuote(d.Pattern))
+	}
+	if d.Process != "" {
+		parts = append(parts, "process "+tomlQuote(d.Process))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("pidfile %s", d.Pidfile)
+	}
+	return strings.Join(parts, " and ")
+}
+
+// tomlQuote writes s as it stands in cortex.toml: a literal string in single
+// quotes where it can be, so a regexp's backslashes are not doubled.
+func tomlQuote(s string) string {
+	if strings.ContainsAny(s, "'\n") {
+		return strconv.Quote(s)
+	}
+	return "'" + s + "'"
+}
+
+// Describe says how the daemon is found, for messages and validate.
+func (d *Daemon) Describe() string { return d.describeMatcher() }
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,133 @@
+//go:build linux
+
+package check
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of starttime in /proc/PID/stat. It is 100
+// on every Linux architecture Go supports.
+const clockTicks = 100
+
+// ReadTable walks /proc once, reading each process's stat and, when asked,
+// its cmdline, into one reused buffer. go-ps would read stat too but keeps
+// neither state nor start time, and reads no command line, so on Linux this
+// walk replaces it rather than running beside it.
+func ReadTable(withCmdline bool) ([]Process, error) {
+	dir, err := os.Open("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("read process table: %w", err)
+	}
+	names, err := dir.Readdirnames(-1)
+	dir.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read process table: %w", err)
+	}
+	boot, err := bootTime()
+	if err != nil {
+		return nil, fmt.Errorf("read process table: %w", err)
+	}
+	r := procReader{buf: make([]byte, 0, 4096)}
+	procs := make([]Process, 0, len(names))
+	for _, name := range names {
+		if name[0] < '0' || name[0] > '9' {
+			continue
+		}
+		pid, err := strconv.Atoi(name)
+		if err != nil {
+			continue
+		}
+		p, err := r.read(pid, name, withCmdline, boot)
+		if err != nil {
+			// Gone between listing and reading, or not ours to read:
+			// either way it is not a process we can judge.
+			continue
+		}
+		procs = append(procs, p)
+	}
+	return procs, nil
+}
+
+type procReader struct {
+	buf  []byte
+	path []byte
+}
+
+func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time) (Process, error) {
+	b, err := r.readFile(name, "/stat")
+	if err != nil {
+		return Process{}, err
+	}
+	st, err := parseStat(b)
+	if err != nil {
+		return Process{}, err
+	}
+	p := Process{
+		PID:       pid,
+		PPID:      st.ppid,
+		Name:      st.name,
+		State:     st.state,
+		StartTime: boot.Add(time.Duration(st.startTick) * time.Second / clockTicks),
+	}
+	if withCmdline {
+		b, err := r.readFile(name, "/cmdline")
+		if err != nil {
+			return Process{}, err
+		}
+		p.Args, p.Cmdline = splitCmdline(b)
+	}
+	return p, nil
+}
+
+// readFile reads /proc/<pid><file> whole into the reader's buffer, which the
+// next call overwrites.
+func (r *procReader) readFile(pid, file string) ([]byte, error) {
+	r.path = append(append(append(r.path[:0], "/proc/"...), pid...), file...)
+	fd, err := syscall.Open(string(r.path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, errProcGone
+	}
+	defer syscall.Close(fd)
+	r.buf = r.buf[:0]
+	for {
+		if len(r.buf) == cap(r.buf) {
+			r.buf = append(r.buf, 0)[:len(r.buf)]
+		}
+		n, err := syscall.Read(fd, r.buf[len(r.buf):cap(r.buf)])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, errProcGone
+		}
+		if n == 0 {
+			return r.buf, nil
+		}
+		r.buf = r.buf[:len(r.buf)+n]
+	}
+}
+
+// bootTime is when the system booted, from /proc/stat's btime line.
+func bootTime() (time.Time, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}, err
+	}
+	for line := range bytes.Lines(b) {
+		if v, ok := bytes.CutPrefix(line, []byte("btime ")); ok {
+			sec, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+			if err != nil {
+				break
+			}
+			return time.Unix(sec, 0), nil
+		}
+	}
+	return time.Time{}, errors.New("/proc/stat has no btime line")
+}

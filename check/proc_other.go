@@ -1,0 +1,25 @@
+//go:build !linux
+
+package check
+
+import (
+	"fmt"
+
+	ps "github.com/mitchellh/go-ps"
+)
+
+// ReadTable lists processes through go-ps where there is no /proc. go-ps
+// gives PID, parent and executable name only: command lines, states and
+// start times are not supported here, so a pattern is matched against the
+// executable name and uptimes are unknown.
+func ReadTable(withCmdline bool) ([]Process, error) {
+	list, err := ps.Processes()
+	if err != nil {
+		return nil, fmt.Errorf("read process table: %w", err)
+	}
+	procs := make([]Process, 0, len(list))
+	for _, p := range list {
+		procs = append(procs, Process{PID: p.Pid(), PPID: p.PPid(), Name: p.Executable()})
+	}
+	return procs, nil
+}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cortex/cortex-check/check"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"cortex-check": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs every scenario in testdata/script. Set UPDATE_SCRIPTS=1
+// to rewrite cmp golden files from what the scripts see.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		Setup:               setupWork,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":      cmdExits,
+			"expandenv":  cmdExpandEnv,
+			"waitproc":   cmdWaitProc,
+			"waitzombie": cmdWaitZombie,
+			"sigkill":    cmdSigkill,
+			"instances":  cmdInstances,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+	})
+}
+
+// setupWork gives each script the stand-in daemons under $WORK/daemons, so
+// every process a script starts carries its own work dir in its command
+// line, and kills all of them when the script ends, passed or failed.
+func setupWork(env *testscript.Env) error {
+	daemons := filepath.Join(env.WorkDir, "daemons")
+	if err := os.MkdirAll(daemons, 0o755); err != nil {
+		return err
+	}
+	src, err := os.ReadFile(filepath.Join("testdata", "daemons", "standin.sh"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(daemons, "standin.sh"), src, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"pm-daemon", "health-monitor-daemon", "metrics-snapshot-daemon",
+		"coordinator-daemon", "integration-validator-daemon", "worker-daemon"} {
+		if err := os.Symlink("standin.sh", filepath.Join(daemons, name+".sh")); err != nil {
+			return err
+		}
+	}
+	// A stand-in that escapes every cleanup still ends by itself.
+	env.Setenv("CORTEX_STANDIN_LIFETIME", "120")
+	work := env.WorkDir
+	env.Defer(func() { killWorkProcesses(work) })
+	return nil
+}
+
+// killWorkProcesses SIGKILLs every process whose command line names the work
+// dir, and all their descendants (a stand-in's sleep), found before any dies.
+func killWorkProcesses(work string) {
+	procs, err := check.ReadTable(true)
+	if err != nil {
+		return
+	}
+	children := map[int][]int{}
+	for _, p := range procs {
+		children[p.PPID] = append(children[p.PPID], p.PID)
+	}
+	victims := map[int]bool{}
+	var add func(pid int)
+	add = func(pid int) {
+		if victims[pid] || pid == os.Getpid() {
+			return
+		}
+		victims[pid] = true
+		for _, c := range children[pid] {
+			add(c)
+		}
+	}
+	for _, p := range procs {
+		if strings.Contains(p.Cmdline, work) {
+			add(p.PID)
+		}
+	}
+	for pid := range victims {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// exits CODE PROGRAM [ARGS...]: run the program and fail unless it exits
+// with exactly CODE; testscript's own '!' only says "non-zero".
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]: bad code %q", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		got = exitErr.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// expandenv FILE...: replace $VAR and ${VAR} in the files with the script's
+// environment; archive files are written literally, so a config that must
+// name $WORK in a pattern is expanded with this.
+func cmdExpandEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: expandenv FILE...")
+	}
+	for _, name := range args {
+		path := ts.MkAbs(name)
+		b, err := os.ReadFile(path)
+		ts.Check(err)
+		ts.Check(os.WriteFile(path, []byte(os.Expand(string(b), ts.Getenv)), 0o644))
+	}
+}
+
+// workRegexp compiles a script's process regexp, which must name the work
+// dir so that it never matches another script's processes.
+func workRegexp(ts *testscript.TestScript, usage, expr string) *regexp.Regexp {
+	if !strings.Contains(expr, ts.Getenv("WORK")) {
+		ts.Fatalf("usage: %s: the regexp must contain $WORK", usage)
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		ts.Fatalf("usage: %s: %v", usage, err)
+	}
+	return re
+}
+
+// liveRoots lists the live processes whose command line matches re and whose
+// parent does not: one per process tree, as cortex-check counts instances.
+func liveRoots(ts *testscript.TestScript, re *regexp.Regexp) []check.Process {
+	procs, err := check.ReadTable(true)
+	ts.Check(err)
+	matched := map[int]bool{}
+	for _, p := range procs {
+		if !p.Gone() && re.MatchString(p.Cmdline) {
+			matched[p.PID] = true
+		}
+	}
+	var roots []check.Process
+	for _, p := range procs {
+		if matched[p.PID] && !matched[p.PPID] {
+			roots = append(roots, p)
+		}
+	}
+	return roots
+}
+
+// waitproc [-gone] REGEXP: wait until a live process matches (or, with
+// -gone, none does). It waits for a condition, up to 20 s, and asserts
+// nothing about how long that took.
+func cmdWaitProc(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "waitproc [-gone] REGEXP"
+	gone := len(args) == 2 && args[0] == "-gone"
+	if gone {
+		args = args[1:]
+	}
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: %s", usage)
+	}
+	re := workRegexp(ts, usage, args[0])
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if found := len(liveRoots(ts, re)) > 0; found != gone {
+			return
+		}
+	}
+	if gone {
+		ts.Fatalf("a process matching %q still runs", args[0])
+	}
+	ts.Fatalf("no process matching %q appeared", args[0])
+}
+
+// waitzombie REGEXP: wait, up to 20 s, until a zombie's parent has a command
+// line matching REGEXP.
+func cmdWaitZombie(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "waitzombie REGEXP"
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: %s", usage)
+	}
+	re := workRegexp(ts, usage, args[0])
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		procs, err := check.ReadTable(true)
+		ts.Check(err)
+		parents := map[int]bool{}
+		for _, p := range procs {
+			if re.MatchString(p.Cmdline) {
+				parents[p.PID] = true
+			}
+		}
+		for _, p := range procs {
+			if p.Gone() && parents[p.PPID] {
+				return
+			}
+		}
+	}
+	ts.Fatalf("no zombie child of a process matching %q appeared", args[0])
+}
+
+// sigkill REGEXP: SIGKILL every live process matching; at least one must.
+func cmdSigkill(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sigkill REGEXP")
+	}
+	roots := liveRoots(ts, workRegexp(ts, "sigkill REGEXP", args[0]))
+	if len(roots) == 0 {
+		ts.Fatalf("sigkill: no process matches %q", args[0])
+	}
+	for _, p := range roots {
+		ts.Check(syscall.Kill(p.PID, syscall.SIGKILL))
+		ts.Logf("killed PID %d (%s)", p.PID, p.Cmdline)
+	}
+}
+
+// instances N REGEXP: exactly N process trees match, counted from the
+// process table independently of cortex-check.
+func cmdInstances(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: instances N REGEXP")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("usage: instances N REGEXP: bad N %q", args[0])
+	}
+	roots := liveRoots(ts, workRegexp(ts, "instances N REGEXP", args[1]))
+	if len(roots) != want {
+		var list []string
+		for _, p := range roots {
+			list = append(list, fmt.Sprintf("%d %s", p.PID, p.Cmdline))
+		}
+		ts.Fatalf("%d instances match %q, want %d: %v", len(roots), args[1], want, list)
+	}
+}

@@ -1,0 +1,286 @@
+// Package report turns a pass's findings into what other programs and people
+// read: the JSON status file, the Nagios plugin output, a table. It prints
+// nothing itself; it returns bytes and strings for main to put somewhere.
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cortex/cortex-check/check"
+)
+
+// State is a Nagios plugin state; its value is the exit code.
+type State int
+
+const (
+	OK State = iota
+	Warning
+	Critical
+	Unknown
+)
+
+func (s State) String() string {
+	switch s {
+	case OK:
+		return "OK"
+	case Warning:
+		return "WARNING"
+	case Critical:
+		return "CRITICAL"
+	}
+	return "UNKNOWN"
+}
+
+// MarshalText writes the state by name in the status file.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a state written by MarshalText.
+func (s *State) UnmarshalText(b []byte) error {
+	for _, c := range []State{OK, Warning, Critical, Unknown} {
+		if string(b) == c.String() {
+			*s = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown state %q", b)
+}
+
+// severity orders states the way Nagios combines them:
+// CRITICAL > UNKNOWN > WARNING > OK.
+func (s State) severity() int {
+	return [...]int{OK: 0, Warning: 1, Unknown: 2, Critical: 3}[s]
+}
+
+// Worse returns the more severe of two states.
+func Worse(a, b State) State {
+	if b.severity() > a.severity() {
+		return b
+	}
+	return a
+}
+
+// Actions a pass can take on a daemon.
+const (
+	ActionNone          = "none"
+	ActionRestarted     = "restarted"
+	ActionRestartFailed = "restart_failed"
+	ActionHeldBack      = "held_back"
+	ActionWouldRestart  = "would_restart"
+)
+
+// Status is the status file: the dashboard's one source of truth.
+type Status struct {
+	CheckedAt  time.Time          `json:"checked_at"`
+	Host       string             `json:"host"`
+	Version    string             `json:"version"`
+	State      State              `json:"state"`
+	ExitCode   int                `json:"exit_code"`
+	Summary    string             `json:"summary"`
+	DurationMS int64              `json:"duration_ms"`
+	Daemons    map[string]*Daemon `json:"daemons"`
+
+	order []string // config order, for renderings; JSON maps have none
+}
+
+// Daemon is one daemon's entry in the status file.
+type Daemon struct {
+	Status        string      `json:"status"` // "running" or "stopped"
+	State         State       `json:"state"`
+	Checked       bool        `json:"checked"` // false: --only left it out; the entry is from an earlier pass
+	CheckedAt     time.Time   `json:"checked_at"`
+	PID           *int        `json:"pid"`
+	PIDs          []int       `json:"pids"`
+	Instances     int         `json:"instances"`
+	MaxInstances  int         `json:"max_instances,omitempty"`
+	StartedAt     *time.Time  `json:"started_at"`
+	UptimeSeconds *int64      `json:"uptime_seconds"`
+	Message       string      `json:"message"`
+	Action        string      `json:"action"`
+	Restarts      []time.Time `json:"restarts"` // recent restart attempts, oldest first
+	RestartsTotal int         `json:"restarts_total"`
+
+	// CanStart is whether the config gives a start command; not in the file.
+	CanStart bool `json:"-"`
+}
+
+// Running says whether the daemon was seen running.
+func (d *Daemon) Running() bool { return d.Status == "running" }
+
+// FromResult makes a daemon's entry from what a pass found at now.
+func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
+	now = now.UTC().Truncate(time.Second)
+	d := &Daemon{
+		Status:       "stopped",
+		Checked:      true,
+		CheckedAt:    now,
+		PIDs:         []int{},
+		Instances:    r.Instances,
+		MaxInstances: maxInstances,
+		Message:      r.Message,
+		Action:       ActionNone,
+		Restarts:     []time.Time{},
+	}
+	if r.Running {
+		d.Status = "running"
+		pid := r.PID
+		d.PID = &pid
+		d.PIDs = slices.Clone(r.PIDs)
+		if !r.StartedAt.IsZero() {
+			started := r.StartedAt.UTC().Truncate(time.Second)
+			up := int64(max(now.Sub(started), 0) / time.Second)
+			d.StartedAt, d.UptimeSeconds = &started, &up
+		}
+	}
+	d.State = d.judge(r.TooMany)
+	return d
+}
+
+func (d *Daemon) judge(tooMany bool) State {
+	switch {
+	case !d.Running():
+		return Critical
+	case tooMany || d.Action == ActionRestarted:
+		return Warning
+	}
+	return OK
+}
+
+// MarkRestarted records a successful restart: the daemon now runs as found
+// by the pass's re-check.
+func (d *Daemon) MarkRestarted(r check.Result, now time.Time) {
+	restarts, total := d.Restarts, d.RestartsTotal
+	*d = *FromResult(r, d.MaxInstances, now)
+	d.Restarts, d.RestartsTotal = restarts, total
+	d.Action = ActionRestarted
+	if d.Message == "" {
+		d.Message = fmt.Sprintf("restarted, now PID %d", r.PID)
+	}
+	d.State = d.judge(r.TooMany)
+	if !d.Running() {
+		d.State = Critical
+	}
+}
+
+// New starts a status for a pass at now. The previous status, when there is
+// one, carries the entries of daemons this pass does not check (--only) and
+// every daemon's restart history.
+func New(now time.Time, host, version string, order []string, prev *Status) *Status {
+	st := &Status{CheckedAt: now.UTC().Truncate(time.Second), Host: host, Version: version, Daemons: map[string]*Daemon{}, order: order}
+	for _, name := range order {
+		if prev == nil {
+			continue
+		}
+		if old, ok := prev.Daemons[name]; ok {
+			kept := *old
+			kept.Checked = false
+			st.Daemons[name] = &kept
+		}
+	}
+	return st
+}
+
+// Set puts a checked daemon's entry in, keeping its restart history from
+// the previous pass.
+func (st *Status) Set(name string, d *Daemon) {
+	if old, ok := st.Daemons[name]; ok {
+		d.Restarts = old.Restarts
+		d.RestartsTotal = old.RestartsTotal
+	}
+	if d.Restarts == nil {
+		d.Restarts = []time.Time{}
+	}
+	st.Daemons[name] = d
+}
+
+// Finish sets the pass's state, exit code and summary from the checked
+// daemons. Nothing checked is UNKNOWN: there was nothing to judge.
+func (st *Status) Finish(took time.Duration) {
+	st.DurationMS = took.Milliseconds()
+	checked, running := 0, 0
+	var down, restarted, tooMany []string
+	st.State = OK
+	for _, name := range st.Names() {
+		d := st.Daemons[name]
+		if d == nil || !d.Checked {
+			continue
+		}
+		checked++
+		st.State = Worse(st.State, d.State)
+		if d.Running() {
+			running++
+		} else {
+			down = append(down, name)
+		}
+		if d.Action == ActionRestarted {
+			restarted = append(restarted, name)
+		}
+		if d.Running() && d.MaxInstances > 0 && d.Instances > d.MaxInstances {
+			tooMany = append(tooMany, name)
+		}
+	}
+	if checked == 0 {
+		st.State = Unknown
+		st.Summary = "no daemons checked"
+	} else {
+		st.Summary = fmt.Sprintf("%d/%d daemons running", running, checked)
+		if len(down) > 0 {
+			st.Summary += "; down: " + strings.Join(down, ", ")
+		}
+		if len(restarted) > 0 {
+			st.Summary += "; restarted: " + strings.Join(restarted, ", ")
+		}
+		if len(tooMany) > 0 {
+			st.Summary += "; too many instances: " + strings.Join(tooMany, ", ")
+		}
+	}
+	st.ExitCode = int(st.State)
+}
+
+// Names lists the daemons in config order, or by name for a status read
+// back from a file.
+func (st *Status) Names() []string {
+	if st.order != nil {
+		return st.order
+	}
+	names := make([]string, 0, len(st.Daemons))
+	for name := range st.Daemons {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// JSON is the status file's content.
+func (st *Status) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// ReadStatus reads a status file. A missing file is no error: it returns nil.
+func ReadStatus(path string) (*Status, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read status file: %w", err)
+	}
+	var st Status
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("status file %s is not valid JSON: %w", path, err)
+	}
+	if st.Daemons == nil {
+		st.Daemons = map[string]*Daemon{}
+	}
+	return &st, nil
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/report"
+)
+
+type validateCmd struct{}
+
+// run checks the config and shows what each daemon matches now, so a
+// pattern can be tried before it is trusted. Warnings do not fail it: only a
+// config that cannot be used does (exit 3).
+func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
+	cfg, err := check.Load(configPath)
+	if err != nil {
+		return int(report.Unknown), withHint(err, "the README's config reference lists every key")
+	}
+	procs, err := check.ReadTable(check.NeedsCmdline(cfg.Daemons))
+	if err != nil {
+		return int(report.Unknown), err
+	}
+	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
+	matches := snap.Match(cfg.Daemons)
+
+	fmt.Fprintf(stdout, "%s: valid, %d daemons; status file %s\n", cfg.Path, len(cfg.Daemons), cfg.StatusFile)
+	owners := map[int][]string{}
+	for i := range cfg.Daemons {
+		d := &cfg.Daemons[i]
+		r := snap.Judge(d, matches[i], os.ReadFile)
+		state := "stopped"
+		if r.Running {
+			state = fmt.Sprintf("running, PID %d, instances: %d", r.PID, r.Instances)
+		}
+		fmt.Fprintf(stdout, "\n%s (%s): %s\n", d.Name, d.Describe(), state)
+		if r.Message != "" {
+			fmt.Fprintf(stdout, "  %s\n", r.Message)
+		}
+		for _, p := range matches[i] {
+			fmt.Fprintf(stdout, "  PID %-7d %s\n", p.PID, oneLine(truncate(p.Cmdline, 200)))
+			owners[p.PID] = append(owners[p.PID], d.Name)
+		}
+		if len(matches[i]) == 0 && d.Pidfile == "" {
+			warn(stderr, "%s: %s matches no running process", d.Name, d.Describe())
+		}
+	}
+	for _, p := range snap.Procs {
+		if names := owners[p.PID]; len(names) > 1 {
+			warn(stderr, "PID %d matches %d daemons (%v): make their patterns tell them apart", p.PID, len(names), names)
+		}
+	}
+	return 0, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
