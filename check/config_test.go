@@ -1,0 +1,110 @@
+package check
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, toml, want string
+	}{
+		{"no daemons", `status_file = "s.json"`, "cortex.toml: no [[daemon]] configured"},
+		{"unknown top key", "status_fle = 1\n[[daemon]]\nname = \"a\"", `cortex.toml: unknown key "status_fle"`},
+		{"unknown daemon key", "[[daemon]]\nname = \"a\"\n[[daemon]]\nname = \"b\"\nstrat = []", `cortex.toml: daemon[2] (b): unknown key "strat"`},
+		{"bad toml", "[[daemon]]\nname = ", "cortex.toml:2:"},
+		{"missing name", "[[daemon]]\npattern = \"x\"", "cortex.toml: daemon[1]: name is required"},
+		{"duplicate", "[[daemon]]\nname = \"a\"\n[[daemon]]\nname = \"a\"", `daemon[2] (a): name "a" is already used by daemon[1]`},
+		{"bad regexp", "[[daemon]]\nname = \"a\"\npattern = 'a('", `daemon[1] (a): pattern 'a(' is not a valid regexp: missing closing )`},
+		{"empty pattern", "[[daemon]]\nname = \"a\"\npattern = ''", "pattern is empty"},
+		{"duration without unit", "interval = 30\n[[daemon]]\nname = \"a\"", `cortex.toml:1:`},
+		{"negative duration", "[[daemon]]\nname = \"a\"\nstart_timeout = \"-2s\"", "it must be positive"},
+		{"max_restarts zero", "max_restarts = 0\n[[daemon]]\nname = \"a\"", "max_restarts = 0: it must be at least 1"},
+		{"max_instances negative", "[[daemon]]\nname = \"a\"\nmax_instances = -1", "max_instances = -1"},
+		{"empty start", "[[daemon]]\nname = \"a\"\nstart = []", "start is empty"},
+		{"after unknown", "[[daemon]]\nname = \"a\"\nafter = [\"b\"]", `after names "b", which is not a configured daemon`},
+		{"after self", "[[daemon]]\nname = \"a\"\nafter = [\"a\"]", "after names the daemon itself"},
+		{"after cycle", "[[daemon]]\nname = \"a\"\nafter = [\"c\"]\n[[daemon]]\nname = \"b\"\nafter = [\"a\"]\n[[daemon]]\nname = \"c\"\nafter = [\"b\"]",
+			"after forms a cycle: a -> c -> b -> a"},
+		{"bad env name", "[[daemon]]\nname = \"a\"\nenv = { \"A=B\" = \"x\" }", `env: "A=B" is not a valid variable name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.toml), "/etc/cortex/cortex.toml")
+			if err == nil {
+				t.Fatalf("Parse succeeded, want error containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q spans lines", err)
+			}
+		})
+	}
+}
+
+func TestParseDefaultsAndPaths(t *testing.T) {
+	cfg, err := Parse([]byte(`
+status_file = "run/status.json"
+start_timeout = "7s"
+max_restarts = 3
+
+[[daemon]]
+name = "pm-daemon"
+start = ["scripts/pm-daemon.sh"]
+pidfile = "/var/run/pm.pid"
+
+[[daemon]]
+name = "worker-daemon"
+pattern = 'worker\.sh'
+dir = "work"
+start_timeout = "2s"
+max_restarts = 9
+restart_window = "1h"
+`), "/srv/cortex/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"Dir", cfg.Dir, "/srv/cortex"},
+		{"StatusFile", cfg.StatusFile, "/srv/cortex/run/status.json"},
+		{"LogFile", cfg.LogFile, "/srv/cortex/" + DefaultLogFile},
+		{"LogDir", cfg.LogDir, "/srv/cortex/logs"},
+		{"LockFile", cfg.LockFile, "/srv/cortex/run/status.json.lock"},
+		{"Textfile", cfg.Textfile, ""},
+		{"pm Pidfile", cfg.Daemons[0].Pidfile, "/var/run/pm.pid"},
+		{"pm Dir", cfg.Daemons[0].Dir, "/srv/cortex"},
+		{"pm Pattern", cfg.Daemons[0].Pattern, ""},
+		{"worker Dir", cfg.Daemons[1].Dir, "/srv/cortex/work"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if d := cfg.Daemons[0]; d.StartTimeout != 7*time.Second || d.MaxRestarts != 3 || d.RestartWindow != DefaultRestartWindow {
+		t.Errorf("pm-daemon inherits %v %d %v, want 7s 3 %v", d.StartTimeout, d.MaxRestarts, d.RestartWindow, DefaultRestartWindow)
+	}
+	if d := cfg.Daemons[1]; d.StartTimeout != 2*time.Second || d.MaxRestarts != 9 || d.RestartWindow != time.Hour {
+		t.Errorf("worker-daemon overrides to %v %d %v, want 2s 9 1h", d.StartTimeout, d.MaxRestarts, d.RestartWindow)
+	}
+	if cfg.Interval != DefaultInterval {
+		t.Errorf("Interval = %v, want %v", cfg.Interval, DefaultInterval)
+	}
+}
+
+func TestParseNameIsLiteralPattern(t *testing.T) {
+	cfg, err := Parse([]byte("[[daemon]]\nname = \"a.b+\"\n"), "/x/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &cfg.Daemons[0]
+	if d.Pattern != `a\.b\+` {
+		t.Errorf("Pattern = %q, want the name quoted", d.Pattern)
+	}
+	if !d.match.matches(&Process{Cmdline: "run a.b+ now"}) || d.match.matches(&Process{Cmdline: "run axbb now"}) {
+		t.Error("a name without pattern must match itself literally and nothing else")
+	}
+}

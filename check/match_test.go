@@ -1,0 +1,256 @@
+package check
+
+import (
+	"io/fs"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// proc builds a process from a command line, its kernel name taken from
+// argv[1] when argv[0] is an interpreter, as Linux does for scripts.
+func proc(pid, ppid int, cmdline string) Process {
+	args := strings.Fields(cmdline)
+	name := args[0]
+	if len(args) > 1 && (args[0] == "/bin/bash" || args[0] == "bash") {
+		name = args[1]
+	}
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	if len(name) > kernelNameLen {
+		name = name[:kernelNameLen]
+	}
+	return Process{PID: pid, PPID: ppid, Name: name, Args: args, Cmdline: cmdline, State: 'S', StartTime: t0.Add(time.Duration(pid) * time.Second)}
+}
+
+func daemon(t *testing.T, toml string) Daemon {
+	t.Helper()
+	cfg, err := Parse([]byte("[[daemon]]\n"+toml), "/srv/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Daemons[0]
+}
+
+func noFiles(string) ([]byte, error) { return nil, fs.ErrNotExist }
+
+func files(m map[string]string) ReadFileFunc {
+	return func(path string) ([]byte, error) {
+		s, ok := m[path]
+		if !ok {
+			return nil, fs.ErrNotExist
+		}
+		return []byte(s), nil
+	}
+}
+
+func TestJudge(t *testing.T) {
+	const self = 900
+	base := []Process{
+		proc(1, 0, "/sbin/init"),
+		proc(10, 1, "/bin/bash /srv/scripts/pm-daemon.sh"),
+		proc(11, 10, "/bin/bash /srv/scripts/pm-daemon.sh"), // its subshell
+		proc(12, 10, "sleep 1"),
+		proc(20, 1, "/bin/bash ./scripts/health-monitor-daemon.sh"),
+		proc(30, 1, "/bin/bash /srv/scripts/worker-daemon.sh"),
+		proc(31, 1, "/bin/bash /srv/scripts/worker-daemon.sh"), // a second instance
+		proc(40, 1, "tail -f /srv/logs/coordinator-daemon.log"),
+		proc(800, 1, "sh -c cortex-check --only metrics-snapshot-daemon"),
+		proc(self, 800, "cortex-check --only metrics-snapshot-daemon"),
+	}
+	zombie := Process{PID: 50, PPID: 1, Name: "validator.sh", State: 'Z'}
+	tests := []struct {
+		name      string
+		toml      string
+		procs     []Process
+		files     map[string]string
+		running   bool
+		pid       int
+		instances int
+		tooMany   bool
+		message   string
+	}{
+		{name: "pattern, subshell is the same instance", toml: `name = "pm"` + "\npattern = 'pm-daemon\\.sh'",
+			running: true, pid: 10, instances: 1},
+		{name: "process name longer than the kernel keeps, from argv[1]", toml: `name = "hm"` + "\nprocess = \"health-monitor-daemon.sh\"",
+			running: true, pid: 20, instances: 1},
+		{name: "process name prefix alone is no match", toml: `name = "hm"` + "\nprocess = \"health-monitor-daemon.py\"",
+			message: `no process matches process 'health-monitor-daemon.py'`},
+		{name: "two trees are two instances, oldest first", toml: `name = "w"` + "\npattern = 'worker-daemon'\nmax_instances = 1",
+			running: true, pid: 30, instances: 2, tooMany: true, message: "2 instances run, max_instances is 1: stop the extra ones (PIDs 31)"},
+		{name: "the pass and its wrapper never count", toml: `name = "metrics-snapshot-daemon"`,
+			message: `no process matches pattern 'metrics-snapshot-daemon'`},
+		{name: "zombie is not running", toml: `name = "v"` + "\nprocess = \"validator.sh\"", procs: []Process{zombie},
+			message: "only zombie PID 50 (exited, not yet reaped by its parent PID 1)"},
+		{name: "pidfile with live matching PID", toml: `name = "pm"` + "\npidfile = \"pm.pid\"\npattern = 'pm-daemon'",
+			files: map[string]string{"/srv/pm.pid": "10\n"}, running: true, pid: 10, instances: 1},
+		{name: "pidfile PID reused by another process", toml: `name = "pm"` + "\npidfile = \"pm.pid\"\npattern = 'pm-daemon'",
+			files: map[string]string{"/srv/pm.pid": "40"}, message: "names PID 40, which runs \"tail -f /srv/logs/coordinator-daemon.log\" and does not match pattern 'pm-daemon' (stale pidfile, PID reused)"},
+		{name: "pidfile PID gone", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "77"},
+			message: "names PID 77, which is not running (stale pidfile)"},
+		{name: "pidfile alone, live PID", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "40"},
+			running: true, pid: 40, instances: 1},
+		{name: "pidfile naming the pass itself", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "900"},
+			message: "names PID 900, which is not running"},
+		{name: "pidfile naming a zombie", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "50"},
+			procs: []Process{zombie}, message: "names PID 50, which is not running"},
+		{name: "pidfile garbage", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "garbage"},
+			message: `holds "garbage", not a PID`},
+		{name: "pidfile negative", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "-5"},
+			message: `holds "-5", not a PID`},
+		{name: "pidfile huge", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "99999999999999999999"},
+			message: "not a PID"},
+		{name: "pidfile missing", toml: `name = "pm"` + "\npidfile = \"pm.pid\"",
+			message: "cannot read pidfile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := daemon(t, tt.toml)
+			procs := append(slices.Clone(base), tt.procs...)
+			s := NewSnapshot(procs, self, nil)
+			matches := s.Match([]Daemon{d})
+			read := noFiles
+			if tt.files != nil {
+				read = files(tt.files)
+			}
+			r := s.Judge(&d, matches[0], read)
+			if r.Running != tt.running || r.PID != tt.pid || r.Instances != tt.instances || r.TooMany != tt.tooMany {
+				t.Errorf("got running=%v pid=%d instances=%d tooMany=%v, want %v %d %d %v (%s)",
+					r.Running, r.PID, r.Instances, r.TooMany, tt.running, tt.pid, tt.instances, tt.tooMany, r.Message)
+			}
+			if !strings.Contains(r.Message, tt.message) {
+				t.Errorf("message %q does not contain %q", r.Message, tt.message)
+			}
+			if tt.running && !r.StartedAt.Equal(procsByPID(procs)[r.PID].StartTime) {
+				t.Errorf("StartedAt = %v, want the main PID's start time", r.StartedAt)
+			}
+		})
+	}
+}
+
+func procsByPID(procs []Process) map[int]Process {
+	m := map[int]Process{}
+	for _, p := range procs {
+		m[p.PID] = p
+	}
+	return m
+}
+
+func TestSnapshotIgnores(t *testing.T) {
+	tests := []struct {
+		name    string
+		procs   []Process
+		self    int
+		ignored []int
+		counted []int
+	}{
+		{
+			name: "wrapper ancestors carrying the command are set aside, others are not",
+			procs: []Process{
+				proc(1, 0, "/sbin/init"),
+				proc(5, 1, "/bin/bash /srv/health-monitor/daemon.sh"), // a daemon that runs the pass
+				proc(6, 5, "sh -c cortex-check -c /srv/health-monitor/cortex.toml"),
+				proc(7, 6, "cortex-check -c /srv/health-monitor/cortex.toml"),
+			},
+			self: 7, ignored: []int{6, 7}, counted: []int{1, 5},
+		},
+		{
+			name: "a shell that quoted the arguments differently is still the wrapper",
+			procs: []Process{
+				proc(1, 0, "/sbin/init"),
+				{PID: 6, PPID: 1, Name: "sh", Cmdline: "sh -c /usr/bin/cortex-check -c '/srv/a b/cortex.toml'"},
+				{PID: 7, PPID: 6, Name: "cortex-check", Args: []string{"/usr/bin/cortex-check", "-c", "/srv/a b/cortex.toml"}, Cmdline: "/usr/bin/cortex-check -c /srv/a b/cortex.toml"},
+			},
+			self: 7, ignored: []int{6, 7}, counted: []int{1},
+		},
+		{
+			name: "another pass waiting for the lock is never a daemon",
+			procs: []Process{
+				proc(1, 0, "/sbin/init"),
+				proc(7, 1, "cortex-check --fix"),
+				proc(8, 1, "cortex-check --only pm-daemon"),
+			},
+			self: 7, ignored: []int{7, 8}, counted: []int{1},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewSnapshot(tt.procs, tt.self, nil)
+			for _, pid := range tt.ignored {
+				if !s.ignored[pid] {
+					t.Errorf("PID %d is counted, want it set aside", pid)
+				}
+			}
+			for _, pid := range tt.counted {
+				if s.ignored[pid] {
+					t.Errorf("PID %d is set aside, want it counted", pid)
+				}
+			}
+		})
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		wantName  string
+		wantState byte
+		wantPPID  int
+		wantTick  uint64
+		wantErr   bool
+	}{
+		{name: "plain", in: "42 (bash) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 12345 1000 100 18446744073709551615\n",
+			wantName: "bash", wantState: 'S', wantPPID: 1, wantTick: 12345},
+		{name: "name with spaces and parentheses", in: "7 ((a) b)) Z 3 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0",
+			wantName: "(a) b)", wantState: 'Z', wantPPID: 3, wantTick: 99},
+		{name: "truncated", in: "7 (x) S 1", wantErr: true},
+		{name: "no name", in: "7 x S 1", wantErr: true},
+		{name: "bad ppid", in: "7 (x) S one 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := parseStat([]byte(tt.in))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr {
+				return
+			}
+			if f.name != tt.wantName || f.state != tt.wantState || f.ppid != tt.wantPPID || f.startTick != tt.wantTick {
+				t.Errorf("got %+v", f)
+			}
+		})
+	}
+}
+
+func TestSplitCmdline(t *testing.T) {
+	args, line := splitCmdline([]byte("/bin/bash\x00./pm-daemon.sh\x00--quiet\x00"))
+	if !slices.Equal(args, []string{"/bin/bash", "./pm-daemon.sh", "--quiet"}) || line != "/bin/bash ./pm-daemon.sh --quiet" {
+		t.Errorf("got %q %q", args, line)
+	}
+	if args, line := splitCmdline(nil); args != nil || line != "" {
+		t.Errorf("empty cmdline gave %q %q", args, line)
+	}
+}
+
+func TestReadTableSeesItself(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("command lines, states and start times come from /proc")
+	}
+	procs, err := ReadTable(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSnapshot(procs, -1, nil)
+	self, ok := s.Process(os.Getpid())
+	if !ok {
+		t.Fatal("the test process is not in the table")
+	}
+	if len(self.Args) == 0 || !strings.Contains(self.Cmdline, self.Args[0]) || self.StartTime.IsZero() || self.State == 0 {
+		t.Errorf("own entry lacks facts: %+v", self)
+	}
+}

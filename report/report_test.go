@@ -1,0 +1,177 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cortex/cortex-check/check"
+)
+
+var now = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+
+func running(name string, pid int, up time.Duration) check.Result {
+	return check.Result{Name: name, Running: true, PID: pid, PIDs: []int{pid}, Instances: 1, StartedAt: now.Add(-up)}
+}
+
+func TestFinish(t *testing.T) {
+	tests := []struct {
+		name    string
+		results []check.Result
+		restart string // a daemon marked restarted
+		state   State
+		summary string
+	}{
+		{"all running", []check.Result{running("a", 1, time.Hour), running("b", 2, time.Minute)}, "", OK, "2/2 daemons running"},
+		{"one down", []check.Result{running("a", 1, time.Hour), {Name: "b"}}, "", Critical, "1/2 daemons running; down: b"},
+		{"too many", []check.Result{{Name: "a", Running: true, PID: 1, PIDs: []int{1, 2}, Instances: 2, TooMany: true}}, "", Warning,
+			"1/1 daemons running; too many instances: a"},
+		{"restarted", []check.Result{running("a", 1, 0)}, "a", Warning, "1/1 daemons running; restarted: a"},
+		{"nothing checked", nil, "", Unknown, "no daemons checked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var order []string
+			for _, r := range tt.results {
+				order = append(order, r.Name)
+			}
+			st := New(now, "h", "v", order, nil)
+			for _, r := range tt.results {
+				max := 0
+				if r.TooMany {
+					max = 1
+				}
+				d := FromResult(r, max, now)
+				st.Set(r.Name, d)
+				if r.Name == tt.restart {
+					d.MarkRestarted(r, now)
+				}
+			}
+			st.Finish(1500 * time.Millisecond)
+			if st.State != tt.state || st.ExitCode != int(tt.state) || st.Summary != tt.summary {
+				t.Errorf("got %v %d %q, want %v %q", st.State, st.ExitCode, st.Summary, tt.state, tt.summary)
+			}
+		})
+	}
+}
+
+func TestWorse(t *testing.T) {
+	// CRITICAL > UNKNOWN > WARNING > OK, whatever the order.
+	tests := []struct{ a, b, want State }{
+		{OK, Warning, Warning}, {Warning, Unknown, Unknown}, {Unknown, Critical, Critical},
+		{Critical, Unknown, Critical}, {Unknown, Warning, Unknown}, {OK, OK, OK},
+	}
+	for _, tt := range tests {
+		if got := Worse(tt.a, tt.b); got != tt.want {
+			t.Errorf("Worse(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestNagios(t *testing.T) {
+	st := New(now, "h", "v", []string{"pm-daemon", "it's"}, nil)
+	st.Set("pm-daemon", FromResult(running("pm-daemon", 42, 3*time.Hour+12*time.Minute), 1, now))
+	down := FromResult(check.Result{Name: "it's", Message: "no process matches pattern 'x'"}, 0, now)
+	down.CanStart = true
+	st.Set("it's", down)
+	st.Finish(12 * time.Millisecond)
+	want := `CORTEX CRITICAL - 1/2 daemons running; down: it's | 'running'=1;;2:;0;2 'duration'=0.012s;;;0; 'pm-daemon'=1;1;1:;0; 'it''s'=0;;1:;0;
+pm-daemon: running, PID 42, up 3h12m
+it's: stopped - no process matches pattern 'x' (cortex-check --fix starts it)
+`
+	if got := st.Nagios(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestStatusJSONKeepsUncheckedEntries(t *testing.T) {
+	prev := New(now.Add(-time.Minute), "h", "v", []string{"a", "b"}, nil)
+	prev.Set("a", FromResult(running("a", 1, time.Hour), 0, now.Add(-time.Minute)))
+	prev.Set("b", FromResult(running("b", 2, time.Hour), 0, now.Add(-time.Minute)))
+	prev.Daemons["b"].Restarts = []time.Time{now.Add(-2 * time.Minute)}
+	prev.Daemons["b"].RestartsTotal = 4
+	prev.Finish(0)
+	data, err := prev.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Status
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+
+	st := New(now, "h", "v", []string{"a", "b"}, &back)
+	st.Set("b", FromResult(check.Result{Name: "b"}, 0, now))
+	st.Finish(0)
+	a, b := st.Daemons["a"], st.Daemons["b"]
+	if a.Checked || !a.Running() || !a.CheckedAt.Equal(now.Add(-time.Minute)) {
+		t.Errorf("unchecked a = %+v, want its last entry marked not checked", a)
+	}
+	if !b.Checked || b.Running() || len(b.Restarts) != 1 || b.RestartsTotal != 4 {
+		t.Errorf("checked b = %+v, want stopped with its restart history kept", b)
+	}
+	if st.Summary != "0/1 daemons running; down: b" {
+		t.Errorf("summary %q counts unchecked daemons", st.Summary)
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"}, {45 * time.Second, "45s"}, {90 * time.Second, "1m30s"},
+		{3*time.Hour + 12*time.Minute + 5*time.Second, "3h12m"}, {50 * time.Hour, "2d02h"},
+	}
+	for _, tt := range tests {
+		if got := HumanDuration(tt.d); got != tt.want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "status.json")
+	if err := WriteFileAtomic(path, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("stat: %v, mode %v, want 0644", err, fi.Mode())
+	}
+
+	// A symlink planted at the path is replaced, its target left alone.
+	outside := filepath.Join(dir, "outside")
+	os.WriteFile(outside, []byte("precious"), 0o600)
+	os.Remove(path)
+	if err := os.Symlink(outside, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(path, []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "precious" {
+		t.Errorf("the symlink's target was written: %q", b)
+	}
+	if fi, _ := os.Lstat(path); fi.Mode()&os.ModeSymlink != 0 {
+		t.Error("the symlink is still there")
+	}
+
+	// A failed write leaves the old file whole and no temporary file behind.
+	if err := WriteFileAtomic(filepath.Join(path, "x"), []byte("three"), 0o644); err == nil {
+		t.Error("writing under a file succeeded")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "two" {
+		t.Errorf("file holds %q, want the last whole write", b)
+	}
+}
