@@ -29,8 +29,8 @@ type cli struct {
 	Config  string           `short:"c" default:"cortex.toml" env:"CORTEX_CONFIG" placeholder:"PATH" help:"Config file. Relative paths inside it resolve against its folder."`
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
-	Check    checkCmd    `cmd:"" default:"withargs" help:"Run one pass: find every daemon, write the status file, exit 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN (the default command)."`
-	Validate validateCmd `cmd:"" help:"Check the config and show what each daemon matches right now."`
+	Check       checkCmd    `cmd:"" default:"withargs" help:"Run one pass: find every daemon, write the status file, exit 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN (the default command)."`
+	ValidateCmd validateCmd `cmd:"" name:"validate" help:"Check the config and show what each daemon matches right now."`
 }
 
 const description = `Checks that the daemons configured in cortex.toml run, restarts the missing
@@ -78,10 +78,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// Validate is kong's hook for checks across flags; kong reports its error
+// as a usage error.
+func (c *cli) Validate() error { return c.Check.validate() }
+
 func dispatch(command string, c *cli, stdout, stderr io.Writer) (int, error) {
 	switch command {
 	case "validate":
-		return c.Validate.run(c.Config, stdout, stderr)
+		return c.ValidateCmd.run(c.Config, stdout, stderr)
 	default:
 		return c.Check.run(c.Config, stdout, stderr)
 	}

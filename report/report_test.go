@@ -47,7 +47,7 @@ func TestFinish(t *testing.T) {
 				d := FromResult(r, max, now)
 				st.Set(r.Name, d)
 				if r.Name == tt.restart {
-					d.MarkRestarted(r, now)
+					d.Record(ActionRestarted, "restarted", []time.Time{now}, true, r, now)
 				}
 			}
 			st.Finish(1500 * time.Millisecond)

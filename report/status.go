@@ -152,20 +152,24 @@ func (d *Daemon) judge(tooMany bool) State {
 	return OK
 }
 
-// MarkRestarted records a successful restart: the daemon now runs as found
-// by the pass's re-check.
-func (d *Daemon) MarkRestarted(r check.Result, now time.Time) {
-	restarts, total := d.Restarts, d.RestartsTotal
-	*d = *FromResult(r, d.MaxInstances, now)
-	d.Restarts, d.RestartsTotal = restarts, total
-	d.Action = ActionRestarted
-	if d.Message == "" {
-		d.Message = fmt.Sprintf("restarted, now PID %d", r.PID)
+// Record sets what a --fix pass did: its action and message, the restart
+// history within the window, and, for a successful restart, the daemon as
+// the re-check found it.
+func (d *Daemon) Record(action, message string, restarts []time.Time, attempted bool, found check.Result, now time.Time) {
+	total := d.RestartsTotal
+	if attempted {
+		total++
 	}
-	d.State = d.judge(r.TooMany)
-	if !d.Running() {
-		d.State = Critical
+	if action == ActionRestarted {
+		canStart := d.CanStart
+		*d = *FromResult(found, d.MaxInstances, now)
+		d.CanStart = canStart
 	}
+	d.Action, d.Restarts, d.RestartsTotal = action, restarts, total
+	if message != "" {
+		d.Message = message
+	}
+	d.State = d.judge(found.TooMany)
 }
 
 // New starts a status for a pass at now. The previous status, when there is

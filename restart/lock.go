@@ -1,0 +1,48 @@
+package restart
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// ErrLocked says another pass holds the lock.
+var ErrLocked = errors.New("another cortex-check pass holds the lock")
+
+// Lock takes an exclusive flock on path, waiting up to wait, so that two
+// passes with one config never start a daemon twice. The kernel drops the
+// lock when the process dies, so a crashed pass leaves no stale lock. The
+// file is created 0600 and never removed: removing it would let two passes
+// lock two different files.
+func Lock(path string, wait time.Duration) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("lock %s: %w (set lock_file to a writable place)", path, err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%w %s (waited %s): a slow pass or a hung start program; see ps for cortex-check", ErrLocked, path, wait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,295 @@
+// Package restart brings down daemons back the way an on-call engineer would
+// by hand: in dependency order, no more often than the flap guard allows,
+// started detached, and counted as restarted only once the daemon is seen
+// running. Starting processes and reading the process table are passed in,
+// so the decisions are tested with fakes and a fake clock.
+package restart
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/report"
+)
+
+// The actions are the status file's words.
+const (
+	Restarted     = report.ActionRestarted
+	RestartFailed = report.ActionRestartFailed
+	HeldBack      = report.ActionHeldBack
+	WouldRestart  = report.ActionWouldRestart
+)
+
+// Outcome is what the pass did about one daemon that was down.
+type Outcome struct {
+	Name    string
+	Action  string
+	Message string
+	// Result is the daemon as found after a successful restart.
+	Result check.Result
+	// Attempted says a start was tried; it counts against the flap guard.
+	Attempted bool
+	// Restarts is the daemon's restart history within its window, this
+	// pass's attempt included, oldest first.
+	Restarts []time.Time
+}
+
+// Process is a started start program.
+type Process interface {
+	PID() int
+	// Exited is closed once the program has exited and been reaped.
+	Exited() <-chan struct{}
+	// ExitErr is the program's exit error (nil for status 0), valid once
+	// Exited is closed.
+	ExitErr() error
+	// LogTail is the last lines the program wrote to its log.
+	LogTail() string
+}
+
+// Runner restarts the daemons of one pass.
+type Runner struct {
+	Now func() time.Time
+	// Snapshot reads the process table afresh; called once per poll for all
+	// daemons being verified, never once per daemon.
+	Snapshot func() (*check.Snapshot, error)
+	// ReadFile reads pidfiles for the re-check.
+	ReadFile check.ReadFileFunc
+	// Start starts the daemon's start command detached.
+	Start func(d *check.Daemon) (Process, error)
+	// Log writes one line of the restart log, without timestamp.
+	Log func(line string)
+	// Poll is how long to wait between two reads of the process table.
+	Poll time.Duration
+	// Deadline ends the whole pass's restarting: what has not come up by
+	// then is reported timed out.
+	Deadline time.Time
+	Force    bool // ignore the flap guard
+	DryRun   bool // decide, start nothing, log nothing
+}
+
+// Down is a daemon found not running, with a start command, and its
+// restart history.
+type Down struct {
+	Daemon  *check.Daemon
+	History []time.Time
+}
+
+// FlapGuard returns the attempts still inside the window ending at now, and
+// whether another attempt is allowed: like systemd's StartLimitBurst, at
+// most max attempts within window.
+func FlapGuard(history []time.Time, now time.Time, max int, window time.Duration) ([]time.Time, bool) {
+	recent := []time.Time{}
+	for _, t := range history {
+		if now.Sub(t) < window {
+			recent = append(recent, t)
+		}
+	}
+	return recent, len(recent) < max
+}
+
+// job is one daemon's restart in flight.
+type job struct {
+	down     Down
+	deps     []string // after, limited to daemons restarted in this pass
+	proc     Process
+	started  time.Time
+	deadline time.Time
+	done     bool
+	outcome  Outcome
+}
+
+// Run restarts the daemons in down, config order, each after the daemons
+// its after names. running names the daemons the pass found running; a
+// dependency neither running nor restarted here holds its dependents back.
+func (r *Runner) Run(down []Down, running map[string]bool) []Outcome {
+	jobs := make([]*job, len(down))
+	byName := map[string]*job{}
+	for i, d := range down {
+		jobs[i] = &job{down: d, outcome: Outcome{Name: d.Daemon.Name}}
+		byName[d.Daemon.Name] = jobs[i]
+	}
+	now := r.Now()
+	for _, j := range jobs {
+		r.decide(j, byName, running, now)
+	}
+	for {
+		r.launchReady(jobs, byName)
+		inFlight := slices.ContainsFunc(jobs, func(j *job) bool { return j.proc != nil && !j.done })
+		if !inFlight {
+			break
+		}
+		time.Sleep(r.Poll)
+		r.verify(jobs)
+	}
+	out := make([]Outcome, len(jobs))
+	for i, j := range jobs {
+		out[i] = j.outcome
+	}
+	return out
+}
+
+// decide settles what needs no start: no start command, flap guard,
+// dry run. It leaves pending the jobs to launch.
+func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool, now time.Time) {
+	d := j.down.Daemon
+	recent, allowed := FlapGuard(j.down.History, now, d.MaxRestarts, d.RestartWindow)
+	j.outcome.Restarts = recent
+	for _, dep := range d.After {
+		if _, restarting := byName[dep]; restarting {
+			j.deps = append(j.deps, dep)
+		} else if !running[dep] {
+			r.finish(j, HeldBack, fmt.Sprintf("not restarted: %s, which it starts after, is not running", dep))
+			return
+		}
+	}
+	switch {
+	case !allowed && !r.Force:
+		r.finish(j, HeldBack, fmt.Sprintf("restarts held back: %d in %s (last at %s); fix the cause, then run cortex-check --fix --force",
+			len(recent), shortDuration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly)))
+	case r.DryRun:
+		j.outcome.Action = WouldRestart
+		j.outcome.Message = "would restart: " + strings.Join(d.Start, " ")
+		j.done = true
+	}
+}
+
+// launchReady starts every pending job whose dependencies have come up, and
+// holds back those whose dependencies failed.
+func (r *Runner) launchReady(jobs []*job, byName map[string]*job) {
+	for changed := true; changed; {
+		changed = false
+		for _, j := range jobs {
+			if j.done || j.proc != nil {
+				continue
+			}
+			ready := true
+			for _, dep := range j.deps {
+				dj := byName[dep]
+				if !dj.done {
+					ready = false
+					break
+				}
+				if dj.outcome.Action != Restarted && dj.outcome.Action != WouldRestart {
+					r.finish(j, HeldBack, fmt.Sprintf("not restarted: %s, which it starts after, did not come up", dep))
+					changed = true
+					ready = false
+					break
+				}
+			}
+			if !ready || j.done {
+				continue
+			}
+			r.launch(j)
+			changed = changed || j.done
+		}
+	}
+}
+
+func (r *Runner) launch(j *job) {
+	d := j.down.Daemon
+	now := r.Now()
+	if !now.Before(r.Deadline) {
+		r.finish(j, RestartFailed, "failed to start: timed out: the pass's --timeout ran out before its turn")
+		return
+	}
+	j.outcome.Attempted = true
+	j.outcome.Restarts = append(j.outcome.Restarts, now)
+	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, strings.Join(d.Start, " ")))
+	p, err := r.Start(d)
+	if err != nil {
+		r.finish(j, RestartFailed, "failed to start: "+err.Error())
+		return
+	}
+	j.proc, j.started = p, now
+	j.deadline = now.Add(d.StartTimeout)
+	if r.Deadline.Before(j.deadline) {
+		j.deadline = r.Deadline
+	}
+}
+
+// verify reads the process table once and settles every job in flight that
+// can be settled: found running, its start program failed, or out of time.
+func (r *Runner) verify(jobs []*job) {
+	var flying []*job
+	var daemons []check.Daemon
+	for _, j := range jobs {
+		if !j.done && j.proc != nil {
+			flying = append(flying, j)
+			daemons = append(daemons, *j.down.Daemon)
+		}
+	}
+	snap, err := r.Snapshot()
+	var matches [][]*check.Process
+	if err == nil {
+		matches = snap.Match(daemons)
+	}
+	now := r.Now()
+	for i, j := range flying {
+		d := j.down.Daemon
+		exited, exitErr := false, error(nil)
+		select {
+		case <-j.proc.Exited():
+			exited, exitErr = true, j.proc.ExitErr()
+		default:
+		}
+		if exitErr != nil {
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, tail(j.proc.LogTail())))
+			continue
+		}
+		if err == nil {
+			res := snap.Judge(d, matches[i], r.ReadFile)
+			if res.Running {
+				j.outcome.Result = res
+				r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (came up in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond)))
+				continue
+			}
+		}
+		if now.Before(j.deadline) {
+			continue
+		}
+		switch {
+		case err != nil:
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", err))
+		case exited:
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s%s",
+				d.Describe(), shortDuration(now.Sub(j.started)), tail(j.proc.LogTail())))
+		case !now.Before(r.Deadline):
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout (PID %d still runs)", j.proc.PID()))
+		default:
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but %s does not match what start runs; fix pattern or start in the config",
+				j.proc.PID(), d.Describe()))
+		}
+	}
+}
+
+func (r *Runner) finish(j *job, action, message string) {
+	j.done = true
+	j.outcome.Action, j.outcome.Message = action, message
+	if r.DryRun {
+		return
+	}
+	r.Log(fmt.Sprintf("%s: %s", j.down.Daemon.Name, message))
+}
+
+func tail(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	return "; its log ends: " + strings.Join(strings.Fields(s), " ")
+}
+
+// shortDuration writes 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
