@@ -145,7 +145,7 @@ func (c *checkCmd) fix(cfg *check.Config, daemons []check.Daemon, st *report.Sta
 		ReadFile: os.ReadFile,
 		Start:    starter.Start,
 		Log:      log.line,
-		Poll:     20 * time.Millisecond,
+		Poll:     5 * time.Millisecond,
 		Deadline: started.Add(c.Timeout),
 		Force:    c.Force,
 		DryRun:   c.DryRun,

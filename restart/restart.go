@@ -61,7 +61,9 @@ type Runner struct {
 	Start func(d *check.Daemon) (Process, error)
 	// Log writes one line of the restart log, without timestamp.
 	Log func(line string)
-	// Poll is how long to wait between two reads of the process table.
+	// Poll is the first wait between two reads of the process table; it
+	// doubles up to ten times that while daemons are slow to appear, so a
+	// fast daemon is confirmed quickly and a slow one costs few reads.
 	Poll time.Duration
 	// Deadline ends the whole pass's restarting: what has not come up by
 	// then is reported timed out.
@@ -115,13 +117,15 @@ func (r *Runner) Run(down []Down, running map[string]bool) []Outcome {
 	for _, j := range jobs {
 		r.decide(j, byName, running, now)
 	}
+	wait := r.Poll
 	for {
 		r.launchReady(jobs, byName)
 		inFlight := slices.ContainsFunc(jobs, func(j *job) bool { return j.proc != nil && !j.done })
 		if !inFlight {
 			break
 		}
-		time.Sleep(r.Poll)
+		time.Sleep(wait)
+		wait = min(2*wait, 10*r.Poll)
 		r.verify(jobs)
 	}
 	out := make([]Outcome, len(jobs))

@@ -1,0 +1,284 @@
+package restart
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cortex/cortex-check/check"
+)
+
+var t0 = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+
+func TestFlapGuard(t *testing.T) {
+	window := 10 * time.Minute
+	at := func(ago ...time.Duration) []time.Time {
+		var out []time.Time
+		for _, a := range ago {
+			out = append(out, t0.Add(-a))
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		history []time.Time
+		max     int
+		recent  int
+		allowed bool
+	}{
+		{"no history", nil, 5, 0, true},
+		{"four recent of five", at(9*time.Minute, 5*time.Minute, time.Minute, time.Second), 5, 4, true},
+		{"five recent: the sixth is held back", at(9*time.Minute, 7*time.Minute, 5*time.Minute, time.Minute, time.Second), 5, 5, false},
+		{"the window slides on", at(11*time.Minute, 10*time.Minute, 5*time.Minute, time.Minute, time.Second), 5, 3, true},
+		{"max one", at(time.Second), 1, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recent, allowed := FlapGuard(tt.history, t0, tt.max, window)
+			if len(recent) != tt.recent || allowed != tt.allowed {
+				t.Errorf("got %d recent, allowed %v; want %d, %v", len(recent), allowed, tt.recent, tt.allowed)
+			}
+		})
+	}
+}
+
+// fakeHost is a process table and a starter in one: a started daemon shows
+// up in the table at the next poll, unless told to fail.
+type fakeHost struct {
+	mu      sync.Mutex
+	now     time.Time
+	procs   []check.Process
+	nextPID int
+	started []string
+	// behaviour per daemon name
+	exitErr  map[string]error // the start program exits with this error
+	startErr map[string]error // the start program cannot be started
+	silent   map[string]bool  // it runs but never matches
+}
+
+type fakeProc struct {
+	pid    int
+	exited chan struct{}
+	err    error
+}
+
+func (p *fakeProc) PID() int                { return p.pid }
+func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
+func (p *fakeProc) ExitErr() error          { return p.err }
+func (p *fakeProc) LogTail() string         { return "last words" }
+
+func (h *fakeHost) start(d *check.Daemon) (Process, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.started = append(h.started, d.Name)
+	if err := h.startErr[d.Name]; err != nil {
+		return nil, err
+	}
+	h.nextPID++
+	p := &fakeProc{pid: h.nextPID, exited: make(chan struct{})}
+	if err := h.exitErr[d.Name]; err != nil {
+		p.err = err
+		close(p.exited)
+		return p, nil
+	}
+	cmd := "/bin/bash /srv/" + d.Name + ".sh"
+	if h.silent[d.Name] {
+		cmd = "/bin/bash /srv/something-else.sh"
+	}
+	h.procs = append(h.procs, check.Process{PID: p.pid, PPID: 1, Name: "bash", Args: strings.Fields(cmd), Cmdline: cmd, State: 'S', StartTime: h.now})
+	return p, nil
+}
+
+func (h *fakeHost) snapshot() (*check.Snapshot, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return check.NewSnapshot(slices.Clone(h.procs), 999999, nil), nil
+}
+
+// clock advances by a poll each time it is read after Run starts polling,
+// so start_timeout passes without real waiting.
+func (h *fakeHost) clock() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now = h.now.Add(100 * time.Millisecond)
+	return h.now
+}
+
+func config(t *testing.T, toml string) *check.Config {
+	t.Helper()
+	cfg, err := check.Parse([]byte(toml), "/srv/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestRun(t *testing.T) {
+	const cfgText = `
+start_timeout = "2s"
+max_restarts = 2
+[[daemon]]
+name = "worker"
+pattern = '/srv/worker\.sh'
+start = ["/srv/worker.sh"]
+after = ["coordinator"]
+[[daemon]]
+name = "coordinator"
+pattern = '/srv/coordinator\.sh'
+start = ["/srv/coordinator.sh"]
+after = ["pm"]
+[[daemon]]
+name = "pm"
+pattern = '/srv/pm\.sh'
+start = ["/srv/pm.sh"]
+`
+	tests := []struct {
+		name    string
+		host    fakeHost
+		history map[string][]time.Time
+		running map[string]bool
+		down    []string
+		force   bool
+		dryRun  bool
+		want    map[string]string // name -> action
+		message map[string]string // name -> part of the message
+		started []string          // in order
+	}{
+		{
+			name: "dependencies first, all restarted",
+			down: []string{"worker", "coordinator", "pm"},
+			want: map[string]string{"worker": Restarted, "coordinator": Restarted, "pm": Restarted},
+			// pm has no pending dependency, so it starts first; the rest follow the chain.
+			started: []string{"pm", "coordinator", "worker"},
+		},
+		{
+			name: "a failed dependency holds its dependents back",
+			host: fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}},
+			down: []string{"worker", "coordinator", "pm"},
+			want: map[string]string{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
+			message: map[string]string{
+				"pm":          "failed to start: exit status 1; its log ends: last words",
+				"coordinator": "not restarted: pm, which it starts after, did not come up",
+				"worker":      "not restarted: coordinator, which it starts after, did not come up",
+			},
+			started: []string{"pm"},
+		},
+		{
+			name:    "a dependency down and not restartable here holds back",
+			down:    []string{"coordinator"},
+			running: map[string]bool{"pm": false},
+			want:    map[string]string{"coordinator": HeldBack},
+			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, is not running"},
+		},
+		{
+			name:    "a running dependency lets it start",
+			down:    []string{"coordinator"},
+			running: map[string]bool{"pm": true},
+			want:    map[string]string{"coordinator": Restarted},
+			started: []string{"coordinator"},
+		},
+		{
+			name:    "flap guard holds back the third attempt",
+			down:    []string{"pm"},
+			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
+			want:    map[string]string{"pm": HeldBack},
+			message: map[string]string{"pm": "restarts held back: 2 in 10m"},
+		},
+		{
+			name:    "force lifts the flap guard",
+			down:    []string{"pm"},
+			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
+			force:   true,
+			want:    map[string]string{"pm": Restarted},
+			started: []string{"pm"},
+		},
+		{
+			name:    "a start that cannot be started fails, others go on",
+			host:    fakeHost{startErr: map[string]error{"pm": errors.New("start program /srv/pm.sh does not exist")}},
+			down:    []string{"pm", "coordinator"},
+			running: map[string]bool{},
+			want:    map[string]string{"pm": RestartFailed, "coordinator": HeldBack},
+			message: map[string]string{"pm": "failed to start: start program /srv/pm.sh does not exist"},
+			started: []string{"pm"},
+		},
+		{
+			name:    "running but never matched fails after start_timeout",
+			host:    fakeHost{silent: map[string]bool{"pm": true}},
+			down:    []string{"pm"},
+			want:    map[string]string{"pm": RestartFailed},
+			message: map[string]string{"pm": "runs but pattern '/srv/pm\\.sh' does not match what start runs"},
+			started: []string{"pm"},
+		},
+		{
+			name:    "dry run starts nothing",
+			down:    []string{"worker", "coordinator", "pm"},
+			dryRun:  true,
+			want:    map[string]string{"worker": WouldRestart, "coordinator": WouldRestart, "pm": WouldRestart},
+			message: map[string]string{"pm": "would restart: /srv/pm.sh"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config(t, cfgText)
+			h := &tt.host
+			h.now, h.nextPID = t0, 100
+			var logged []string
+			r := Runner{
+				Now: h.clock, Snapshot: h.snapshot, Start: h.start,
+				Log:  func(s string) { logged = append(logged, s) },
+				Poll: time.Millisecond, Deadline: t0.Add(time.Minute),
+				Force: tt.force, DryRun: tt.dryRun,
+			}
+			var down []Down
+			for _, name := range tt.down {
+				d, _ := cfg.Daemon(name)
+				down = append(down, Down{Daemon: d, History: tt.history[name]})
+			}
+			out := r.Run(down, tt.running)
+			for _, o := range out {
+				if o.Action != tt.want[o.Name] {
+					t.Errorf("%s: action %s, want %s (%s)", o.Name, o.Action, tt.want[o.Name], o.Message)
+				}
+				if m := tt.message[o.Name]; !strings.Contains(o.Message, m) {
+					t.Errorf("%s: message %q does not contain %q", o.Name, o.Message, m)
+				}
+				if o.Action == Restarted && (!o.Result.Running || o.Result.PID == 0) {
+					t.Errorf("%s: restarted without the daemon found: %+v", o.Name, o.Result)
+				}
+				if o.Attempted != slices.Contains(h.started, o.Name) {
+					t.Errorf("%s: attempted %v, but started %v", o.Name, o.Attempted, h.started)
+				}
+			}
+			if !slices.Equal(h.started, tt.started) {
+				t.Errorf("started %v, want %v", h.started, tt.started)
+			}
+			attempts := 0
+			for _, l := range logged {
+				if strings.Contains(l, ": Attempting restart: ") {
+					attempts++
+				}
+			}
+			if attempts != len(tt.started) {
+				t.Errorf("%d 'Attempting restart' lines for %d starts: %q", attempts, len(tt.started), logged)
+			}
+			if tt.dryRun && len(logged) > 0 {
+				t.Errorf("a dry run logged %q", logged)
+			}
+		})
+	}
+}
+
+func TestRunTimesOutAtThePassDeadline(t *testing.T) {
+	cfg := config(t, "start_timeout = \"1h\"\n[[daemon]]\nname = \"pm\"\npattern = 'pm\\.sh'\nstart = [\"/srv/pm.sh\"]\n")
+	h := &fakeHost{now: t0, nextPID: 100, silent: map[string]bool{"pm": true}}
+	d, _ := cfg.Daemon("pm")
+	r := Runner{Now: h.clock, Snapshot: h.snapshot, Start: h.start, Log: func(string) {},
+		Poll: time.Millisecond, Deadline: t0.Add(3 * time.Second)}
+	out := r.Run([]Down{{Daemon: d}}, nil)
+	if out[0].Action != RestartFailed || !strings.Contains(out[0].Message, "timed out") {
+		t.Errorf("got %s %q, want a failure that says timed out", out[0].Action, out[0].Message)
+	}
+}
