@@ -31,6 +31,8 @@ type cli struct {
 
 	Check       checkCmd    `cmd:"" default:"withargs" help:"Run one pass: find every daemon, write the status file, exit 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN (the default command)."`
 	ValidateCmd validateCmd `cmd:"" name:"validate" help:"Check the config and show what each daemon matches right now."`
+	Status      statusCmd   `cmd:"" help:"Show the last pass's status file as a table; exit 3 when it is stale (the timer is not running)."`
+	Schedule    scheduleCmd `cmd:"" help:"Print the files that run a pass every interval under systemd, launchd or cron."`
 }
 
 const description = `Checks that the daemons configured in cortex.toml run, restarts the missing
@@ -43,6 +45,10 @@ Examples:
   cortex-check --only pm-daemon     check one daemon
   cortex-check --format text        a table for a person
   cortex-check validate             check the config, show what matches
+  cortex-check status               the last pass's table; exit 3 if stale
+  cortex-check schedule systemd     a service and timer running --fix every 30s
+  cortex-check --wait 10s           repeat until all run (CI smoke tests)
+  cortex-check --textfile /var/lib/node_exporter/cortex.prom
   cortex-check -c /etc/cortex/cortex.toml --fix`
 
 func main() {
@@ -86,6 +92,10 @@ func dispatch(command string, c *cli, stdout, stderr io.Writer) (int, error) {
 	switch command {
 	case "validate":
 		return c.ValidateCmd.run(c.Config, stdout, stderr)
+	case "status":
+		return c.Status.run(c.Config, stdout, stderr)
+	case "schedule <scheduler>":
+		return c.Schedule.run(c.Config, stdout, stderr)
 	default:
 		return c.Check.run(c.Config, stdout, stderr)
 	}

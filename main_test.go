@@ -1,18 +1,24 @@
 package main
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/cortex/cortex-check/check"
@@ -40,6 +46,8 @@ func TestScripts(t *testing.T) {
 			"waitzombie": cmdWaitZombie,
 			"sigkill":    cmdSigkill,
 			"instances":  cmdInstances,
+			"xmlparse":   cmdXMLParse,
+			"promparse":  cmdPromParse,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -266,4 +274,65 @@ func cmdInstances(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("%d instances match %q, want %d: %v", len(roots), args[1], want, list)
 	}
+}
+
+// xmlparse FILE: the file is well-formed XML.
+func cmdXMLParse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: xmlparse FILE")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	dec := xml.NewDecoder(f)
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			ts.Fatalf("%s: %v", args[0], err)
+		}
+	}
+}
+
+// promparse FILE: parse the file with Prometheus's own text-format parser
+// and print each family's type ("TYPE name GAUGE") and each sample
+// ("name{label="value"} 1") for stdout assertions.
+func cmdPromParse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: promparse FILE")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(f)
+	if err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+	var lines []string
+	for name, fam := range families {
+		if fam.GetHelp() == "" {
+			ts.Fatalf("%s has no HELP", name)
+		}
+		lines = append(lines, fmt.Sprintf("TYPE %s %s", name, fam.GetType()))
+		for _, m := range fam.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			value := m.GetGauge().GetValue()
+			if fam.GetType() == dto.MetricType_COUNTER {
+				value = m.GetCounter().GetValue()
+			}
+			sel := ""
+			if len(labels) > 0 {
+				sel = "{" + strings.Join(labels, ",") + "}"
+			}
+			lines = append(lines, fmt.Sprintf("%s%s %v", name, sel, value))
+		}
+	}
+	slices.Sort(lines)
+	fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
 }

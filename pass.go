@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,9 @@ type checkCmd struct {
 	Force       bool          `help:"With --fix: restart even a daemon whose restarts are held back by max_restarts."`
 	Timeout     time.Duration `default:"25s" help:"With --fix: the whole pass's time budget; a daemon not up by then is reported failed."`
 	LockTimeout time.Duration `default:"10s" help:"How long to wait for another pass with the same config to finish before exiting 3."`
+	Quiet       bool          `short:"q" help:"Print nothing when the state is OK (for cron)."`
+	Wait        time.Duration `placeholder:"DURATION" help:"Repeat the pass about once a second until every daemon runs or DURATION is up; exit with the last pass's code (for CI smoke tests)."`
+	Textfile    string        `type:"path" placeholder:"PATH" help:"Also write Prometheus metrics to PATH for node_exporter's textfile collector (overrides textfile in the config)."`
 }
 
 // validate rejects flags that mean nothing without --fix.
@@ -30,36 +34,101 @@ func (c *checkCmd) validate() error {
 	if !c.Fix && (c.DryRun || c.Force) {
 		return errors.New("--dry-run and --force go with --fix")
 	}
-	if c.Timeout <= 0 || c.LockTimeout < 0 {
-		return errors.New("--timeout must be positive and --lock-timeout not negative")
+	if c.Timeout <= 0 || c.LockTimeout < 0 || c.Wait < 0 {
+		return errors.New("--timeout must be positive, --lock-timeout and --wait not negative")
 	}
 	return nil
 }
 
-// unknown reports a pass that could not judge: exit 3.
-func unknown(format string, stdout io.Writer, err error) (int, error) {
-	if format == "nagios" {
-		fmt.Fprintf(stdout, "CORTEX UNKNOWN - %s\n", oneLine(err.Error()))
-		return int(report.Unknown), shown(err)
+// passResult is one pass's outcome, before anything is printed.
+type passResult struct {
+	st   *report.Status // nil when the pass could not judge at all
+	data []byte         // the status file's content
+	err  error          // set when the pass could not judge: exit 3
+	// final says that running the pass again cannot change the answer
+	// (a bad config or bad arguments), for --wait.
+	final bool
+}
+
+func (r passResult) code() int {
+	if r.err != nil {
+		return int(report.Unknown)
 	}
-	return int(report.Unknown), err
+	return r.st.ExitCode
 }
 
 func (c *checkCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
+	if c.Wait <= 0 {
+		return c.print(c.pass(configPath, stderr), stdout)
+	}
+	// --wait: pass after pass until every daemon runs or the time is up;
+	// the last pass speaks.
+	deadline := time.Now().Add(c.Wait)
+	progress := isTerminal(stderr)
+	for {
+		res := c.pass(configPath, stderr)
+		done := res.final || res.code() == int(report.OK) || res.code() == int(report.Warning)
+		if done || time.Until(deadline) < time.Second {
+			if progress {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+			return c.print(res, stdout)
+		}
+		if progress {
+			what := "cannot judge yet"
+			if res.st != nil {
+				what = res.st.Summary
+			}
+			fmt.Fprintf(stderr, "\r\033[Kwaiting: %s (%s left)", what, time.Until(deadline).Round(time.Second))
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// print writes a pass's outcome to stdout in the chosen format.
+func (c *checkCmd) print(res passResult, stdout io.Writer) (int, error) {
+	if res.err != nil {
+		if c.Format != "nagios" {
+			return int(report.Unknown), res.err
+		}
+		line := "CORTEX UNKNOWN - " + oneLine(res.err.Error())
+		if res.st != nil {
+			line += " (" + res.st.Summary + ")"
+		}
+		fmt.Fprintln(stdout, line)
+		return int(report.Unknown), shown(res.err)
+	}
+	if c.Quiet && res.st.State == report.OK {
+		return res.code(), nil
+	}
+	switch c.Format {
+	case "json":
+		stdout.Write(res.data)
+	case "text":
+		io.WriteString(stdout, res.st.Text(useColor(stdout)))
+	default:
+		io.WriteString(stdout, res.st.Nagios())
+	}
+	return res.code(), nil
+}
+
+// pass runs one pass: config, lock, one read of the process table, the
+// restarts when --fix, the status file and the textfile.
+func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 	started := time.Now()
 	cfg, err := check.Load(configPath)
 	if err != nil {
-		return unknown(c.Format, stdout, withHint(err, "cortex-check validate -c "+configPath+" checks the config; the README's config reference lists every key"))
+		return passResult{err: withHint(err, "cortex-check validate -c "+configPath+" checks the config; the README's config reference lists every key"), final: true}
 	}
 	daemons, err := selectDaemons(cfg, c.Only)
 	if err != nil {
-		return unknown(c.Format, stdout, err)
+		return passResult{err: err, final: true}
 	}
 	// One pass at a time per config: the status file's restart history and
 	// the restarts themselves must not interleave.
 	unlock, err := restart.Lock(cfg.LockFile, c.LockTimeout)
 	if err != nil {
-		return unknown(c.Format, stdout, err)
+		return passResult{err: err}
 	}
 	defer unlock()
 
@@ -77,7 +146,7 @@ func (c *checkCmd) run(configPath string, stdout, stderr io.Writer) (int, error)
 	}
 	snap, err := snapshot()
 	if err != nil {
-		return unknown(c.Format, stdout, err)
+		return passResult{err: err}
 	}
 	matches := snap.Match(daemons)
 
@@ -100,24 +169,17 @@ func (c *checkCmd) run(configPath string, stdout, stderr io.Writer) (int, error)
 		err = report.WriteFileAtomic(cfg.StatusFile, data, 0o644)
 	}
 	if err != nil {
-		err = withHint(fmt.Errorf("status file not written (the previous one is unchanged): %w", err),
-			"make its folder writable for this user, or set status_file in "+cfg.Path)
-		if c.Format == "nagios" {
-			fmt.Fprintf(stdout, "CORTEX UNKNOWN - %s (%s)\n", oneLine(err.Error()), st.Summary)
-			return int(report.Unknown), shown(err)
+		return passResult{st: st, err: withHint(fmt.Errorf("status file not written (the previous one is unchanged): %w", err),
+			"make its folder writable for this user, or set status_file in "+cfg.Path)}
+	}
+	textfile := cmp.Or(c.Textfile, cfg.Textfile)
+	if textfile != "" {
+		if err := report.WriteFileAtomic(textfile, st.Metrics(), 0o644); err != nil {
+			return passResult{st: st, err: withHint(fmt.Errorf("textfile not written (the previous one is unchanged): %w", err),
+				"point --textfile or textfile at node_exporter's --collector.textfile.directory, writable for this user")}
 		}
-		return int(report.Unknown), err
 	}
-
-	switch c.Format {
-	case "json":
-		stdout.Write(data)
-	case "text":
-		io.WriteString(stdout, st.Text())
-	default:
-		io.WriteString(stdout, st.Nagios())
-	}
-	return st.ExitCode, nil
+	return passResult{st: st, data: data}
 }
 
 // fix restarts the checked daemons that are down and records the outcomes.
@@ -231,4 +293,19 @@ func hostname() string {
 
 func warn(w io.Writer, format string, args ...any) {
 	fmt.Fprintf(w, "cortex-check: warning: %s\n", oneLine(fmt.Sprintf(format, args...)))
+}
+
+// isTerminal says whether w is a terminal, for progress and colour.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// useColor: only on a terminal, and never when NO_COLOR is set (no-color.org).
+func useColor(w io.Writer) bool {
+	return os.Getenv("NO_COLOR") == "" && isTerminal(w)
 }

@@ -92,16 +92,39 @@ func (d *Daemon) line() string {
 	return s
 }
 
-// Text renders a table for a person, like monit summary.
-func (st *Status) Text() string {
+// ANSI colours for Text; main decides whether a terminal gets them.
+const (
+	red    = "\033[31m"
+	green  = "\033[32m"
+	yellow = "\033[33m"
+	reset  = "\033[0m"
+)
+
+func paint(s, color string, on bool) string {
+	if !on || color == "" {
+		return s
+	}
+	return color + s + reset
+}
+
+func (s State) color() string {
+	return [...]string{OK: green, Warning: yellow, Critical: red, Unknown: yellow}[s]
+}
+
+// Text renders a table for a person, like monit summary; color adds ANSI
+// colours to the states.
+func (st *Status) Text(color bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cortex-check %s on %s at %s: %s\n\n", st.State, st.Host, st.CheckedAt.Local().Format(time.RFC3339), st.Summary)
+	fmt.Fprintf(&b, "cortex-check %s on %s, written %s: %s\n\n", paint(st.State.String(), st.State.color(), color),
+		st.Host, st.CheckedAt.Local().Format(time.RFC3339), st.Summary)
+	// tabwriter counts escape codes as width: every cell of the status
+	// column is painted, so each gets the same extra width and they align.
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "DAEMON\tSTATUS\tPID\tUPTIME\tACTION\tRESTARTS\tMESSAGE")
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
 		if d == nil {
-			fmt.Fprintf(tw, "%s\tunknown\t-\t-\t-\t-\tnot checked yet\n", name)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\tnot checked yet\n", name, paint("unknown", yellow, color))
 			continue
 		}
 		pid, uptime := "-", "-"
@@ -115,6 +138,7 @@ func (st *Status) Text() string {
 		if !d.Checked {
 			status += "?"
 		}
+		status = paint(status, d.State.color(), color)
 		action := d.Action
 		if action == "" {
 			action = ActionNone

@@ -247,6 +247,19 @@ func (st *Status) Finish(took time.Duration) {
 	st.ExitCode = int(st.State)
 }
 
+// ForDisplay prepares a status read back from its file for a person at
+// now: daemons in config order (the file's JSON object keeps none) and
+// uptimes counted to now rather than to when the file was written.
+func (st *Status) ForDisplay(order []string, now time.Time) {
+	st.order = order
+	for _, name := range order {
+		if d := st.Daemons[name]; d != nil && d.Running() && d.StartedAt != nil {
+			up := int64(max(now.Sub(*d.StartedAt), 0) / time.Second)
+			d.UptimeSeconds = &up
+		}
+	}
+}
+
 // Names lists the daemons in config order, or by name for a status read
 // back from a file.
 func (st *Status) Names() []string {

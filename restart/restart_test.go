@@ -220,7 +220,8 @@ start = ["/srv/pm.sh"]
 			message: map[string]string{"pm": "would restart: /srv/pm.sh"},
 		},
 	}
-	for _, tt := range tests {
+	for i := range tests {
+		tt := &tests[i]
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := config(t, cfgText)
 			h := &tt.host

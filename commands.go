@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/report"
+	"github.com/cortex/cortex-check/schedule"
+)
+
+type statusCmd struct {
+	Interval time.Duration `placeholder:"DURATION" help:"The scheduler's cadence, overriding interval in the config: a status file older than three of them is stale."`
+}
+
+// run shows the last pass's status file. A stale file means no pass has
+// run for three intervals: the timer is not running, the silent failure
+// cortex-check exists to prevent, so it says so first and exits 3.
+func (s *statusCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
+	cfg, err := check.Load(configPath)
+	if err != nil {
+		return int(report.Unknown), err
+	}
+	st, err := report.ReadStatus(cfg.StatusFile)
+	if err != nil {
+		return int(report.Unknown), err
+	}
+	if st == nil {
+		return int(report.Unknown), withHint(fmt.Errorf("no status file at %s: no pass has run with this config", cfg.StatusFile),
+			"run cortex-check once, and install a timer: cortex-check schedule systemd")
+	}
+	st.ForDisplay(names(cfg.Daemons), time.Now())
+	interval := cmpDuration(s.Interval, cfg.Interval)
+	age := time.Since(st.CheckedAt).Round(time.Second)
+	color := useColor(stdout)
+	if age > 3*interval {
+		fmt.Fprintf(stdout, "%s: the status file was written %s ago, more than three intervals of %s: no pass has run since, and what follows may be false\n\n",
+			paintStale("STALE", color), report.HumanDuration(age), interval)
+		io.WriteString(stdout, st.Text(color))
+		return int(report.Unknown), withHint(fmt.Errorf("status file %s is stale (written %s ago): the timer or cron job is not running", cfg.StatusFile, report.HumanDuration(age)),
+			"systemctl status cortex-check.timer (or crontab -l); cortex-check schedule prints the files to install")
+	}
+	io.WriteString(stdout, st.Text(color))
+	return st.ExitCode, nil
+}
+
+func paintStale(s string, color bool) string {
+	if !color {
+		return s
+	}
+	return "\033[1;31m" + s + "\033[0m"
+}
+
+func cmpDuration(flag, config time.Duration) time.Duration {
+	if flag > 0 {
+		return flag
+	}
+	return config
+}
+
+type scheduleCmd struct {
+	Scheduler string        `arg:"" enum:"systemd,launchd,cron" help:"Which scheduler: systemd (a service and a timer), launchd (a plist) or cron (crontab lines)."`
+	User      bool          `help:"systemd: a user unit, installed under ~/.config/systemd/user."`
+	Interval  time.Duration `placeholder:"DURATION" help:"The cadence, overriding interval in the config."`
+	OutputDir string        `type:"path" placeholder:"DIR" help:"Write the files into DIR instead of printing them."`
+}
+
+// run prints (or writes) the scheduler's files, with the absolute paths of
+// this binary and the config, so they work from any directory.
+func (s *scheduleCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
+	cfg, err := check.Load(configPath)
+	if err != nil {
+		return int(report.Unknown), err
+	}
+	binary, err := os.Executable()
+	if err != nil {
+		return int(report.Unknown), fmt.Errorf("find this binary's path: %w", err)
+	}
+	job := schedule.Job{Binary: binary, Config: cfg.Path, Interval: cmpDuration(s.Interval, cfg.Interval), User: s.User, LogDir: cfg.LogDir}
+	if job.Interval < time.Second {
+		return int(report.Unknown), errors.New("--interval must be at least 1s")
+	}
+	var files []schedule.File
+	switch s.Scheduler {
+	case "systemd":
+		files = schedule.Systemd(job)
+	case "launchd":
+		files = schedule.Launchd(job)
+	case "cron":
+		if files, err = schedule.Cron(job); err != nil {
+			return int(report.Unknown), err
+		}
+	}
+	for i, f := range files {
+		if s.OutputDir != "" {
+			path := filepath.Join(s.OutputDir, f.Name)
+			if err := report.WriteFileAtomic(path, []byte(f.Content), 0o644); err != nil {
+				return int(report.Unknown), err
+			}
+			fmt.Fprintln(stderr, "wrote", path)
+			continue
+		}
+		if len(files) > 1 {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintf(stdout, "# ---- %s/%s ----\n", f.Install, f.Name)
+		}
+		io.WriteString(stdout, f.Content)
+	}
+	return 0, nil
+}

@@ -1,0 +1,64 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Metrics renders the status in the Prometheus text format, for
+// node_exporter's textfile collector: one prefix, base units, _total only
+// on counters, label values escaped.
+func (st *Status) Metrics() []byte {
+	var b strings.Builder
+	family := func(name, typ, help string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+	}
+	names := st.Names()
+	perDaemon := func(name, typ, help string, value func(d *Daemon) (float64, bool)) {
+		family(name, typ, help)
+		for _, n := range names {
+			d := st.Daemons[n]
+			if d == nil {
+				continue
+			}
+			if v, ok := value(d); ok {
+				fmt.Fprintf(&b, "%s{daemon=\"%s\"} %v\n", name, labelValue(n), v)
+			}
+		}
+	}
+	perDaemon("cortex_daemon_up", "gauge", "Whether the daemon was running at its last check (1) or not (0).",
+		func(d *Daemon) (float64, bool) { return boolFloat(d.Running()), true })
+	perDaemon("cortex_daemon_instances", "gauge", "Process trees that match the daemon.",
+		func(d *Daemon) (float64, bool) { return float64(d.Instances), true })
+	perDaemon("cortex_daemon_start_time_seconds", "gauge", "Start time of the daemon's main process, seconds since the Unix epoch.",
+		func(d *Daemon) (float64, bool) {
+			if d.StartedAt == nil {
+				return 0, false
+			}
+			return float64(d.StartedAt.Unix()), true
+		})
+	perDaemon("cortex_daemon_restarts_total", "counter", "Restart attempts by cortex-check --fix, failed ones included; resets when the status file is removed.",
+		func(d *Daemon) (float64, bool) { return float64(d.RestartsTotal), true })
+
+	family("cortex_check_last_run_timestamp_seconds", "gauge", "When the last pass ran, seconds since the Unix epoch.")
+	fmt.Fprintf(&b, "cortex_check_last_run_timestamp_seconds %d\n", st.CheckedAt.Unix())
+	family("cortex_check_duration_seconds", "gauge", "How long the last pass took.")
+	fmt.Fprintf(&b, "cortex_check_duration_seconds %.3f\n", float64(st.DurationMS)/1000)
+	family("cortex_check_state", "gauge", "The last pass's state as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
+	fmt.Fprintf(&b, "cortex_check_state %d\n", st.ExitCode)
+	family("cortex_check_build_info", "gauge", "Always 1; the version of cortex-check that wrote the metrics.")
+	fmt.Fprintf(&b, "cortex_check_build_info{version=\"%s\"} 1\n", labelValue(st.Version))
+	return []byte(b.String())
+}
+
+// labelValue escapes a label value as the text format requires.
+func labelValue(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,178 @@
+// Package schedule writes the files that make a scheduler run one
+// cortex-check pass every interval: systemd units, a launchd plist, cron
+// lines. Each carries the detail people most often get wrong, with a
+// comment saying why.
+package schedule
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Job is what every scheduler runs: the binary with the config, --fix
+// --quiet, every Interval.
+type Job struct {
+	Binary   string // absolute
+	Config   string // absolute
+	Interval time.Duration
+	User     bool   // a systemd user unit
+	LogDir   string // where cron's output goes
+}
+
+// File is one file to install.
+type File struct {
+	Name    string // file name, e.g. cortex-check.timer
+	Install string // where it goes, for the instructions
+	Content string
+}
+
+func (j Job) args() []string {
+	return []string{j.Binary, "-c", j.Config, "--fix", "--quiet"}
+}
+
+func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }
+
+// Systemd returns a oneshot service and the timer that runs it.
+func Systemd(j Job) []File {
+	dir, wanted, enable := "/etc/systemd/system", "timers.target", "systemctl daemon-reload && systemctl enable --now cortex-check.timer"
+	if j.User {
+		dir, enable = "~/.config/systemd/user", "systemctl --user daemon-reload && systemctl --user enable --now cortex-check.timer"
+	}
+	interval := seconds(j.Interval)
+	// A hung pass must not hold the timer forever; a pass's own budget is
+	// --timeout (25s) plus --lock-timeout (10s).
+	timeout := max(2*interval, 60)
+	service := fmt.Sprintf(`# cortex-check.service: one cortex-check pass. cortex-check.timer starts it every %[1]ds.
+# Install: copy both files to %[2]s/, then: %[3]s
+[Unit]
+Description=cortex-check: find the Cortex daemons and restart the missing ones
+
+[Service]
+Type=oneshot
+ExecStart=%[4]s
+# When a oneshot service exits, systemd kills every process left in its cgroup,
+# and the daemons this pass just restarted are in it. KillMode=process stops
+# only the pass itself, so the restarted daemons live on.
+KillMode=process
+TimeoutStartSec=%[5]ds
+`, interval, dir, enable, systemdCommand(j.args()), timeout)
+	timer := fmt.Sprintf(`# cortex-check.timer: runs cortex-check.service every %[1]ds.
+[Unit]
+Description=Run cortex-check every %[1]ds
+
+[Timer]
+OnBootSec=%[1]ds
+# Counted from the end of the last pass: OnUnitActiveSec is known to misfire
+# with oneshot services, and a slow pass never overlaps the next one.
+OnUnitInactiveSec=%[1]ds
+# The default accuracy of one minute would defeat a %[1]ds cadence.
+AccuracySec=1s
+
+[Install]
+WantedBy=%[2]s
+`, interval, wanted)
+	return []File{
+		{Name: "cortex-check.service", Install: dir, Content: service},
+		{Name: "cortex-check.timer", Install: dir, Content: timer},
+	}
+}
+
+// systemdCommand quotes arguments for ExecStart: double quotes around any
+// with spaces, quotes or backslashes, and % doubled (it starts a specifier).
+func systemdCommand(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		a = strings.ReplaceAll(a, "%", "%%")
+		if strings.ContainsAny(a, " \t\"'\\") {
+			a = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}
+
+// Launchd returns a LaunchDaemon (or LaunchAgent) plist.
+func Launchd(j Job) []File {
+	var args bytes.Buffer
+	for _, a := range j.args() {
+		args.WriteString("\t\t<string>")
+		xml.EscapeText(&args, []byte(a))
+		args.WriteString("</string>\n")
+	}
+	content := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<!-- Runs one cortex-check pass every %[1]d seconds.
+     Install: copy to /Library/LaunchDaemons/ (as root) or ~/Library/LaunchAgents/, then
+     launchctl load -w <that path>/com.cortex.cortex-check.plist -->
+<plist version="1.0">
+<dict>
+	<key>Label</key>
+	<string>com.cortex.cortex-check</string>
+	<key>ProgramArguments</key>
+	<array>
+%[2]s	</array>
+	<key>StartInterval</key>
+	<integer>%[1]d</integer>
+	<key>RunAtLoad</key>
+	<true/>
+	<!-- Without this, launchd kills every process the job started when the
+	     pass exits: the daemons it just restarted would die with it. -->
+	<key>AbandonProcessGroup</key>
+	<true/>
+</dict>
+</plist>
+`, seconds(j.Interval), args.String())
+	return []File{{Name: "com.cortex.cortex-check.plist", Install: "/Library/LaunchDaemons", Content: content}}
+}
+
+// Cron returns crontab lines. Cron starts jobs at most once a minute, so an
+// interval under a minute takes one line per slot, each sleeping its offset.
+func Cron(j Job) ([]File, error) {
+	interval := seconds(j.Interval)
+	var schedules []string
+	switch {
+	case interval < 60 && 60%interval == 0:
+		for offset := 0; offset < 60; offset += interval {
+			prefix := ""
+			if offset > 0 {
+				prefix = fmt.Sprintf("sleep %d && ", offset)
+			}
+			schedules = append(schedules, "* * * * * "+prefix)
+		}
+	case interval >= 60 && interval%60 == 0 && interval/60 <= 60 && 60%(interval/60) == 0:
+		schedules = append(schedules, fmt.Sprintf("*/%d * * * * ", interval/60))
+	default:
+		return nil, fmt.Errorf("cron cannot run a pass every %s: use an interval that divides a minute (10s, 15s, 20s, 30s) or an hour in whole minutes, or a systemd timer", j.Interval)
+	}
+	command := cronEscape(shellQuote(j.args()) + " >>" + shellQuote([]string{j.LogDir + "/cortex-check.cron.log"}) + " 2>&1")
+	var b strings.Builder
+	fmt.Fprintf(&b, `# cortex-check every %ds. Install with crontab -e (in /etc/cron.d, add the user
+# after the five time fields). Paths are absolute: cron's PATH is only
+# /usr/bin:/bin. --quiet prints nothing while all is well, and what it does
+# print goes to the log instead of a mail every tick.
+`, interval)
+	for _, s := range schedules {
+		b.WriteString(s + command + "\n")
+	}
+	return []File{{Name: "cortex-check.crontab", Install: "crontab -e", Content: b.String()}}, nil
+}
+
+// shellQuote quotes arguments for /bin/sh: single quotes around any that
+// need them.
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,") == "" {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}
+
+// cronEscape escapes %, which cron turns into a newline.
+func cronEscape(s string) string { return strings.ReplaceAll(s, "%", `\%`) }
