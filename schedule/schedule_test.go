@@ -1,0 +1,64 @@
+package schedule
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCronIntervals(t *testing.T) {
+	tests := []struct {
+		interval time.Duration
+		lines    []string // the schedule part of each line
+		err      string
+	}{
+		{30 * time.Second, []string{"* * * * * /", "* * * * * sleep 30 && /"}, ""},
+		{20 * time.Second, []string{"* * * * * /", "* * * * * sleep 20 && /", "* * * * * sleep 40 && /"}, ""},
+		{time.Minute, []string{"*/1 * * * * /"}, ""},
+		{15 * time.Minute, []string{"*/15 * * * * /"}, ""},
+		{45 * time.Second, nil, "cron cannot run a pass every 45s"},
+		{7 * time.Minute, nil, "cron cannot run a pass every 7m0s"},
+		{2 * time.Hour, nil, "cron cannot run a pass every 2h0m0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.interval.String(), func(t *testing.T) {
+			files, err := Cron(Job{Binary: "/usr/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: tt.interval, LogDir: "/var/log/cortex"})
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, line := range strings.Split(files[0].Content, "\n") {
+				if line != "" && !strings.HasPrefix(line, "#") {
+					got = append(got, line)
+					if !strings.HasSuffix(line, "/usr/bin/cortex-check -c /etc/cortex/cortex.toml --fix --quiet >>/var/log/cortex/cortex-check.cron.log 2>&1") {
+						t.Errorf("line %q does not run the pass with its output to the log", line)
+					}
+				}
+			}
+			if len(got) != len(tt.lines) {
+				t.Fatalf("got %d lines, want %d: %q", len(got), len(tt.lines), got)
+			}
+			for i, prefix := range tt.lines {
+				if !strings.HasPrefix(got[i], prefix) {
+					t.Errorf("line %d = %q, want it to start %q", i, got[i], prefix)
+				}
+			}
+		})
+	}
+}
+
+func TestQuoting(t *testing.T) {
+	args := []string{"/opt/my tools/cortex-check", "-c", "/etc/it's 100%/cortex.toml"}
+	if got, want := systemdCommand(args), `"/opt/my tools/cortex-check" -c "/etc/it's 100%%/cortex.toml"`; got != want {
+		t.Errorf("systemdCommand = %s, want %s", got, want)
+	}
+	if got, want := cronEscape(shellQuote(args)), `'/opt/my tools/cortex-check' -c '/etc/it'\''s 100\%/cortex.toml'`; got != want {
+		t.Errorf("cron command = %s, want %s", got, want)
+	}
+}
