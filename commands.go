@@ -23,7 +23,7 @@ type statusCmd struct {
 func (s *statusCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
 	cfg, err := check.Load(configPath)
 	if err != nil {
-		return int(report.Unknown), err
+		return int(report.Unknown), configError(err, configPath)
 	}
 	st, err := report.ReadStatus(cfg.StatusFile)
 	if err != nil {
@@ -74,7 +74,7 @@ type scheduleCmd struct {
 func (s *scheduleCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
 	cfg, err := check.Load(configPath)
 	if err != nil {
-		return int(report.Unknown), err
+		return int(report.Unknown), configError(err, configPath)
 	}
 	binary, err := os.Executable()
 	if err != nil {

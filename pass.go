@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,6 +39,15 @@ func (c *checkCmd) validate() error {
 		return errors.New("--timeout must be positive, --lock-timeout and --wait not negative")
 	}
 	return nil
+}
+
+// configError adds the hint that fits: where the file is missing, the way
+// to point at another; otherwise the reference.
+func configError(err error, configPath string) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return withHint(err, "the shipped example is cortex.toml in the repository; -c takes any path")
+	}
+	return withHint(err, "the README's configuration reference lists every key; cortex-check -c "+configPath+" validate shows what each daemon matches")
 }
 
 // passResult is one pass's outcome, before anything is printed.
@@ -118,7 +128,7 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 	started := time.Now()
 	cfg, err := check.Load(configPath)
 	if err != nil {
-		return passResult{err: withHint(err, "cortex-check validate -c "+configPath+" checks the config; the README's config reference lists every key"), final: true}
+		return passResult{err: configError(err, configPath), final: true}
 	}
 	daemons, err := selectDaemons(cfg, c.Only)
 	if err != nil {

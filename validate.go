@@ -17,7 +17,7 @@ type validateCmd struct{}
 func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
 	cfg, err := check.Load(configPath)
 	if err != nil {
-		return int(report.Unknown), withHint(err, "the README's config reference lists every key")
+		return int(report.Unknown), configError(err, configPath)
 	}
 	procs, err := check.ReadTable(check.NeedsCmdline(cfg.Daemons))
 	if err != nil {

@@ -6,6 +6,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -136,12 +137,21 @@ func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(abs)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("config %s does not exist: pass -c PATH or set CORTEX_CONFIG", path)
+			return nil, missingConfig{path}
 		}
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	return Parse(data, abs)
 }
+
+// missingConfig is a config file that is not there; it is fs.ErrNotExist
+// for errors.Is, so callers can offer the fitting hint.
+type missingConfig struct{ path string }
+
+func (e missingConfig) Error() string {
+	return fmt.Sprintf("config %s does not exist: pass -c PATH or set CORTEX_CONFIG", e.path)
+}
+func (e missingConfig) Unwrap() error { return fs.ErrNotExist }
 
 // Parse decodes and validates a config whose file is at the absolute path.
 // Errors start with the file's name, and its line where the parser knows it.
@@ -178,12 +188,54 @@ func describeUnknownKey(data []byte, key toml.Key) string {
 		if _, err := toml.Decode(string(data), &loose); err == nil {
 			for i, d := range loose.Daemon {
 				if _, ok := d[key[1]]; ok {
-					return fmt.Sprintf("daemon[%d]%s: unknown key %q", i+1, quotedName(d["name"]), strings.Join(key[1:], "."))
+					return fmt.Sprintf("daemon[%d]%s: unknown key %q%s", i+1, quotedName(d["name"]), strings.Join(key[1:], "."), suggest(key[1], daemonKeys))
 				}
 			}
 		}
 	}
-	return fmt.Sprintf("unknown key %q", key.String())
+	return fmt.Sprintf("unknown key %q%s", key.String(), suggest(key[0], topKeys))
+}
+
+// topKeys and daemonKeys are the keys a config may use, for suggestions.
+var (
+	topKeys    = []string{"status_file", "log_file", "log_dir", "lock_file", "textfile", "interval", "start_timeout", "max_restarts", "restart_window", "daemon"}
+	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "after", "max_instances", "start_timeout", "max_restarts", "restart_window"}
+)
+
+// suggest returns ` (did you mean "start"?)` for a key one or two edits
+// away from a known one.
+func suggest(key string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between two short keys.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func quotedName(v any) string {
@@ -263,7 +315,9 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 		if *fd.Pattern == "" {
 			return d, errors.New("pattern is empty: it would match every process")
 		}
-		d.Pattern = *fd.Pattern
+		// ${dir} stands for the config's folder, so one config's pattern
+		// never matches the same scripts run from another checkout.
+		d.Pattern = strings.ReplaceAll(*fd.Pattern, "${dir}", regexp.QuoteMeta(dir))
 	}
 	if fd.Pidfile != "" {
 		d.Pidfile = resolve(dir, fd.Pidfile)

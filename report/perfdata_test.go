@@ -18,7 +18,7 @@ type perfItem struct {
 }
 
 // The plugin guidelines' grammar: a label (quoted when it has spaces or
-// quotes, '' for a quote inside), =, a number, an optional unit, then up to
+// quotes, a doubled quote for a quote inside), =, a number, an optional unit, then up to
 // four ;-separated fields: thresholds as ranges, min and max as numbers.
 var (
 	perfUOM   = `(s|ms|us|%|B|KB|MB|TB|c)?`

@@ -82,14 +82,18 @@ func (d *Daemon) line() string {
 	if d.Message != "" {
 		s += " - " + d.Message
 	}
-	if !d.Running() && d.Checked && (d.Action == ActionNone || d.Action == "") {
-		if d.CanStart {
-			s += " (cortex-check --fix starts it)"
-		} else {
-			s += " (no start command in the config: add start to let --fix restart it)"
-		}
+	return s + d.advice()
+}
+
+// advice is what to do about a stopped daemon nobody acted on.
+func (d *Daemon) advice() string {
+	if d.Running() || !d.Checked || (d.Action != ActionNone && d.Action != "") {
+		return ""
 	}
-	return s
+	if d.CanStart {
+		return " (cortex-check --fix starts it)"
+	}
+	return " (no start command in the config: add start to let --fix restart it)"
 }
 
 // ANSI colours for Text; main decides whether a terminal gets them.
@@ -143,7 +147,7 @@ func (st *Status) Text(color bool) string {
 		if action == "" {
 			action = ActionNone
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", name, status, pid, uptime, action, len(d.Restarts), oneLine(d.Message))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", name, status, pid, uptime, action, len(d.Restarts), oneLine(d.Message+d.advice()))
 	}
 	tw.Flush()
 	return b.String()

@@ -75,6 +75,9 @@ func (s Starter) Start(d *check.Daemon) (Process, error) {
 	cmd.Stdout, cmd.Stderr = log, log // stdin stays nil: /dev/null
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
+		if errors.Is(err, syscall.ENOEXEC) {
+			return nil, fmt.Errorf("start program %s is not a program the kernel can run (exec format error): a script needs a first line such as #!/bin/bash", prog)
+		}
 		return nil, fmt.Errorf("%s: %w", prog, unwrapExec(err))
 	}
 	p := &started{cmd: cmd, exited: make(chan struct{}), logPath: logPath, offset: offset}
