@@ -34,17 +34,20 @@ daemon_toml() {
 	printf 'status_file = "status.json"\nlog_file = "cortex-check.log"\n\n'
 	for n in "${names[@]}"; do daemon_toml "$n"; done
 } >"$work/six.toml"
-# 100 daemons: the six, and 94 more that match nothing here, half of them
-# regexps, as a large config would have.
+# 100 daemons: the six, and 94 more that match nothing here, as a large
+# config would have them (the same mix as check's BenchmarkMatch): mostly
+# script paths anchored at the end, some regexps anchored at the start, one
+# in ten a free regexp.
 {
 	printf 'status_file = "status100.json"\nlog_file = "cortex-check.log"\n\n'
 	for n in "${names[@]}"; do daemon_toml "$n"; done
-	for i in $(seq 1 94); do
-		if ((i % 2)); then
-			printf '[[daemon]]\nname = "svc-%d"\npattern = '"'"'/opt/cortex/services/svc-%d\\.sh$'"'"'\n\n' "$i" "$i"
-		else
-			printf '[[daemon]]\nname = "svc-%d"\npattern = '"'"'worker-[0-9]+ --shard=%d( |$)'"'"'\n\n' "$i" "$i"
-		fi
+	for i in $(seq 0 93); do
+		case $((i % 10)) in
+		0) pat="worker-[0-9]+ --shard=$i( |\$)" ;;
+		1 | 2) pat="^/usr/bin/java .*-Dservice=svc-$i( |\$)" ;;
+		*) pat="/opt/cortex/services/svc-$i\\.sh\$" ;;
+		esac
+		printf '[[daemon]]\nname = "svc-%d"\npattern = '"'"'%s'"'"'\n\n' "$i" "$pat"
 	done
 } >"$work/hundred.toml"
 

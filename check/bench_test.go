@@ -29,11 +29,7 @@ func benchConfig(b *testing.B, extra int) *Config {
 		fmt.Fprintf(&sb, "[[daemon]]\nname = %q\npattern = '/srv/cortex/scripts/%s\\.sh$'\n", name, name)
 	}
 	for i := range extra {
-		if i%2 == 0 {
-			fmt.Fprintf(&sb, "[[daemon]]\nname = \"svc-%d\"\npattern = '/opt/cortex/services/svc-%d\\.sh$'\n", i, i)
-		} else {
-			fmt.Fprintf(&sb, "[[daemon]]\nname = \"svc-%d\"\npattern = 'worker-[0-9]+ --shard=%d( |$)'\n", i, i)
-		}
+		fmt.Fprintf(&sb, "[[daemon]]\nname = \"svc-%d\"\npattern = '%s'\n", i, extraPattern(i))
 	}
 	cfg, err := Parse([]byte(sb.String()), "/srv/cortex/cortex.toml")
 	if err != nil {
@@ -58,5 +54,63 @@ func BenchmarkMatch(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// extraPattern is the i-th of the 94 daemons a large config adds: mostly
+// script paths anchored at the end, as the README recommends, some anchored
+// regexps, and one in ten a free regexp with no anchor.
+func extraPattern(i int) string {
+	switch i % 10 {
+	case 0:
+		return fmt.Sprintf(`worker-[0-9]+ --shard=%d( |$)`, i)
+	case 1, 2:
+		return fmt.Sprintf(`^/usr/bin/java .*-Dservice=svc-%d( |$)`, i)
+	}
+	return fmt.Sprintf(`/opt/cortex/services/svc-%d\.sh$`, i)
+}
+
+// TestIndexFindsWhatAScanFinds: routing processes through the index gives
+// the same matches as trying every daemon on every process.
+func TestIndexFindsWhatAScanFinds(t *testing.T) {
+	var sb strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&sb, "[[daemon]]\nname = \"d%d\"\npattern = '%s'\n", i, extraPattern(i))
+	}
+	sb.WriteString("[[daemon]]\nname = \"short\"\npattern = 'a$'\n[[daemon]]\nname = \"proc\"\nprocess = \"health-monitor-daemon.sh\"\n")
+	cfg, err := Parse([]byte(sb.String()), "/srv/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := syntheticTable(300)
+	for i := range 60 {
+		pid := 10000 + i
+		switch i % 10 {
+		case 0:
+			procs = append(procs, proc(pid, 1, fmt.Sprintf("worker-7 --shard=%d --x", i)))
+		case 1, 2:
+			procs = append(procs, proc(pid, 1, fmt.Sprintf("/usr/bin/java -Xmx1g -Dservice=svc-%d", i)))
+		default:
+			procs = append(procs, proc(pid, 1, fmt.Sprintf("/bin/bash /opt/cortex/services/svc-%d.sh", i)))
+		}
+	}
+	procs = append(procs, proc(20000, 1, "x a"), proc(20001, 1, "/bin/bash ./health-monitor-daemon.sh"))
+	s := NewSnapshot(procs, -1, nil)
+	got := s.Match(cfg.Daemons)
+	found := 0
+	for j := range cfg.Daemons {
+		var want []*Process
+		for i := range s.Procs {
+			if cfg.Daemons[j].match.matches(&s.Procs[i]) {
+				want = append(want, &s.Procs[i])
+			}
+		}
+		if len(got[j]) != len(want) {
+			t.Errorf("%s: index found %d, a scan %d", cfg.Daemons[j].Name, len(got[j]), len(want))
+		}
+		found += len(want)
+	}
+	if found < 62 {
+		t.Errorf("the scan found only %d matches: the test's processes do not match its daemons", found)
 	}
 }

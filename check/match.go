@@ -9,17 +9,49 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // kernelNameLen is how much of a name Linux keeps in /proc/PID/stat.
 const kernelNameLen = 15
 
-// matcher decides whether one process is one daemon.
+// matcher decides whether one process is one daemon. Most patterns are a
+// path, maybe anchored: those are answered with a substring, prefix or
+// suffix test and never run a regexp. Other patterns are prefiltered by a
+// literal every match must contain, and their regexp is compiled only when
+// some process passes that filter, so a large config costs little.
 type matcher struct {
-	re      *regexp.Regexp
-	literal string // set when the pattern has no metacharacters: a substring test is enough
-	process string
+	kind    literalKind
+	literal string // the whole pattern (kind != viaRegexp), or a required part of it
+	// head and tail are literals every match starts or ends with ("" when
+	// none): the index routes processes to the matcher by them.
+	head, tail string
+	re         *lazyRegexp
+	process  string
+	patterns bool // a pattern is set
+}
+
+type literalKind int
+
+const (
+	viaRegexp literalKind = iota // literal, when set, is only a prefilter
+	contains
+	hasPrefix
+	hasSuffix
+	equals
+)
+
+// lazyRegexp compiles on first use; a pointer, so copies of a Daemon share it.
+type lazyRegexp struct {
+	expr string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+func (l *lazyRegexp) MatchString(s string) bool {
+	l.once.Do(func() { l.re, _ = regexp.Compile(l.expr) }) // parsed at load: it compiles
+	return l.re != nil && l.re.MatchString(s)
 }
 
 func compileMatcher(pattern, process string) (matcher, error) {
@@ -27,7 +59,8 @@ func compileMatcher(pattern, process string) (matcher, error) {
 	if pattern == "" {
 		return m, nil
 	}
-	re, err := regexp.Compile(pattern)
+	m.patterns = true
+	tree, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		var se *syntax.Error
 		if errors.As(err, &se) {
@@ -35,15 +68,83 @@ func compileMatcher(pattern, process string) (matcher, error) {
 		}
 		return m, fmt.Errorf("pattern %s is not a valid regexp: %w", tomlQuote(pattern), err)
 	}
-	if lit, complete := re.LiteralPrefix(); complete {
-		m.literal = lit
-	} else {
-		m.re = re
+	tree = tree.Simplify()
+	m.kind, m.literal = literalShape(tree)
+	m.head, m.tail = anchoredLiterals(tree)
+	if m.kind == viaRegexp {
+		m.re = &lazyRegexp{expr: pattern}
 	}
 	return m, nil
 }
 
-func (m *matcher) hasPattern() bool { return m.re != nil || m.literal != "" }
+// literalShape recognises a pattern that is a literal, maybe anchored at
+// the start or end of the text, and otherwise finds the longest literal
+// that every match must contain ("" when there is none).
+func literalShape(re *syntax.Regexp) (literalKind, string) {
+	isLit := func(r *syntax.Regexp) bool { return r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase == 0 }
+	switch {
+	case isLit(re):
+		return contains, string(re.Rune)
+	case re.Op == syntax.OpConcat:
+		subs := re.Sub
+		begin := len(subs) > 0 && subs[0].Op == syntax.OpBeginText
+		end := len(subs) > 0 && subs[len(subs)-1].Op == syntax.OpEndText
+		inner := subs
+		if begin {
+			inner = inner[1:]
+		}
+		if end && len(inner) > 0 {
+			inner = inner[:len(inner)-1]
+		}
+		if len(inner) == 1 && isLit(inner[0]) {
+			lit := string(inner[0].Rune)
+			switch {
+			case begin && end:
+				return equals, lit
+			case begin:
+				return hasPrefix, lit
+			case end:
+				return hasSuffix, lit
+			}
+		}
+		best := ""
+		for _, sub := range subs {
+			if sub.Op == syntax.OpCapture && len(sub.Sub) == 1 {
+				sub = sub.Sub[0]
+			}
+			if isLit(sub) && len(string(sub.Rune)) > len(best) {
+				best = string(sub.Rune)
+			}
+		}
+		return viaRegexp, best
+	case re.Op == syntax.OpCapture && len(re.Sub) == 1:
+		if kind, lit := literalShape(re.Sub[0]); kind == contains {
+			return contains, lit
+		} else {
+			return viaRegexp, lit
+		}
+	}
+	return viaRegexp, ""
+}
+
+// anchoredLiterals returns the literal a pattern's matches must start the
+// text with (after ^) and the one they must end it with (before $).
+func anchoredLiterals(re *syntax.Regexp) (head, tail string) {
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 {
+		return "", ""
+	}
+	subs := re.Sub
+	isLit := func(r *syntax.Regexp) bool { return r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase == 0 }
+	if subs[0].Op == syntax.OpBeginText && isLit(subs[1]) {
+		head = string(subs[1].Rune)
+	}
+	if n := len(subs); subs[n-1].Op == syntax.OpEndText && isLit(subs[n-2]) {
+		tail = string(subs[n-2].Rune)
+	}
+	return head, tail
+}
+
+func (m *matcher) hasPattern() bool { return m.patterns }
 
 // needsCmdline says whether judging this matcher needs argv.
 func (m *matcher) needsCmdline() bool {
@@ -54,13 +155,24 @@ func (m *matcher) matches(p *Process) bool {
 	if m.process != "" && !processNameIs(p, m.process) {
 		return false
 	}
-	switch {
-	case m.literal != "":
-		return strings.Contains(p.matchText(), m.literal)
-	case m.re != nil:
-		return m.re.MatchString(p.matchText())
+	if !m.patterns {
+		return m.process != ""
 	}
-	return m.process != ""
+	text := p.matchText()
+	switch m.kind {
+	case contains:
+		return strings.Contains(text, m.literal)
+	case hasPrefix:
+		return strings.HasPrefix(text, m.literal)
+	case hasSuffix:
+		return strings.HasSuffix(text, m.literal)
+	case equals:
+		return text == m.literal
+	}
+	if m.literal != "" && !strings.Contains(text, m.literal) {
+		return false
+	}
+	return m.re.MatchString(text)
 }
 
 // processNameIs is pgrep -x: the executable's name exactly. Linux keeps only
@@ -185,19 +297,124 @@ func NeedsCmdline(daemons []Daemon) bool {
 // process its matcher accepts (zombies included, the pass and its wrappers
 // left out), in table order.
 func (s *Snapshot) Match(daemons []Daemon) [][]*Process {
+	idx := newMatchIndex(daemons)
 	out := make([][]*Process, len(daemons))
 	for i := range s.Procs {
 		p := &s.Procs[i]
 		if s.ignored[p.PID] {
 			continue
 		}
-		for j := range daemons {
-			if daemons[j].match.hasPatternOrProcess() && daemons[j].match.matches(p) {
+		idx.candidates(p, func(j int) {
+			if daemons[j].match.matches(p) {
 				out[j] = append(out[j], p)
+			}
+		})
+	}
+	return out
+}
+
+// minIndexed is the shortest anchored literal worth indexing.
+const minIndexed = 4
+
+// matchIndex sends each process only to the daemons it could match, so
+// that a pass's cost does not grow with the number of daemons: a pattern
+// anchored at the end of the command line (the usual '.../name\.sh$') is
+// found by looking the line's end up, one anchored at the start by its
+// beginning, a process name by the kernel's name. The rest are tried one
+// by one.
+type matchIndex struct {
+	suffix, prefix anchorIndex
+	name           map[string][]int
+	rest           []int
+}
+
+// anchorIndex maps the first (prefix) or last (suffix) bytes of anchored
+// literals to daemons: 8 bytes, or 4 for a shorter literal, so a lookup
+// costs at most two map reads whatever the number of daemons.
+type anchorIndex struct {
+	suffix  bool
+	lengths []int
+	byLen   map[int]map[string][]anchored
+}
+
+// anchored is a daemon with its whole anchored literal, compared before the
+// daemon's matcher runs.
+type anchored struct {
+	lit string
+	j   int
+}
+
+func (a *anchorIndex) key(s string, n int) string {
+	if a.suffix {
+		return s[len(s)-n:]
+	}
+	return s[:n]
+}
+
+func (a *anchorIndex) add(lit string, j int) {
+	n := 8
+	if len(lit) < n {
+		n = minIndexed
+	}
+	if a.byLen == nil {
+		a.byLen = map[int]map[string][]anchored{}
+	}
+	m, ok := a.byLen[n]
+	if !ok {
+		m = map[string][]anchored{}
+		a.byLen[n] = m
+		a.lengths = append(a.lengths, n)
+	}
+	key := a.key(lit, n)
+	m[key] = append(m[key], anchored{lit, j})
+}
+
+// each calls try with the daemons whose anchored literal may fit text.
+func (a *anchorIndex) each(text string, try func(j int)) {
+	for _, n := range a.lengths {
+		if n > len(text) {
+			continue
+		}
+		for _, e := range a.byLen[n][a.key(text, n)] {
+			if len(e.lit) <= len(text) && a.key(text, len(e.lit)) == e.lit {
+				try(e.j)
 			}
 		}
 	}
-	return out
+}
+
+func newMatchIndex(daemons []Daemon) *matchIndex {
+	idx := &matchIndex{suffix: anchorIndex{suffix: true}, name: map[string][]int{}}
+	for j := range daemons {
+		m := &daemons[j].match
+		switch {
+		case !m.hasPatternOrProcess():
+			// a pidfile alone: nothing to match
+		case len(m.tail) >= minIndexed:
+			idx.suffix.add(m.tail, j)
+		case len(m.head) >= minIndexed:
+			idx.prefix.add(m.head, j)
+		case m.process != "":
+			key := m.process[:min(len(m.process), kernelNameLen)]
+			idx.name[key] = append(idx.name[key], j)
+		default:
+			idx.rest = append(idx.rest, j)
+		}
+	}
+	return idx
+}
+
+// candidates calls try with every daemon p could match, once each.
+func (idx *matchIndex) candidates(p *Process, try func(j int)) {
+	text := p.matchText()
+	idx.suffix.each(text, try)
+	idx.prefix.each(text, try)
+	for _, j := range idx.name[p.Name] {
+		try(j)
+	}
+	for _, j := range idx.rest {
+		try(j)
+	}
 }
 
 func (m *matcher) hasPatternOrProcess() bool { return m.hasPattern() || m.process != "" }

@@ -3,6 +3,7 @@ package check
 import (
 	"io/fs"
 	"os"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -228,11 +229,16 @@ func TestParseStat(t *testing.T) {
 }
 
 func TestSplitCmdline(t *testing.T) {
-	args, line := splitCmdline([]byte("/bin/bash\x00./pm-daemon.sh\x00--quiet\x00"))
+	args, line, backing := splitCmdline([]byte("/bin/bash\x00./pm-daemon.sh\x00--quiet\x00"), nil)
 	if !slices.Equal(args, []string{"/bin/bash", "./pm-daemon.sh", "--quiet"}) || line != "/bin/bash ./pm-daemon.sh --quiet" {
 		t.Errorf("got %q %q", args, line)
 	}
-	if args, line := splitCmdline(nil); args != nil || line != "" {
+	// A second command line shares the backing array without touching the first.
+	args2, line2, _ := splitCmdline([]byte("sleep\x00a b\x00"), backing)
+	if !slices.Equal(args2, []string{"sleep", "a b"}) || line2 != "sleep a b" || args[2] != "--quiet" {
+		t.Errorf("second: got %q %q, first now %q", args2, line2, args)
+	}
+	if args, line, _ := splitCmdline(nil, nil); args != nil || line != "" {
 		t.Errorf("empty cmdline gave %q %q", args, line)
 	}
 }
@@ -252,5 +258,36 @@ func TestReadTableSeesItself(t *testing.T) {
 	}
 	if len(self.Args) == 0 || !strings.Contains(self.Cmdline, self.Args[0]) || self.StartTime.IsZero() || self.State == 0 {
 		t.Errorf("own entry lacks facts: %+v", self)
+	}
+}
+
+// TestMatcherAgreesWithRegexp: the literal fast paths answer exactly as the
+// regexp would.
+func TestMatcherAgreesWithRegexp(t *testing.T) {
+	patterns := []struct {
+		expr string
+		kind literalKind
+	}{
+		{`pm-daemon`, contains}, {`/srv/pm-daemon\.sh$`, hasSuffix}, {`^/bin/bash /srv/`, hasPrefix},
+		{`^/bin/bash /srv/pm-daemon\.sh$`, equals}, {`(pm-daemon\.sh)`, contains}, {`(?i)PM-daemon`, viaRegexp},
+		{`worker-[0-9]+ --shard=3( |$)`, viaRegexp}, {`pm|worker`, viaRegexp}, {`^$`, viaRegexp}, {`a.c`, viaRegexp},
+	}
+	lines := []string{"", "/bin/bash /srv/pm-daemon.sh", "/bin/bash /srv/pm-daemon.sh --x", "tail -f /srv/pm-daemon.log",
+		"worker-12 --shard=3", "worker-12 --shard=31", "worker-x --shard=3 y", "abc", "PM-DAEMON"}
+	for _, p := range patterns {
+		m, err := compileMatcher(p.expr, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.kind != p.kind {
+			t.Errorf("%q: kind %d, want %d", p.expr, m.kind, p.kind)
+		}
+		re := regexp.MustCompile(p.expr)
+		for _, line := range lines {
+			proc := &Process{Name: "x", Cmdline: line}
+			if got, want := m.matches(proc), re.MatchString(proc.matchText()); got != want {
+				t.Errorf("%q on %q: matcher %v, regexp %v", p.expr, line, got, want)
+			}
+		}
 	}
 }

@@ -3,8 +3,6 @@ package check
 import (
 	"bytes"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -72,14 +70,14 @@ func parseStat(b []byte) (statFields, error) {
 	// After the name: state ppid pgrp session tty_nr tpgid flags minflt
 	// cminflt majflt cmajflt utime stime cutime cstime priority nice
 	// num_threads itrealvalue starttime; starttime is the 20th.
-	field := 0
-	for len(rest) > 0 {
+	for field := 0; len(rest) > 0; field++ {
 		rest = bytes.TrimLeft(rest, " ")
 		end := bytes.IndexByte(rest, ' ')
 		if end < 0 {
 			end = len(rest)
 		}
 		tok := bytes.TrimRight(rest[:end], "\n")
+		rest = rest[end:]
 		switch field {
 		case 0:
 			if len(tok) != 1 {
@@ -87,33 +85,61 @@ func parseStat(b []byte) (statFields, error) {
 			}
 			f.state = tok[0]
 		case 1:
-			ppid, err := strconv.Atoi(string(tok))
-			if err != nil {
+			ppid, ok := parseUint(tok)
+			if !ok || ppid > maxPID {
 				return f, errors.New("stat: bad ppid")
 			}
-			f.ppid = ppid
+			f.ppid = int(ppid)
 		case 19:
-			t, err := strconv.ParseUint(string(tok), 10, 64)
-			if err != nil {
+			t, ok := parseUint(tok)
+			if !ok {
 				return f, errors.New("stat: bad starttime")
 			}
 			f.startTick = t
 			return f, nil
 		}
-		field++
-		rest = rest[end:]
 	}
 	return f, errors.New("stat: too few fields")
 }
 
+// parseUint reads a decimal number without the string strconv would
+// allocate for each of thousands of fields a pass reads.
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
 // splitCmdline turns /proc/PID/cmdline (NUL-separated, usually NUL-ended)
-// into argv and the space-joined command line.
-func splitCmdline(b []byte) ([]string, string) {
+// into the space-joined command line and argv, the arguments being slices
+// of that one string. It rewrites b. args is a backing array to append to,
+// so a whole table's argv share a few allocations.
+func splitCmdline(b []byte, args []string) (argv []string, cmdline string, backing []string) {
 	b = bytes.TrimRight(b, "\x00")
 	if len(b) == 0 {
-		return nil, ""
+		return nil, "", args
 	}
-	joined := string(b)
-	args := strings.Split(joined, "\x00")
-	return args, strings.ReplaceAll(joined, "\x00", " ")
+	var ends []int
+	for i, c := range b {
+		if c == 0 {
+			b[i] = ' '
+			ends = append(ends, i)
+		}
+	}
+	cmdline = string(b)
+	start, first := 0, len(args)
+	for _, end := range ends {
+		args = append(args, cmdline[start:end])
+		start = end + 1
+	}
+	args = append(args, cmdline[start:])
+	return args[first:len(args):len(args)], cmdline, args
 }

@@ -34,7 +34,7 @@ func ReadTable(withCmdline bool) ([]Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
 	}
-	r := procReader{buf: make([]byte, 0, 4096)}
+	r := procReader{buf: make([]byte, 0, 4096), args: make([]string, 0, 4*len(names))}
 	procs := make([]Process, 0, len(names))
 	for _, name := range names {
 		if name[0] < '0' || name[0] > '9' {
@@ -58,6 +58,7 @@ func ReadTable(withCmdline bool) ([]Process, error) {
 type procReader struct {
 	buf  []byte
 	path []byte
+	args []string // backing array for every process's argv
 }
 
 func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time) (Process, error) {
@@ -81,7 +82,7 @@ func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time
 		if err != nil {
 			return Process{}, err
 		}
-		p.Args, p.Cmdline = splitCmdline(b)
+		p.Args, p.Cmdline, r.args = splitCmdline(b, r.args)
 	}
 	return p, nil
 }
