@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -77,6 +79,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hint: cortex-check --help lists the commands and flags")
 		return exitUsage
 	}
+	// SIGTERM or SIGINT mid-pass: stop starting new work, write the status
+	// file whole, release the lock, exit 3.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	interrupted := make(chan struct{})
+	go func() {
+		<-signals
+		close(interrupted)
+	}()
+	c.Check.interrupted = interrupted
 	code, err := dispatch(ctx.Command(), &c, stdout, stderr)
 	if err != nil {
 		printError(stderr, err)

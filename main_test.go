@@ -44,7 +44,7 @@ func TestScripts(t *testing.T) {
 			"expandenv":  cmdExpandEnv,
 			"waitproc":   cmdWaitProc,
 			"waitzombie": cmdWaitZombie,
-			"sigkill":    cmdSigkill,
+			"signal":     cmdSignal,
 			"instances":  cmdInstances,
 			"xmlparse":   cmdXMLParse,
 			"promparse":  cmdPromParse,
@@ -241,18 +241,21 @@ func cmdWaitZombie(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Fatalf("no zombie child of a process matching %q appeared", args[0])
 }
 
-// sigkill REGEXP: SIGKILL every live process matching; at least one must.
-func cmdSigkill(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sigkill REGEXP")
+// signal KILL|TERM|INT REGEXP: send the signal to every live process
+// matching (the top of each tree); at least one must match.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "signal KILL|TERM|INT REGEXP"
+	signals := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "TERM": syscall.SIGTERM, "INT": syscall.SIGINT}
+	if neg || len(args) != 2 || signals[args[0]] == 0 {
+		ts.Fatalf("usage: %s", usage)
 	}
-	roots := liveRoots(ts, workRegexp(ts, "sigkill REGEXP", args[0]))
+	roots := liveRoots(ts, workRegexp(ts, usage, args[1]))
 	if len(roots) == 0 {
-		ts.Fatalf("sigkill: no process matches %q", args[0])
+		ts.Fatalf("signal: no process matches %q", args[1])
 	}
 	for _, p := range roots {
-		ts.Check(syscall.Kill(p.PID, syscall.SIGKILL))
-		ts.Logf("killed PID %d (%s)", p.PID, p.Cmdline)
+		ts.Check(syscall.Kill(p.PID, signals[args[0]]))
+		ts.Logf("sent SIG%s to PID %d (%s)", args[0], p.PID, p.Cmdline)
 	}
 }
 

@@ -28,6 +28,18 @@ type checkCmd struct {
 	Quiet       bool          `short:"q" help:"Print nothing when the state is OK (for cron)."`
 	Wait        time.Duration `placeholder:"DURATION" help:"Repeat the pass about once a second until every daemon runs or DURATION is up; exit with the last pass's code (for CI smoke tests)."`
 	Textfile    string        `type:"path" placeholder:"PATH" help:"Also write Prometheus metrics to PATH for node_exporter's textfile collector (overrides textfile in the config)."`
+
+	// interrupted is closed on SIGTERM or SIGINT; set by main, not a flag.
+	interrupted <-chan struct{}
+}
+
+func (c *checkCmd) wasInterrupted() bool {
+	select {
+	case <-c.interrupted:
+		return true
+	default:
+		return false
+	}
 }
 
 // validate rejects flags that mean nothing without --fix.
@@ -78,7 +90,7 @@ func (c *checkCmd) run(configPath string, stdout, stderr io.Writer) (int, error)
 	for {
 		res := c.pass(configPath, stderr)
 		done := res.final || res.code() == int(report.OK) || res.code() == int(report.Warning)
-		if done || time.Until(deadline) < time.Second {
+		if done || time.Until(deadline) < time.Second || c.wasInterrupted() {
 			if progress {
 				fmt.Fprint(stderr, "\r\033[K")
 			}
@@ -91,7 +103,10 @@ func (c *checkCmd) run(configPath string, stdout, stderr io.Writer) (int, error)
 			}
 			fmt.Fprintf(stderr, "\r\033[Kwaiting: %s (%s left)", what, time.Until(deadline).Round(time.Second))
 		}
-		time.Sleep(time.Second)
+		select {
+		case <-time.After(time.Second):
+		case <-c.interrupted:
+		}
 	}
 }
 
@@ -136,9 +151,18 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 	}
 	// One pass at a time per config: the status file's restart history and
 	// the restarts themselves must not interleave.
-	unlock, err := restart.Lock(cfg.LockFile, c.LockTimeout)
+	// Start commands run with our privileges: --fix refuses a config that
+	// others could have changed; a plain pass only warns.
+	uid := os.Geteuid()
+	if err := restart.CheckTrusted(cfg.Path, uid); err != nil {
+		if c.Fix && !c.DryRun {
+			return passResult{err: withHint(fmt.Errorf("--fix refused: %w", err), "a plain pass (without --fix) still checks; it never runs start commands"), final: true}
+		}
+		warn(stderr, "%v", err)
+	}
+	unlock, err := restart.Lock(cfg.LockFile, c.LockTimeout, c.interrupted)
 	if err != nil {
-		return passResult{err: err}
+		return passResult{err: err, final: c.wasInterrupted()}
 	}
 	defer unlock()
 
@@ -169,8 +193,8 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 		entry.CanStart = len(d.Start) > 0
 		st.Set(d.Name, entry)
 	}
-	if c.Fix {
-		c.fix(cfg, daemons, st, snapshot, started, stderr)
+	if c.Fix && !c.wasInterrupted() {
+		c.fix(cfg, daemons, st, snapshot, started, uid, stderr)
 	}
 	st.Finish(time.Since(started))
 
@@ -180,7 +204,7 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 	}
 	if err != nil {
 		return passResult{st: st, err: withHint(fmt.Errorf("status file not written (the previous one is unchanged): %w", err),
-			"make its folder writable for this user, or set status_file in "+cfg.Path)}
+			"its folder must be writable for this user and have free space (df -h); or set status_file in "+cfg.Path)}
 	}
 	textfile := cmp.Or(c.Textfile, cfg.Textfile)
 	if textfile != "" {
@@ -189,12 +213,18 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 				"point --textfile or textfile at node_exporter's --collector.textfile.directory, writable for this user")}
 		}
 	}
+	if c.wasInterrupted() {
+		// The status file holds what this pass saw, written whole; the
+		// next pass finishes the work.
+		return passResult{st: st, data: data, final: true, err: withHint(errors.New("interrupted by a signal: no new restart was started after it"),
+			"the status file is whole and the lock released: the next pass runs normally")}
+	}
 	return passResult{st: st, data: data}
 }
 
 // fix restarts the checked daemons that are down and records the outcomes.
 func (c *checkCmd) fix(cfg *check.Config, daemons []check.Daemon, st *report.Status,
-	snapshot func() (*check.Snapshot, error), started time.Time, stderr io.Writer) {
+	snapshot func() (*check.Snapshot, error), started time.Time, uid int, stderr io.Writer) {
 	running := map[string]bool{}
 	for name, entry := range st.Daemons {
 		running[name] = entry.Running()
@@ -210,7 +240,7 @@ func (c *checkCmd) fix(cfg *check.Config, daemons []check.Daemon, st *report.Sta
 		return
 	}
 	log := &restartLog{path: cfg.LogFile}
-	starter := restart.Starter{ConfigDir: cfg.Dir, LogDir: cfg.LogDir}
+	starter := restart.Starter{ConfigDir: cfg.Dir, LogDir: cfg.LogDir, UID: uid}
 	runner := restart.Runner{
 		Now:      time.Now,
 		Snapshot: snapshot,
@@ -221,6 +251,8 @@ func (c *checkCmd) fix(cfg *check.Config, daemons []check.Daemon, st *report.Sta
 		Deadline: started.Add(c.Timeout),
 		Force:    c.Force,
 		DryRun:   c.DryRun,
+
+		Interrupted: c.interrupted,
 	}
 	now := time.Now()
 	for _, o := range runner.Run(down, running) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/report"
+	"github.com/cortex/cortex-check/restart"
 )
 
 type validateCmd struct{}
@@ -27,6 +28,9 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 	matches := snap.Match(cfg.Daemons)
 
 	fmt.Fprintf(stdout, "%s: valid, %d daemons; status file %s\n", cfg.Path, len(cfg.Daemons), cfg.StatusFile)
+	if err := restart.CheckTrusted(cfg.Path, os.Geteuid()); err != nil {
+		warn(stderr, "--fix will refuse this config: %v", err)
+	}
 	owners := map[int][]string{}
 	for i := range cfg.Daemons {
 		d := &cfg.Daemons[i]
@@ -42,6 +46,16 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 		for _, p := range matches[i] {
 			fmt.Fprintf(stdout, "  PID %-7d %s\n", p.PID, oneLine(truncate(p.Cmdline, 200)))
 			owners[p.PID] = append(owners[p.PID], d.Name)
+		}
+		if len(d.Start) > 0 {
+			starter := restart.Starter{ConfigDir: cfg.Dir, UID: os.Geteuid()}
+			prog, err := starter.Program(d)
+			if err == nil {
+				err = restart.CheckTrusted(prog, os.Geteuid())
+			}
+			if err != nil {
+				warn(stderr, "%s: --fix will not start it: %v", d.Name, err)
+			}
 		}
 		if len(matches[i]) == 0 && d.Pidfile == "" {
 			warn(stderr, "%s: %s matches no running process", d.Name, d.Describe())

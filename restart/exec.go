@@ -22,6 +22,7 @@ import (
 type Starter struct {
 	ConfigDir string // a start program with a slash resolves here
 	LogDir    string
+	UID       int // the caller: a start program must be theirs or root's, and not writable by others
 }
 
 // Program resolves a start command's program: a path with a slash against
@@ -57,6 +58,9 @@ func (s Starter) Start(d *check.Daemon) (Process, error) {
 	prog, err := s.Program(d)
 	if err != nil {
 		return nil, err
+	}
+	if err := CheckTrusted(prog, s.UID); err != nil {
+		return nil, fmt.Errorf("refused: %w", err)
 	}
 	logPath := filepath.Join(s.LogDir, d.Name+".log")
 	if err := os.MkdirAll(s.LogDir, 0o755); err != nil {

@@ -17,7 +17,7 @@ var ErrLocked = errors.New("another cortex-check pass holds the lock")
 // lock when the process dies, so a crashed pass leaves no stale lock. The
 // file is created 0600 and never removed: removing it would let two passes
 // lock two different files.
-func Lock(path string, wait time.Duration) (unlock func(), err error) {
+func Lock(path string, wait time.Duration, interrupted <-chan struct{}) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -43,6 +43,11 @@ func Lock(path string, wait time.Duration) (unlock func(), err error) {
 			f.Close()
 			return nil, fmt.Errorf("%w %s (waited %s): a slow pass or a hung start program; see ps for cortex-check", ErrLocked, path, wait)
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-interrupted:
+			f.Close()
+			return nil, fmt.Errorf("interrupted while waiting for the lock %s", path)
+		}
 	}
 }

@@ -70,6 +70,18 @@ type Runner struct {
 	Deadline time.Time
 	Force    bool // ignore the flap guard
 	DryRun   bool // decide, start nothing, log nothing
+	// Interrupted is closed when the pass must stop (SIGTERM, SIGINT): no
+	// new start, and what is in flight is reported unverified.
+	Interrupted <-chan struct{}
+}
+
+func (r *Runner) interrupted() bool {
+	select {
+	case <-r.Interrupted:
+		return true
+	default:
+		return false
+	}
 }
 
 // Down is a daemon found not running, with a start command, and its
@@ -124,9 +136,19 @@ func (r *Runner) Run(down []Down, running map[string]bool) []Outcome {
 		if !inFlight {
 			break
 		}
-		time.Sleep(wait)
+		select {
+		case <-time.After(wait):
+		case <-r.Interrupted:
+		}
 		wait = min(2*wait, 10*r.Poll)
 		r.verify(jobs)
+		if r.interrupted() {
+			for _, j := range jobs {
+				if !j.done && j.proc != nil {
+					r.finish(j, RestartFailed, fmt.Sprintf("failed to start: not verified: the pass was interrupted (PID %d was started)", j.proc.PID()))
+				}
+			}
+		}
 	}
 	out := make([]Outcome, len(jobs))
 	for i, j := range jobs {
@@ -195,6 +217,10 @@ func (r *Runner) launchReady(jobs []*job, byName map[string]*job) {
 func (r *Runner) launch(j *job) {
 	d := j.down.Daemon
 	now := r.Now()
+	if r.interrupted() {
+		r.finish(j, HeldBack, "not restarted: the pass was interrupted")
+		return
+	}
 	if !now.Before(r.Deadline) {
 		r.finish(j, RestartFailed, "failed to start: timed out: the pass's --timeout ran out before its turn")
 		return
