@@ -28,8 +28,8 @@ type matcher struct {
 	// none): the index routes processes to the matcher by them.
 	head, tail string
 	re         *lazyRegexp
-	process  string
-	patterns bool // a pattern is set
+	process    string
+	patterns   bool // a pattern is set
 }
 
 type literalKind int
