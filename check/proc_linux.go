@@ -21,7 +21,12 @@ const clockTicks = 100
 // neither state nor start time, and reads no command line, so on Linux this
 // walk replaces it rather than running beside it.
 func ReadTable(withCmdline bool) ([]Process, error) {
-	dir, err := os.Open("/proc")
+	return readTableAt("/proc", withCmdline)
+}
+
+// readTableAt reads a /proc tree at root; tests give it a fake one.
+func readTableAt(root string, withCmdline bool) ([]Process, error) {
+	dir, err := os.Open(root)
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
 	}
@@ -30,11 +35,11 @@ func ReadTable(withCmdline bool) ([]Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
 	}
-	boot, err := bootTime()
+	boot, err := bootTime(root)
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
 	}
-	r := procReader{buf: make([]byte, 0, 4096), args: make([]string, 0, 4*len(names))}
+	r := procReader{root: root, buf: make([]byte, 0, 4096), args: make([]string, 0, 4*len(names))}
 	procs := make([]Process, 0, len(names))
 	for _, name := range names {
 		if name[0] < '0' || name[0] > '9' {
@@ -56,6 +61,7 @@ func ReadTable(withCmdline bool) ([]Process, error) {
 }
 
 type procReader struct {
+	root string
 	buf  []byte
 	path []byte
 	args []string // backing array for every process's argv
@@ -87,10 +93,10 @@ func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time
 	return p, nil
 }
 
-// readFile reads /proc/<pid><file> whole into the reader's buffer, which the
+// readFile reads <root>/<pid><file> whole into the reader's buffer, which the
 // next call overwrites.
 func (r *procReader) readFile(pid, file string) ([]byte, error) {
-	r.path = append(append(append(r.path[:0], "/proc/"...), pid...), file...)
+	r.path = append(append(append(append(r.path[:0], r.root...), '/'), pid...), file...)
 	fd, err := syscall.Open(string(r.path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, errProcGone
@@ -116,8 +122,8 @@ func (r *procReader) readFile(pid, file string) ([]byte, error) {
 }
 
 // bootTime is when the system booted, from /proc/stat's btime line.
-func bootTime() (time.Time, error) {
-	b, err := os.ReadFile("/proc/stat")
+func bootTime(root string) (time.Time, error) {
+	b, err := os.ReadFile(root + "/stat")
 	if err != nil {
 		return time.Time{}, err
 	}

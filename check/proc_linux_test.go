@@ -1,0 +1,94 @@
+//go:build linux
+
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeProc writes a /proc tree: pid -> files (stat, cmdline).
+func fakeProc(t *testing.T, procs map[string]map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "stat"), []byte("cpu 1 2 3\nbtime 1700000000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for pid, files := range procs {
+		if err := os.MkdirAll(filepath.Join(root, pid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, content := range files {
+			if err := os.WriteFile(filepath.Join(root, pid, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return root
+}
+
+func stat(pid, name, state, ppid string) string {
+	return pid + " (" + name + ") " + state + " " + ppid + " 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 1000 100\n"
+}
+
+// TestReadTableLiesAndRaces: a /proc that changes and lies under the reader.
+func TestReadTableLiesAndRaces(t *testing.T) {
+	huge := "/bin/bash\x00/srv/pm-daemon.sh\x00" + strings.Repeat("a\nb\xff\xfe", 1<<18) + "\x00"
+	root := fakeProc(t, map[string]map[string]string{
+		"1":   {"stat": stat("1", "init", "S", "0"), "cmdline": "/sbin/init\x00"},
+		"10":  {"stat": stat("10", "pm-daemon.sh", "S", "1"), "cmdline": "/bin/bash\x00/srv/pm-daemon.sh\x00"},
+		"11":  {},                                                      // exited between listing and reading
+		"12":  {"stat": stat("12", "(a) b)", "R", "1"), "cmdline": ""}, // a name with spaces and parentheses
+		"13":  {"stat": "garbage", "cmdline": "x\x00"},
+		"14":  {"stat": stat("14", "bash", "S", "1"), "cmdline": huge},
+		"15":  {"stat": stat("15", "pm-daemon.sh", "Z", "10"), "cmdline": ""},
+		"16":  {"stat": stat("16", "x", "S", "1")}, // cmdline gone after stat
+		"abc": {"stat": stat("1", "not a pid", "S", "0")},
+	})
+	procs, err := readTableAt(root, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPID := map[int]Process{}
+	for _, p := range procs {
+		byPID[p.PID] = p
+	}
+	for _, pid := range []int{11, 13, 16} {
+		if _, ok := byPID[pid]; ok {
+			t.Errorf("PID %d should be skipped", pid)
+		}
+	}
+	if got := byPID[12].Name; got != "(a) b)" {
+		t.Errorf("name with parentheses = %q", got)
+	}
+	if p := byPID[10]; p.PPID != 1 || !p.StartTime.Equal(time.Unix(1700000000+5, 0)) || p.Cmdline != "/bin/bash /srv/pm-daemon.sh" {
+		t.Errorf("PID 10 = %+v", p)
+	}
+	if p := byPID[14]; len(p.Cmdline) < 1<<20 || len(p.Args) != 3 {
+		t.Errorf("1 MiB command line read as %d bytes, %d args", len(p.Cmdline), len(p.Args))
+	}
+	if zombie := byPID[15]; !zombie.Gone() {
+		t.Error("zombie not Gone")
+	}
+
+	// The hostile command line reaches a message: the status stays valid
+	// JSON and the message one readable line.
+	cfg, err := Parse([]byte("[[daemon]]\nname = \"pm\"\npidfile = \"pm.pid\"\npattern = 'pm-daemon\\.sh$'\n"), "/srv/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSnapshot(procs, -1, nil)
+	r := s.Judge(&cfg.Daemons[0], s.Match(cfg.Daemons)[0], files(map[string]string{"/srv/pm.pid": "14"}))
+	if r.Running || !strings.Contains(r.Message, "PID 14") || strings.ContainsAny(r.Message, "\n\xff") || len(r.Message) > 400 {
+		t.Errorf("message %q: want one short escaped line about PID 14", r.Message)
+	}
+	b, err := json.Marshal(r)
+	if err != nil || !json.Valid(b) || bytes.Contains(b, []byte{0xff}) {
+		t.Errorf("result does not marshal to valid JSON: %v", err)
+	}
+}
