@@ -192,6 +192,9 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 		entry := report.FromResult(r, d.MaxInstances, now)
 		entry.CanStart = len(d.Start) > 0
 		st.Set(d.Name, entry)
+		// Keep only the restarts inside the window: the status file's
+		// "recent restarts" must not grow with restarts long past.
+		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
 	if c.Fix && !c.wasInterrupted() {
 		c.fix(cfg, daemons, st, snapshot, started, uid, stderr)

@@ -93,11 +93,13 @@ type Down struct {
 
 // FlapGuard returns the attempts still inside the window ending at now, and
 // whether another attempt is allowed: like systemd's StartLimitBurst, at
-// most max attempts within window.
+// most max attempts within window. An attempt more than a window in the
+// future (the clock was set back) is dropped, or it would hold restarts
+// back until the clock caught up.
 func FlapGuard(history []time.Time, now time.Time, max int, window time.Duration) ([]time.Time, bool) {
 	recent := []time.Time{}
 	for _, t := range history {
-		if now.Sub(t) < window {
+		if age := now.Sub(t); age < window && age > -window {
 			recent = append(recent, t)
 		}
 	}

@@ -34,6 +34,8 @@ func TestFlapGuard(t *testing.T) {
 		{"five recent: the sixth is held back", at(9*time.Minute, 7*time.Minute, 5*time.Minute, time.Minute, time.Second), 5, 5, false},
 		{"the window slides on", at(11*time.Minute, 10*time.Minute, 5*time.Minute, time.Minute, time.Second), 5, 3, true},
 		{"max one", at(time.Second), 1, 1, false},
+		{"the clock was set back a year: those attempts are dropped", at(-365*24*time.Hour, -366*24*time.Hour), 2, 0, true},
+		{"a little skew is kept", at(-time.Minute), 1, 1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
