@@ -79,17 +79,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hint: cortex-check --help lists the commands and flags")
 		return exitUsage
 	}
-	// SIGTERM or SIGINT mid-pass: stop starting new work, write the status
-	// file whole, release the lock, exit 3.
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	interrupted := make(chan struct{})
-	go func() {
-		<-signals
-		close(interrupted)
-	}()
-	c.Check.interrupted = interrupted
+	if ctx.Command() == "check" {
+		// SIGTERM or SIGINT mid-pass: stop starting new work, write the
+		// status file whole, release the lock, exit 3. A second signal
+		// kills, for a pass stuck in the kernel.
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(signals)
+		interrupted := make(chan struct{})
+		go func() {
+			<-signals
+			signal.Stop(signals)
+			close(interrupted)
+		}()
+		c.Check.interrupted = interrupted
+	}
 	code, err := dispatch(ctx.Command(), &c, stdout, stderr)
 	if err != nil {
 		printError(stderr, err)

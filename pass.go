@@ -160,11 +160,23 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 		}
 		warn(stderr, "%v", err)
 	}
-	unlock, err := restart.Lock(cfg.LockFile, c.LockTimeout, c.interrupted)
-	if err != nil {
+	// A plain pass (a Nagios check) must answer within the plugin's
+	// timeout even while a --fix pass restarts daemons: it waits at most a
+	// second, then judges anyway and leaves the status file to that pass.
+	wait, writeStatus := c.LockTimeout, true
+	if !c.Fix {
+		wait = min(wait, time.Second)
+	}
+	unlock, err := restart.Lock(cfg.LockFile, wait, c.interrupted)
+	switch {
+	case err == nil:
+		defer unlock()
+	case !c.Fix && errors.Is(err, restart.ErrLocked):
+		warn(stderr, "%v; judging without writing the status file: that pass writes it", err)
+		writeStatus = false
+	default:
 		return passResult{err: err, final: c.wasInterrupted()}
 	}
-	defer unlock()
 
 	prev, err := report.ReadStatus(cfg.StatusFile)
 	if err != nil {
@@ -197,12 +209,26 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
 	if c.Fix && !c.wasInterrupted() {
-		c.fix(cfg, daemons, st, snapshot, started, uid, stderr)
+		running := map[string]bool{}
+		for i := range daemons {
+			running[daemons[i].Name] = st.Daemons[daemons[i].Name].Running()
+		}
+		if len(c.Only) > 0 {
+			// Dependencies left out by --only are judged from this same
+			// snapshot, not from the last status file.
+			all := snap.Match(cfg.Daemons)
+			for i := range cfg.Daemons {
+				if d := &cfg.Daemons[i]; !slices.Contains(c.Only, d.Name) {
+					running[d.Name] = snap.Judge(d, all[i], os.ReadFile).Running
+				}
+			}
+		}
+		c.fix(cfg, daemons, st, running, snapshot, started, uid, stderr)
 	}
 	st.Finish(time.Since(started))
 
 	data, err := st.JSON()
-	if err == nil {
+	if err == nil && writeStatus {
 		err = report.WriteFileAtomic(cfg.StatusFile, data, 0o644)
 	}
 	if err != nil {
@@ -210,7 +236,7 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 			"its folder must be writable for this user and have free space (df -h); or set status_file in "+cfg.Path)}
 	}
 	textfile := cmp.Or(c.Textfile, cfg.Textfile)
-	if textfile != "" {
+	if textfile != "" && writeStatus {
 		if err := report.WriteFileAtomic(textfile, st.Metrics(), 0o644); err != nil {
 			return passResult{st: st, err: withHint(fmt.Errorf("textfile not written (the previous one is unchanged): %w", err),
 				"point --textfile or textfile at node_exporter's --collector.textfile.directory, writable for this user")}
@@ -226,12 +252,8 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 }
 
 // fix restarts the checked daemons that are down and records the outcomes.
-func (c *checkCmd) fix(cfg *check.Config, daemons []check.Daemon, st *report.Status,
+func (c *checkCmd) fix(cfg *check.Config, daemons []check.Daemon, st *report.Status, running map[string]bool,
 	snapshot func() (*check.Snapshot, error), started time.Time, uid int, stderr io.Writer) {
-	running := map[string]bool{}
-	for name, entry := range st.Daemons {
-		running[name] = entry.Running()
-	}
 	var down []restart.Down
 	for i := range daemons {
 		d := &daemons[i]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/report"
@@ -44,7 +45,7 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 			fmt.Fprintf(stdout, "  %s\n", r.Message)
 		}
 		for _, p := range matches[i] {
-			fmt.Fprintf(stdout, "  PID %-7d %s\n", p.PID, oneLine(truncate(p.Cmdline, 200)))
+			fmt.Fprintf(stdout, "  PID %-7d %s\n", p.PID, printable(truncate(p.Cmdline, 200)))
 			owners[p.PID] = append(owners[p.PID], d.Name)
 		}
 		if len(d.Start) > 0 {
@@ -67,6 +68,13 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 		}
 	}
 	return 0, nil
+}
+
+// printable escapes control characters and invalid UTF-8 in a command
+// line, so a hostile one cannot garble the terminal.
+func printable(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 func truncate(s string, n int) string {

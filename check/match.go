@@ -239,27 +239,39 @@ func NewSnapshot(procs []Process, selfPID int, selfArgs []string) *Snapshot {
 	return s
 }
 
-// runsCommand says whether a command line carries the command args: whole,
-// or, when a shell quoted it differently, every argument in order.
+// runsCommand says whether a command line carries the command args, word
+// for word: directly (`timeout 30 cortex-check --fix`) or inside a shell's
+// script (`sh -c 'cortex-check --only pm-daemon'`). Words are compared
+// whole, quotes stripped, the program by its base name, so a path that
+// merely contains "cortex-check" or an argument like --fixture is no match.
 func runsCommand(cmdline string, args []string) bool {
-	if cmdline == "" {
+	hay := words(cmdline)
+	var needle []string
+	for _, a := range args {
+		needle = append(needle, words(a)...)
+	}
+	if len(needle) == 0 {
 		return false
 	}
-	if strings.Contains(cmdline, strings.Join(args, " ")) {
-		return true
-	}
-	rest := cmdline
-	for i, a := range args {
-		if i == 0 {
-			a = filepath.Base(a)
+	needle[0] = filepath.Base(needle[0])
+	for i := 0; i+len(needle) <= len(hay); i++ {
+		if filepath.Base(hay[i]) != needle[0] {
+			continue
 		}
-		at := strings.Index(rest, a)
-		if at < 0 {
-			return false
+		if slices.Equal(hay[i+1:i+len(needle)], needle[1:]) {
+			return true
 		}
-		rest = rest[at+len(a):]
 	}
-	return true
+	return false
+}
+
+// words splits a command line into shell-ish words, dropping quotes.
+func words(s string) []string {
+	f := strings.Fields(s)
+	for i, w := range f {
+		f[i] = strings.Trim(w, `'"`)
+	}
+	return f
 }
 
 // ancestors lists p's parent, its parent, and so on, nearest first.

@@ -169,6 +169,26 @@ func TestSnapshotIgnores(t *testing.T) {
 			self: 7, ignored: []int{6, 7}, counted: []int{1},
 		},
 		{
+			name: "an ancestor whose path merely contains the name, or --fixture for --fix, still counts",
+			procs: []Process{
+				proc(1, 0, "/sbin/init"),
+				proc(5, 1, "/bin/bash /home/u/cortex-check/testdata/daemons/health-monitor-daemon.sh"),
+				proc(6, 5, "/opt/tool --fixture"),
+				proc(7, 6, "./cortex-check --fix"),
+			},
+			self: 7, ignored: []int{7}, counted: []int{1, 5, 6},
+		},
+		{
+			name: "cron's shell and a timeout wrapper are set aside",
+			procs: []Process{
+				proc(1, 0, "/sbin/init"),
+				proc(4, 1, "/bin/sh -c mkdir -p /var/log/c && /usr/bin/cortex-check -c /etc/c.toml --fix --quiet >>/var/log/c/x.log 2>&1"),
+				proc(5, 4, "timeout 60 /usr/bin/cortex-check -c /etc/c.toml --fix --quiet"),
+				proc(6, 5, "/usr/bin/cortex-check -c /etc/c.toml --fix --quiet"),
+			},
+			self: 6, ignored: []int{4, 5, 6}, counted: []int{1},
+		},
+		{
 			name: "another pass waiting for the lock is never a daemon",
 			procs: []Process{
 				proc(1, 0, "/sbin/init"),

@@ -19,7 +19,10 @@ func ReadTable(withCmdline bool) ([]Process, error) {
 	}
 	procs := make([]Process, 0, len(list))
 	for _, p := range list {
-		procs = append(procs, Process{PID: p.Pid(), PPID: p.PPid(), Name: p.Executable()})
+		// No argv here: the name stands in for it, so a pattern is matched
+		// against the executable name, as the README says.
+		name := p.Executable()
+		procs = append(procs, Process{PID: p.Pid(), PPID: p.PPid(), Name: name, Args: []string{name}, Cmdline: name})
 	}
 	return procs, nil
 }

@@ -127,6 +127,10 @@ func (p *started) PID() int                { return p.cmd.Process.Pid }
 func (p *started) Exited() <-chan struct{} { return p.exited }
 func (p *started) ExitErr() error          { return p.err }
 
+// Stop sends SIGTERM to the started program's process group (it leads its
+// own session), so a start that never matched leaves nothing behind.
+func (p *started) Stop() { syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM) }
+
 // LogTail returns the last few lines the daemon wrote since it was started.
 func (p *started) LogTail() string {
 	const maxBytes, maxLines = 600, 3

@@ -47,6 +47,8 @@ type Process interface {
 	ExitErr() error
 	// LogTail is the last lines the program wrote to its log.
 	LogTail() string
+	// Stop ends a start that could not be verified, with its process group.
+	Stop()
 }
 
 // Runner restarts the daemons of one pass.
@@ -62,7 +64,7 @@ type Runner struct {
 	// Log writes one line of the restart log, without timestamp.
 	Log func(line string)
 	// Poll is the first wait between two reads of the process table; it
-	// doubles up to ten times that while daemons are slow to appear, so a
+	// doubles up to twenty times that while daemons are slow to appear, so a
 	// fast daemon is confirmed quickly and a slow one costs few reads.
 	Poll time.Duration
 	// Deadline ends the whole pass's restarting: what has not come up by
@@ -142,7 +144,7 @@ func (r *Runner) Run(down []Down, running map[string]bool) []Outcome {
 		case <-time.After(wait):
 		case <-r.Interrupted:
 		}
-		wait = min(2*wait, 10*r.Poll)
+		wait = min(2*wait, 20*r.Poll)
 		r.verify(jobs)
 		if r.interrupted() {
 			for _, j := range jobs {
@@ -177,10 +179,6 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 	case !allowed && !r.Force:
 		r.finish(j, HeldBack, fmt.Sprintf("restarts held back: %d in %s (last at %s); fix the cause, then run cortex-check --fix --force",
 			len(recent), shortDuration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly)))
-	case r.DryRun:
-		j.outcome.Action = WouldRestart
-		j.outcome.Message = "would restart: " + strings.Join(d.Start, " ")
-		j.done = true
 	}
 }
 
@@ -201,7 +199,7 @@ func (r *Runner) launchReady(jobs []*job, byName map[string]*job) {
 					break
 				}
 				if dj.outcome.Action != Restarted && dj.outcome.Action != WouldRestart {
-					r.finish(j, HeldBack, fmt.Sprintf("not restarted: %s, which it starts after, did not come up", dep))
+					r.finish(j, HeldBack, fmt.Sprintf("not restarted: %s, which it starts after, did not come up (%s)", dep, dj.outcome.Message))
 					changed = true
 					ready = false
 					break
@@ -218,6 +216,13 @@ func (r *Runner) launchReady(jobs []*job, byName map[string]*job) {
 
 func (r *Runner) launch(j *job) {
 	d := j.down.Daemon
+	if r.DryRun {
+		// Decided like a real pass, dependencies included; nothing started.
+		j.outcome.Action = WouldRestart
+		j.outcome.Message = "would restart: " + strings.Join(d.Start, " ")
+		j.done = true
+		return
+	}
 	now := r.Now()
 	if r.interrupted() {
 		r.finish(j, HeldBack, "not restarted: the pass was interrupted")
@@ -267,17 +272,23 @@ func (r *Runner) verify(jobs []*job) {
 			exited, exitErr = true, j.proc.ExitErr()
 		default:
 		}
-		if exitErr != nil {
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, tail(j.proc.LogTail())))
-			continue
-		}
+		// Seen running is what counts, even when a wrapper script exited
+		// non-zero after launching it ("already running", a warning).
 		if err == nil {
 			res := snap.Judge(d, matches[i], r.ReadFile)
 			if res.Running {
 				j.outcome.Result = res
-				r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (came up in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond)))
+				msg := fmt.Sprintf("restarted, PID %d (came up in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond))
+				if exitErr != nil {
+					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, tail(j.proc.LogTail()))
+				}
+				r.finish(j, Restarted, msg)
 				continue
 			}
+		}
+		if exitErr != nil {
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, tail(j.proc.LogTail())))
+			continue
 		}
 		if now.Before(j.deadline) {
 			continue
@@ -289,10 +300,13 @@ func (r *Runner) verify(jobs []*job) {
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s%s",
 				d.Describe(), shortDuration(now.Sub(j.started)), tail(j.proc.LogTail())))
 		case !now.Before(r.Deadline):
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout (PID %d still runs)", j.proc.PID()))
+			j.proc.Stop()
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout; PID %d stopped so that the next pass starts clean", j.proc.PID()))
 		default:
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but %s does not match what start runs; fix pattern or start in the config",
-				j.proc.PID(), d.Describe()))
+			// Left running, it would be one more copy per pass.
+			j.proc.Stop()
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d ran for start_timeout %s but %s never matched it; PID %d stopped. Fix pattern or start in the config (cortex-check validate shows what matches), or raise start_timeout for a slow start",
+				j.proc.PID(), shortDuration(d.StartTimeout), d.Describe(), j.proc.PID()))
 		}
 	}
 }

@@ -59,18 +59,22 @@ type fakeHost struct {
 	exitErr  map[string]error // the start program exits with this error
 	startErr map[string]error // the start program cannot be started
 	silent   map[string]bool  // it runs but never matches
+	// runsAnyway: the daemon appears even though its start program failed
+	runsAnyway map[string]bool
 }
 
 type fakeProc struct {
-	pid    int
-	exited chan struct{}
-	err    error
+	pid     int
+	exited  chan struct{}
+	err     error
+	stopped bool
 }
 
 func (p *fakeProc) PID() int                { return p.pid }
 func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
 func (p *fakeProc) ExitErr() error          { return p.err }
 func (p *fakeProc) LogTail() string         { return "last words" }
+func (p *fakeProc) Stop()                   { p.stopped = true }
 
 func (h *fakeHost) start(d *check.Daemon) (Process, error) {
 	h.mu.Lock()
@@ -84,7 +88,9 @@ func (h *fakeHost) start(d *check.Daemon) (Process, error) {
 	if err := h.exitErr[d.Name]; err != nil {
 		p.err = err
 		close(p.exited)
-		return p, nil
+		if !h.runsAnyway[d.Name] {
+			return p, nil
+		}
 	}
 	cmd := "/bin/bash /srv/" + d.Name + ".sh"
 	if h.silent[d.Name] {
@@ -163,8 +169,8 @@ start = ["/srv/pm.sh"]
 			want: map[string]string{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
 			message: map[string]string{
 				"pm":          "failed to start: exit status 1; its log ends: last words",
-				"coordinator": "not restarted: pm, which it starts after, did not come up",
-				"worker":      "not restarted: coordinator, which it starts after, did not come up",
+				"coordinator": "not restarted: pm, which it starts after, did not come up (failed to start: exit status 1",
+				"worker":      "not restarted: coordinator, which it starts after, did not come up (not restarted: pm",
 			},
 			started: []string{"pm"},
 		},
@@ -211,7 +217,23 @@ start = ["/srv/pm.sh"]
 			host:    fakeHost{silent: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
 			want:    map[string]string{"pm": RestartFailed},
-			message: map[string]string{"pm": "runs but pattern '/srv/pm\\.sh' does not match what start runs"},
+			message: map[string]string{"pm": "ran for start_timeout 2s but pattern '/srv/pm\\.sh' never matched it; PID 101 stopped"},
+			started: []string{"pm"},
+		},
+		{
+			name:    "dry run holds back what a real pass would",
+			down:    []string{"worker", "coordinator", "pm"},
+			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
+			dryRun:  true,
+			want:    map[string]string{"worker": HeldBack, "coordinator": HeldBack, "pm": HeldBack},
+			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, did not come up (restarts held back"},
+		},
+		{
+			name:    "a wrapper that exits 1 after launching the daemon: restarted, and said",
+			host:    fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}, runsAnyway: map[string]bool{"pm": true}},
+			down:    []string{"pm"},
+			want:    map[string]string{"pm": Restarted},
+			message: map[string]string{"pm": "; its start program exited with exit status 1"},
 			started: []string{"pm"},
 		},
 		{

@@ -147,7 +147,10 @@ func Cron(j Job) ([]File, error) {
 	default:
 		return nil, fmt.Errorf("cron cannot run a pass every %s: use an interval that divides a minute (10s, 15s, 20s, 30s) or an hour in whole minutes, or a systemd timer", j.Interval)
 	}
-	command := cronEscape(shellQuote(j.args()) + " >>" + shellQuote([]string{j.LogDir + "/cortex-check.cron.log"}) + " 2>&1")
+	// The log's folder may not exist yet, and sh would then refuse the
+	// redirection and never start the pass.
+	command := cronEscape("mkdir -p " + shellQuote([]string{j.LogDir}) + " && " +
+		shellQuote(j.args()) + " >>" + shellQuote([]string{j.LogDir + "/cortex-check.cron.log"}) + " 2>&1")
 	var b strings.Builder
 	fmt.Fprintf(&b, `# cortex-check every %ds. Install with crontab -e (in /etc/cron.d, add the user
 # after the five time fields). Paths are absolute: cron's PATH is only

@@ -12,10 +12,10 @@ func TestCronIntervals(t *testing.T) {
 		lines    []string // the schedule part of each line
 		err      string
 	}{
-		{30 * time.Second, []string{"* * * * * /", "* * * * * sleep 30 && /"}, ""},
-		{20 * time.Second, []string{"* * * * * /", "* * * * * sleep 20 && /", "* * * * * sleep 40 && /"}, ""},
-		{time.Minute, []string{"*/1 * * * * /"}, ""},
-		{15 * time.Minute, []string{"*/15 * * * * /"}, ""},
+		{30 * time.Second, []string{"* * * * * mkdir", "* * * * * sleep 30 && mkdir"}, ""},
+		{20 * time.Second, []string{"* * * * * mkdir", "* * * * * sleep 20 && mkdir", "* * * * * sleep 40 && mkdir"}, ""},
+		{time.Minute, []string{"*/1 * * * * mkdir"}, ""},
+		{15 * time.Minute, []string{"*/15 * * * * mkdir"}, ""},
 		{45 * time.Second, nil, "cron cannot run a pass every 45s"},
 		{7 * time.Minute, nil, "cron cannot run a pass every 7m0s"},
 		{2 * time.Hour, nil, "cron cannot run a pass every 2h0m0s"},
@@ -36,7 +36,7 @@ func TestCronIntervals(t *testing.T) {
 			for _, line := range strings.Split(files[0].Content, "\n") {
 				if line != "" && !strings.HasPrefix(line, "#") {
 					got = append(got, line)
-					if !strings.HasSuffix(line, "/usr/bin/cortex-check -c /etc/cortex/cortex.toml --fix --quiet >>/var/log/cortex/cortex-check.cron.log 2>&1") {
+					if !strings.HasSuffix(line, "mkdir -p /var/log/cortex && /usr/bin/cortex-check -c /etc/cortex/cortex.toml --fix --quiet >>/var/log/cortex/cortex-check.cron.log 2>&1") {
 						t.Errorf("line %q does not run the pass with its output to the log", line)
 					}
 				}
