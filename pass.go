@@ -184,7 +184,7 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 	}
 
 	snapshot := func() (*check.Snapshot, error) {
-		procs, err := check.ReadTable(check.NeedsCmdline(daemons))
+		procs, err := check.ReadTable(check.NeedsCmdline(cfg.Daemons))
 		if err != nil {
 			return nil, err
 		}
@@ -194,13 +194,19 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 	if err != nil {
 		return passResult{err: err}
 	}
-	matches := snap.Match(daemons)
+	// One scan for every configured daemon: --only limits what is judged
+	// and reported, and --fix still sees the others as dependencies.
+	all := snap.Match(cfg.Daemons)
+	matchesOf := make(map[string][]*check.Process, len(all))
+	for i := range cfg.Daemons {
+		matchesOf[cfg.Daemons[i].Name] = all[i]
+	}
 
 	now := time.Now()
 	st := report.New(now, hostname(), buildVersion(), names(cfg.Daemons), prev)
 	for i := range daemons {
 		d := &daemons[i]
-		r := snap.Judge(d, matches[i], os.ReadFile)
+		r := snap.Judge(d, matchesOf[d.Name], os.ReadFile)
 		entry := report.FromResult(r, d.MaxInstances, now)
 		entry.CanStart = len(d.Start) > 0
 		st.Set(d.Name, entry)
@@ -213,14 +219,11 @@ func (c *checkCmd) pass(configPath string, stderr io.Writer) passResult {
 		for i := range daemons {
 			running[daemons[i].Name] = st.Daemons[daemons[i].Name].Running()
 		}
-		if len(c.Only) > 0 {
-			// Dependencies left out by --only are judged from this same
-			// snapshot, not from the last status file.
-			all := snap.Match(cfg.Daemons)
-			for i := range cfg.Daemons {
-				if d := &cfg.Daemons[i]; !slices.Contains(c.Only, d.Name) {
-					running[d.Name] = snap.Judge(d, all[i], os.ReadFile).Running
-				}
+		// Dependencies left out by --only are judged from this same
+		// snapshot, not from the last status file.
+		for i := range cfg.Daemons {
+			if d := &cfg.Daemons[i]; !slices.Contains(c.Only, d.Name) {
+				running[d.Name] = snap.Judge(d, matchesOf[d.Name], os.ReadFile).Running
 			}
 		}
 		c.fix(cfg, daemons, st, running, snapshot, started, uid, stderr)
