@@ -66,28 +66,17 @@ func TestChaos(t *testing.T) {
 		}
 		return 0
 	}
-	// instances counts, from the process table, the trees of each daemon.
+	// instances counts, from one read of the process table, the trees of
+	// each daemon, independently of cortex-check.
 	instances := func() map[string][]int {
 		procs, err := check.ReadTable(true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		byPID := map[int]check.Process{}
-		for _, p := range procs {
-			byPID[p.PID] = p
-		}
 		out := map[string][]int{}
-		for _, p := range procs {
-			if p.Gone() {
-				continue
-			}
-			for n, re := range patterns {
-				if re.MatchString(p.Cmdline) {
-					if parent, ok := byPID[p.PPID]; ok && re.MatchString(parent.Cmdline) {
-						continue
-					}
-					out[n] = append(out[n], p.PID)
-				}
+		for n, re := range patterns {
+			for _, p := range treeRoots(procs, re) {
+				out[n] = append(out[n], p.PID)
 			}
 		}
 		return out

@@ -176,6 +176,11 @@ func workRegexp(ts *testscript.TestScript, usage, expr string) *regexp.Regexp {
 func liveRoots(ts *testscript.TestScript, re *regexp.Regexp) []check.Process {
 	procs, err := check.ReadTable(true)
 	ts.Check(err)
+	return treeRoots(procs, re)
+}
+
+// treeRoots is liveRoots over a table already read.
+func treeRoots(procs []check.Process, re *regexp.Regexp) []check.Process {
 	matched := map[int]bool{}
 	for _, p := range procs {
 		if !p.Gone() && re.MatchString(p.Cmdline) {

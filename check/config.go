@@ -4,6 +4,7 @@
 package check
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -248,8 +249,8 @@ func quotedName(v any) string {
 func (fc *fileConfig) validate(dir string) (*Config, error) {
 	cfg := &Config{
 		Dir:           dir,
-		StatusFile:    resolve(dir, or(fc.StatusFile, DefaultStatusFile)),
-		LogFile:       resolve(dir, or(fc.LogFile, DefaultLogFile)),
+		StatusFile:    resolve(dir, cmp.Or(fc.StatusFile, DefaultStatusFile)),
+		LogFile:       resolve(dir, cmp.Or(fc.LogFile, DefaultLogFile)),
 		Interval:      fc.Interval.or(DefaultInterval),
 		StartTimeout:  fc.StartTimeout.or(DefaultStartTimeout),
 		MaxRestarts:   DefaultMaxRestarts,
@@ -415,11 +416,4 @@ func resolve(dir, p string) string {
 		return filepath.Clean(p)
 	}
 	return filepath.Join(dir, p)
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

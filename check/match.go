@@ -151,14 +151,17 @@ func (m *matcher) needsCmdline() bool {
 	return m.hasPattern() || len(m.process) > kernelNameLen
 }
 
-func (m *matcher) matches(p *Process) bool {
+func (m *matcher) matches(p *Process) bool { return m.matchesText(p, p.matchText()) }
+
+// matchesText is matches with p's match text already built, so a scan
+// builds it once per process, not once per daemon.
+func (m *matcher) matchesText(p *Process, text string) bool {
 	if m.process != "" && !processNameIs(p, m.process) {
 		return false
 	}
 	if !m.patterns {
 		return m.process != ""
 	}
-	text := p.matchText()
 	switch m.kind {
 	case contains:
 		return strings.Contains(text, m.literal)
@@ -316,8 +319,9 @@ func (s *Snapshot) Match(daemons []Daemon) [][]*Process {
 		if s.ignored[p.PID] {
 			continue
 		}
-		idx.candidates(p, func(j int) {
-			if daemons[j].match.matches(p) {
+		text := p.matchText()
+		idx.candidates(p, text, func(j int) {
+			if daemons[j].match.matchesText(p, text) {
 				out[j] = append(out[j], p)
 			}
 		})
@@ -417,8 +421,7 @@ func newMatchIndex(daemons []Daemon) *matchIndex {
 }
 
 // candidates calls try with every daemon p could match, once each.
-func (idx *matchIndex) candidates(p *Process, try func(j int)) {
-	text := p.matchText()
+func (idx *matchIndex) candidates(p *Process, text string, try func(j int)) {
 	idx.suffix.each(text, try)
 	idx.prefix.each(text, try)
 	for _, j := range idx.name[p.Name] {
@@ -462,7 +465,7 @@ func (s *Snapshot) Judge(d *Daemon, matches []*Process, readFile ReadFileFunc) R
 		return s.judgePidfile(d, alive, readFile)
 	}
 	if len(alive) == 0 {
-		r.Message = "no process matches " + d.describeMatcher()
+		r.Message = "no process matches " + d.Describe()
 		if len(zombies) > 0 {
 			r.Message += fmt.Sprintf("; only zombie PID %d (exited, not yet reaped by its parent PID %d)", zombies[0].PID, zombies[0].PPID)
 		}
@@ -516,7 +519,7 @@ func (s *Snapshot) judgePidfile(d *Daemon, alive []*Process, readFile ReadFileFu
 	}
 	if !slices.Contains(alive, p) {
 		r.Message = fmt.Sprintf("pidfile %s names PID %d, which runs %q and does not match %s (stale pidfile, PID reused)",
-			d.Pidfile, pid, truncate(p.matchText(), 80), d.describeMatcher())
+			d.Pidfile, pid, truncate(p.matchText(), 80), d.Describe())
 		return r
 	}
 	roots := s.instanceRoots(alive)
@@ -561,7 +564,8 @@ func (s *Snapshot) instanceRoots(matches []*Process) []*Process {
 	return roots
 }
 
-func (d *Daemon) describeMatcher() string {
+// Describe says how the daemon is found, for messages and validate.
+func (d *Daemon) Describe() string {
 	var parts []string
 	if d.Pattern != "" {
 		parts = append(parts, "pattern "+tomlQuote(d.Pattern))
@@ -583,9 +587,6 @@ func tomlQuote(s string) string {
 	}
 	return "'" + s + "'"
 }
-
-// Describe says how the daemon is found, for messages and validate.
-func (d *Daemon) Describe() string { return d.describeMatcher() }
 
 func joinInts(v []int) string {
 	s := make([]string, len(v))
