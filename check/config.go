@@ -163,7 +163,10 @@ func Parse(data []byte, path string) (*Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s:%d:%d: %s", name, pe.Position.Line, pe.Position.Col, pe.Message)
+			// The parser may quote the offending input, newline included:
+			// escape it so the error stays one line.
+			msg := strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(pe.Message)
+			return nil, fmt.Errorf("%s:%d:%d: %s", name, pe.Position.Line, pe.Position.Col, msg)
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

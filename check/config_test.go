@@ -14,6 +14,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", "status_fle = 1\n[[daemon]]\nname = \"a\"", `cortex.toml: unknown key "status_fle"`},
 		{"unknown daemon key", "[[daemon]]\nname = \"a\"\n[[daemon]]\nname = \"b\"\nstrat = []", `cortex.toml: daemon[2] (b): unknown key "strat"`},
 		{"bad toml", "[[daemon]]\nname = ", "cortex.toml:2:"},
+		{"bad toml quoting a newline", "a=0b\n", `cortex.toml:1:3: not a binary number: '0b\n'`},
 		{"missing name", "[[daemon]]\npattern = \"x\"", "cortex.toml: daemon[1]: name is required"},
 		{"duplicate", "[[daemon]]\nname = \"a\"\n[[daemon]]\nname = \"a\"", `daemon[2] (a): name "a" is already used by daemon[1]`},
 		{"bad regexp", "[[daemon]]\nname = \"a\"\npattern = 'a('", `daemon[1] (a): pattern 'a(' is not a valid regexp: missing closing )`},

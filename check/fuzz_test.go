@@ -36,6 +36,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("[[daemon]]\nname = \"a\"\nstrat = 1\n")
 	f.Add("interval = \"-5s\"\n[[daemon]]\nname = \"x\"\npattern = '(?i)x(' \n")
 	f.Add("[[daemon]]\nname = \"a\"\nenv = { \"\" = \"x\" }\n")
+	f.Add("a=0b\n") // regression: the parser quoted the newline into its message
 	f.Fuzz(func(t *testing.T, text string) {
 		cfg, err := Parse([]byte(text), "/srv/cortex.toml")
 		if err != nil {
