@@ -39,24 +39,34 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
 		Setup:               setupWork,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":      cmdExits,
-			"expandenv":  cmdExpandEnv,
-			"waitproc":   cmdWaitProc,
-			"waitzombie": cmdWaitZombie,
-			"signal":     cmdSignal,
-			"instances":  cmdInstances,
-			"xmlparse":   cmdXMLParse,
-			"promparse":  cmdPromParse,
-		},
+		Cmds:                scriptCmds,
 		Condition: func(cond string) (bool, error) {
-			switch cond {
-			case "root":
-				return os.Geteuid() == 0, nil
+			if f, ok := scriptConds[cond]; ok {
+				return f(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// scriptCmds are the scenarios' own commands. Other test files add theirs
+// in an init function, so each family of scenarios keeps its helpers beside
+// it.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"exits":      cmdExits,
+	"expandenv":  cmdExpandEnv,
+	"waitproc":   cmdWaitProc,
+	"waitzombie": cmdWaitZombie,
+	"signal":     cmdSignal,
+	"instances":  cmdInstances,
+	"xmlparse":   cmdXMLParse,
+	"promparse":  cmdPromParse,
+}
+
+// scriptConds are the scenarios' conditions, like [root]; other test files
+// add theirs in init.
+var scriptConds = map[string]func() bool{
+	"root": func() bool { return os.Geteuid() == 0 },
 }
 
 // setupWork gives each script the stand-in daemons under $WORK/daemons, so
