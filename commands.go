@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/schedule"
 )
@@ -20,39 +21,44 @@ type statusCmd struct {
 // run shows the last pass's status file. A stale file means no pass has
 // run for three intervals: the timer is not running, the silent failure
 // cortex-check exists to prevent, so it says so first and exits 3.
-func (s *statusCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
-	cfg, err := check.Load(configPath)
+func (s *statusCmd) Run(a *app) error {
+	a.code = int(report.Unknown)
+	cfg, err := check.Load(a.config)
 	if err != nil {
-		return int(report.Unknown), configError(err, configPath)
+		return configError(err, a.config)
 	}
 	st, err := report.ReadStatus(cfg.StatusFile)
 	if err != nil {
-		return int(report.Unknown), err
+		return err
 	}
 	if st == nil {
-		return int(report.Unknown), withHint(fmt.Errorf("no status file at %s: no pass has run with this config", cfg.StatusFile),
+		return pass.WithHint(fmt.Errorf("no status file at %s: no pass has run with this config", cfg.StatusFile),
 			"run cortex-check once, and install a timer: cortex-check schedule systemd")
 	}
-	st.ForDisplay(names(cfg.Daemons), time.Now())
+	st.ForDisplay(configOrder(cfg), time.Now())
 	interval := cmpDuration(s.Interval, cfg.Interval)
 	age := time.Since(st.CheckedAt).Round(time.Second)
-	color := useColor(stdout)
+	color := useColor(a.stdout)
+	table := st.Text(color, pass.CanStart(cfg))
 	if age > 3*interval {
-		fmt.Fprintf(stdout, "%s: the status file was written %s ago, more than three intervals of %s: no pass has run since, and what follows may be false\n\n",
-			paintStale("STALE", color), report.HumanDuration(age), interval)
-		io.WriteString(stdout, st.Text(color))
-		return int(report.Unknown), withHint(fmt.Errorf("status file %s is stale (written %s ago): the timer or cron job is not running", cfg.StatusFile, report.HumanDuration(age)),
+		fmt.Fprintf(a.stdout, "%s: the status file was written %s ago, more than three intervals of %s: no pass has run since, and what follows may be false\n\n",
+			report.Paint("STALE", report.Critical, color), report.HumanDuration(age), interval)
+		io.WriteString(a.stdout, table)
+		return pass.WithHint(fmt.Errorf("status file %s is stale (written %s ago): the timer or cron job is not running", cfg.StatusFile, report.HumanDuration(age)),
 			"systemctl status cortex-check.timer (or crontab -l); cortex-check schedule prints the files to install")
 	}
-	io.WriteString(stdout, st.Text(color))
-	return st.ExitCode, nil
+	io.WriteString(a.stdout, table)
+	a.code = st.ExitCode
+	return nil
 }
 
-func paintStale(s string, color bool) string {
-	if !color {
-		return s
+// configOrder lists the daemons in config order.
+func configOrder(cfg *check.Config) []string {
+	out := make([]string, len(cfg.Daemons))
+	for i, d := range cfg.Daemons {
+		out[i] = d.Name
 	}
-	return "\033[1;31m" + s + "\033[0m"
+	return out
 }
 
 func cmpDuration(flag, config time.Duration) time.Duration {
@@ -71,18 +77,20 @@ type scheduleCmd struct {
 
 // run prints (or writes) the scheduler's files, with the absolute paths of
 // this binary and the config, so they work from any directory.
-func (s *scheduleCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
-	cfg, err := check.Load(configPath)
+func (s *scheduleCmd) Run(a *app) error {
+	a.code = int(report.Unknown)
+	stdout, stderr := a.stdout, a.stderr
+	cfg, err := check.Load(a.config)
 	if err != nil {
-		return int(report.Unknown), configError(err, configPath)
+		return configError(err, a.config)
 	}
 	binary, err := os.Executable()
 	if err != nil {
-		return int(report.Unknown), fmt.Errorf("find this binary's path: %w", err)
+		return fmt.Errorf("find this binary's path: %w", err)
 	}
 	job := schedule.Job{Binary: binary, Config: cfg.Path, Interval: cmpDuration(s.Interval, cfg.Interval), User: s.User, LogDir: cfg.LogDir}
 	if job.Interval < time.Second {
-		return int(report.Unknown), errors.New("--interval must be at least 1s")
+		return errors.New("--interval must be at least 1s")
 	}
 	var files []schedule.File
 	switch s.Scheduler {
@@ -92,14 +100,14 @@ func (s *scheduleCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 		files = schedule.Launchd(job)
 	case "cron":
 		if files, err = schedule.Cron(job); err != nil {
-			return int(report.Unknown), err
+			return err
 		}
 	}
 	for i, f := range files {
 		if s.OutputDir != "" {
 			path := filepath.Join(s.OutputDir, f.Name)
 			if err := report.WriteFileAtomic(path, []byte(f.Content), 0o644); err != nil {
-				return int(report.Unknown), err
+				return err
 			}
 			fmt.Fprintln(stderr, "wrote", path)
 			continue
@@ -112,5 +120,6 @@ func (s *scheduleCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 		}
 		io.WriteString(stdout, f.Content)
 	}
-	return 0, nil
+	a.code = 0
+	return nil
 }

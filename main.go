@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,10 +22,13 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/report"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise it comes from the build info.
 var version = ""
 
 type cli struct {
@@ -60,6 +64,15 @@ func main() {
 // exitUsage is UNKNOWN: a Nagios plugin given bad arguments cannot judge.
 const exitUsage = int(report.Unknown)
 
+// app is what every command's Run gets: where to print, which config, the
+// context that a signal cancels, and the exit code it sets.
+type app struct {
+	ctx            context.Context
+	config         string
+	stdout, stderr io.Writer
+	code           int
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
 	var c cli
 	parser, err := kong.New(&c,
@@ -72,62 +85,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		panic(err) // the grammar above is wrong: a programming error
 	}
-	ctx, err := parser.Parse(args)
+	kctx, err := parser.Parse(args)
 	if err != nil {
 		// kong exits 80 on a usage error; a Nagios plugin exits 3.
-		fmt.Fprintf(stdout, "CORTEX UNKNOWN - bad arguments: %v\n", err)
+		fmt.Fprintf(stdout, "CORTEX UNKNOWN - bad arguments: %s\n", escape.Line(err.Error()))
 		fmt.Fprintln(stderr, "hint: cortex-check --help lists the commands and flags")
 		return exitUsage
 	}
-	if ctx.Command() == "check" {
-		// SIGTERM or SIGINT mid-pass: stop starting new work, write the
-		// status file whole, release the lock, exit 3. A second signal
-		// kills, for a pass stuck in the kernel.
-		signals := make(chan os.Signal, 1)
-		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-		defer signal.Stop(signals)
-		interrupted := make(chan struct{})
+	a := &app{ctx: context.Background(), config: c.Config, stdout: stdout, stderr: stderr}
+	if strings.HasPrefix(kctx.Command(), "check") {
+		// A signal mid-pass stops new work; the pass writes the status file
+		// whole, releases the lock and exits 3. The first signal cancels
+		// the context and restores the default handling, so a second one
+		// kills a pass stuck in the kernel. SIGHUP (a closed terminal) and
+		// SIGPIPE (a closed reader) end a pass the same way.
+		ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+		defer stop()
 		go func() {
-			<-signals
-			signal.Stop(signals)
-			close(interrupted)
+			<-ctx.Done()
+			stop()
 		}()
-		c.Check.interrupted = interrupted
+		a.ctx = ctx
 	}
-	code, err := dispatch(ctx.Command(), &c, stdout, stderr)
-	if err != nil {
+	if err := kctx.Run(a); err != nil {
+		if a.code == 0 {
+			a.code = int(report.Unknown)
+		}
 		printError(stderr, err)
 	}
-	return code
+	return a.code
 }
-
-// Validate is kong's hook for checks across flags; kong reports its error
-// as a usage error.
-func (c *cli) Validate() error { return c.Check.validate() }
-
-func dispatch(command string, c *cli, stdout, stderr io.Writer) (int, error) {
-	switch command {
-	case "validate":
-		return c.ValidateCmd.run(c.Config, stdout, stderr)
-	case "status":
-		return c.Status.run(c.Config, stdout, stderr)
-	case "schedule <scheduler>":
-		return c.Schedule.run(c.Config, stdout, stderr)
-	default:
-		return c.Check.run(c.Config, stdout, stderr)
-	}
-}
-
-// hintError carries a one-line fix for the user with the error.
-type hintError struct {
-	err  error
-	hint string
-}
-
-func (e *hintError) Error() string { return e.err.Error() }
-func (e *hintError) Unwrap() error { return e.err }
-
-func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
 // shownError is an error already printed on stdout as the Nagios line:
 // stderr gets only its hint, so a person at a terminal reads it once.
@@ -139,16 +126,37 @@ func shown(err error) error { return shownError{err} }
 
 func printError(w io.Writer, err error) {
 	if _, ok := err.(shownError); !ok {
-		fmt.Fprintf(w, "cortex-check: error: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(w, "cortex-check: error: %s\n", escape.Line(err.Error()))
 	}
-	var h *hintError
-	if errors.As(err, &h) && h.hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", h.hint)
+	var h *pass.Hinted
+	if errors.As(err, &h) && h.Hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", h.Hint)
 	}
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func warn(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "cortex-check: warning: %s\n", escape.Line(fmt.Sprintf(format, args...)))
+}
 
+// isTerminal says whether w is a terminal, for progress and colour.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// useColor: only on a terminal, and never when NO_COLOR is set (no-color.org).
+func useColor(w io.Writer) bool {
+	return os.Getenv("NO_COLOR") == "" && isTerminal(w)
+}
+
+// buildVersion is the version for --version, the status file and the
+// metrics: the one set at build time, the module's version from the build
+// info, or, for a build from a checkout, the VCS revision, never a bare
+// "(devel)".
 func buildVersion() string {
 	if version != "" {
 		return version
@@ -157,11 +165,27 @@ func buildVersion() string {
 	if !ok {
 		return "unknown"
 	}
-	v := info.Main.Version
+	return versionFrom(info)
+}
+
+func versionFrom(info *debug.BuildInfo) string {
+	var revision, modified string
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value[:min(len(s.Value), 12)]
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "-dirty"
+			}
 		}
 	}
-	return v
+	v := info.Main.Version
+	switch {
+	case v != "" && v != "(devel)":
+		return v
+	case revision != "":
+		return "devel-" + revision + modified
+	}
+	return "devel (built without version control information)"
 }

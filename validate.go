@@ -2,11 +2,10 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
-	"strconv"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
 )
@@ -16,17 +15,19 @@ type validateCmd struct{}
 // run checks the config and shows what each daemon matches now, so a
 // pattern can be tried before it is trusted. Warnings do not fail it: only a
 // config that cannot be used does (exit 3).
-func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, error) {
-	cfg, err := check.Load(configPath)
+func (v *validateCmd) Run(a *app) error {
+	a.code = int(report.Unknown)
+	stdout, stderr := a.stdout, a.stderr
+	cfg, err := check.Load(a.config)
 	if err != nil {
-		return int(report.Unknown), configError(err, configPath)
+		return configError(err, a.config)
 	}
 	procs, err := check.ReadTable(check.NeedsCmdline(cfg.Daemons))
 	if err != nil {
-		return int(report.Unknown), err
+		return err
 	}
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
-	matches := snap.Match(cfg.Daemons)
+	verdicts := snap.Judge(cfg.Daemons, os.ReadFile)
 
 	fmt.Fprintf(stdout, "%s: valid, %d daemons; status file %s\n", cfg.Path, len(cfg.Daemons), cfg.StatusFile)
 	if err := restart.CheckTrusted(cfg.Path, os.Geteuid()); err != nil {
@@ -35,7 +36,7 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 	owners := map[int][]string{}
 	for i := range cfg.Daemons {
 		d := &cfg.Daemons[i]
-		r := snap.Judge(d, matches[i], os.ReadFile)
+		r := verdicts[i]
 		state := "stopped"
 		if r.Running {
 			state = fmt.Sprintf("running, PID %d, instances: %d", r.PID, r.Instances)
@@ -44,8 +45,8 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 		if r.Message != "" {
 			fmt.Fprintf(stdout, "  %s\n", r.Message)
 		}
-		for _, p := range matches[i] {
-			fmt.Fprintf(stdout, "  PID %-7d %s\n", p.PID, printable(truncate(p.Cmdline, 200)))
+		for _, p := range r.Matches {
+			fmt.Fprintf(stdout, "  PID %-7d %s\n", p.PID, escape.Line(escape.Truncate(p.Cmdline, 200)))
 			owners[p.PID] = append(owners[p.PID], d.Name)
 		}
 		if len(d.Start) > 0 {
@@ -58,7 +59,7 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 				warn(stderr, "%s: --fix will not start it: %v", d.Name, err)
 			}
 		}
-		if len(matches[i]) == 0 && d.Pidfile == "" {
+		if len(r.Matches) == 0 && d.Pidfile == "" {
 			warn(stderr, "%s: %s matches no running process", d.Name, d.Describe())
 		}
 	}
@@ -67,19 +68,6 @@ func (v *validateCmd) run(configPath string, stdout, stderr io.Writer) (int, err
 			warn(stderr, "PID %d matches %d daemons (%v): make their patterns tell them apart", p.PID, len(names), names)
 		}
 	}
-	return 0, nil
-}
-
-// printable escapes control characters and invalid UTF-8 in a command
-// line, so a hostile one cannot garble the terminal.
-func printable(s string) string {
-	q := strconv.Quote(s)
-	return q[1 : len(q)-1]
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
+	a.code = 0
+	return nil
 }

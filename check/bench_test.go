@@ -48,10 +48,7 @@ func BenchmarkMatch(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s := NewSnapshot(procs, 1, nil)
-				matches := s.Match(cfg.Daemons)
-				for i := range cfg.Daemons {
-					s.Judge(&cfg.Daemons[i], matches[i], noFiles)
-				}
+				s.Judge(cfg.Daemons, noFiles)
 			}
 		})
 	}
@@ -96,7 +93,7 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 	}
 	procs = append(procs, proc(20000, 1, "x a"), proc(20001, 1, "/bin/bash ./health-monitor-daemon.sh"))
 	s := NewSnapshot(procs, -1, nil)
-	got := s.Match(cfg.Daemons)
+	got := s.scan(cfg.Daemons)
 	found := 0
 	for j := range cfg.Daemons {
 		var want []*Process

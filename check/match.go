@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cortex/cortex-check/escape"
 )
 
 // kernelNameLen is how much of a name Linux keeps in /proc/PID/stat.
@@ -308,10 +310,10 @@ func NeedsCmdline(daemons []Daemon) bool {
 	return false
 }
 
-// Match scans the snapshot once for all daemons and returns, for each, every
-// process its matcher accepts (zombies included, the pass and its wrappers
-// left out), in table order.
-func (s *Snapshot) Match(daemons []Daemon) [][]*Process {
+// scan goes through the snapshot once for all daemons and returns, for
+// each, every process its matcher accepts (zombies included, the pass and
+// its wrappers left out), in table order.
+func (s *Snapshot) scan(daemons []Daemon) [][]*Process {
 	idx := newMatchIndex(daemons)
 	out := make([][]*Process, len(daemons))
 	for i := range s.Procs {
@@ -325,6 +327,26 @@ func (s *Snapshot) Match(daemons []Daemon) [][]*Process {
 				out[j] = append(out[j], p)
 			}
 		})
+	}
+	return out
+}
+
+// Verdict is one daemon judged from one snapshot: the finding, and the
+// processes it was made from.
+type Verdict struct {
+	Result
+	// Matches are the processes the daemon's matcher accepted, in table
+	// order, zombies included.
+	Matches []*Process
+}
+
+// Judge scans the snapshot once for all the daemons and judges each of
+// them, in the order given.
+func (s *Snapshot) Judge(daemons []Daemon, readFile ReadFileFunc) []Verdict {
+	matches := s.scan(daemons)
+	out := make([]Verdict, len(daemons))
+	for i := range daemons {
+		out[i] = Verdict{Result: s.judge(&daemons[i], matches[i], readFile), Matches: matches[i]}
 	}
 	return out
 }
@@ -450,8 +472,8 @@ type Result struct {
 // ReadFileFunc reads a file; the pass passes os.ReadFile, tests a map.
 type ReadFileFunc func(path string) ([]byte, error)
 
-// Judge decides whether d runs, from the processes Match found for it.
-func (s *Snapshot) Judge(d *Daemon, matches []*Process, readFile ReadFileFunc) Result {
+// judge decides whether d runs, from the processes scan found for it.
+func (s *Snapshot) judge(d *Daemon, matches []*Process, readFile ReadFileFunc) Result {
 	r := Result{Name: d.Name}
 	var alive, zombies []*Process
 	for _, p := range matches {
@@ -485,7 +507,7 @@ func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {
 	for i, p := range roots {
 		r.PIDs[i] = p.PID
 	}
-	if d.MaxInstances > 0 && r.Instances > d.MaxInstances {
+	if TooMany(r.Instances, d.MaxInstances) {
 		r.TooMany = true
 		r.Message = fmt.Sprintf("%d instances run, max_instances is %d: stop the extra ones (PIDs %s)",
 			r.Instances, d.MaxInstances, joinInts(r.PIDs[d.MaxInstances:]))
@@ -519,7 +541,7 @@ func (s *Snapshot) judgePidfile(d *Daemon, alive []*Process, readFile ReadFileFu
 	}
 	if !slices.Contains(alive, p) {
 		r.Message = fmt.Sprintf("pidfile %s names PID %d, which runs %q and does not match %s (stale pidfile, PID reused)",
-			d.Pidfile, pid, truncate(p.matchText(), 80), d.Describe())
+			d.Pidfile, pid, escape.Truncate(p.matchText(), 80), d.Describe())
 		return r
 	}
 	roots := s.instanceRoots(alive)
@@ -564,6 +586,12 @@ func (s *Snapshot) instanceRoots(matches []*Process) []*Process {
 	return roots
 }
 
+// TooMany is the max_instances rule: more instances than allowed, where a
+// limit is set (0 means none).
+func TooMany(instances, maxInstances int) bool {
+	return maxInstances > 0 && instances > maxInstances
+}
+
 // Describe says how the daemon is found, for messages and validate.
 func (d *Daemon) Describe() string {
 	var parts []string
@@ -594,11 +622,4 @@ func joinInts(v []int) string {
 		s[i] = strconv.Itoa(n)
 	}
 	return strings.Join(s, ", ")
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

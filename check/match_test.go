@@ -113,12 +113,11 @@ func TestJudge(t *testing.T) {
 			d := daemon(t, tt.toml)
 			procs := append(slices.Clone(base), tt.procs...)
 			s := NewSnapshot(procs, self, nil)
-			matches := s.Match([]Daemon{d})
 			read := noFiles
 			if tt.files != nil {
 				read = files(tt.files)
 			}
-			r := s.Judge(&d, matches[0], read)
+			r := s.Judge([]Daemon{d}, read)[0]
 			if r.Running != tt.running || r.PID != tt.pid || r.Instances != tt.instances || r.TooMany != tt.tooMany {
 				t.Errorf("got running=%v pid=%d instances=%d tooMany=%v, want %v %d %d %v (%s)",
 					r.Running, r.PID, r.Instances, r.TooMany, tt.running, tt.pid, tt.instances, tt.tooMany, r.Message)

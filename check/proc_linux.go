@@ -81,7 +81,7 @@ func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time
 		PPID:      st.ppid,
 		Name:      st.name,
 		State:     st.state,
-		StartTime: boot.Add(time.Duration(st.startTick) * time.Second / clockTicks),
+		StartTime: boot.Add(ticksToDuration(st.startTick)),
 	}
 	if withCmdline {
 		b, err := r.readFile(name, "/cmdline")
@@ -91,6 +91,13 @@ func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time
 		p.Args, p.Cmdline, r.args = splitCmdline(b, r.args)
 	}
 	return p, nil
+}
+
+// ticksToDuration converts clock ticks after boot to a duration. Whole
+// seconds and the remainder are converted apart: ticks * time.Second
+// overflows int64 after about 1,067 days of uptime.
+func ticksToDuration(ticks uint64) time.Duration {
+	return time.Duration(ticks/clockTicks)*time.Second + time.Duration(ticks%clockTicks)*(time.Second/clockTicks)
 }
 
 // readFile reads <root>/<pid><file> whole into the reader's buffer, which the

@@ -83,12 +83,31 @@ func TestReadTableLiesAndRaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewSnapshot(procs, -1, nil)
-	r := s.Judge(&cfg.Daemons[0], s.Match(cfg.Daemons)[0], files(map[string]string{"/srv/pm.pid": "14"}))
+	r := s.Judge(cfg.Daemons, files(map[string]string{"/srv/pm.pid": "14"}))[0]
 	if r.Running || !strings.Contains(r.Message, "PID 14") || strings.Contains(r.Message, "\n") || strings.Contains(r.Message, "\xff") || len(r.Message) > 400 {
 		t.Errorf("message %q: want one short escaped line about PID 14", r.Message)
 	}
 	b, err := json.Marshal(r)
 	if err != nil || !json.Valid(b) || bytes.Contains(b, []byte{0xff}) {
 		t.Errorf("result does not marshal to valid JSON: %v", err)
+	}
+}
+
+// A host up more than about 1,067 days has start ticks past what
+// ticks * time.Second holds in an int64: the conversion must not overflow.
+func TestTicksToDurationLongUptime(t *testing.T) {
+	tests := []struct {
+		ticks uint64
+		want  time.Duration
+	}{
+		{0, 0},
+		{150, 1500 * time.Millisecond},
+		{100 * 86400 * 1067, 1067 * 24 * time.Hour},
+		{100*86400*2000 + 7, 2000*24*time.Hour + 70*time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := ticksToDuration(tt.ticks); got != tt.want {
+			t.Errorf("ticksToDuration(%d) = %v, want %v", tt.ticks, got, tt.want)
+		}
 	}
 }

@@ -75,7 +75,7 @@ func TestPerfdataFollowsThePluginGuidelines(t *testing.T) {
 	st.Set("it's", FromResult(check.Result{Name: "it's"}, 0, now))
 	st.Finish(1234 * time.Millisecond)
 
-	first := strings.SplitN(st.Nagios(), "\n", 2)[0]
+	first := strings.SplitN(st.Nagios(func(string) bool { return false }), "\n", 2)[0]
 	_, perf, ok := strings.Cut(first, " | ")
 	if !ok {
 		t.Fatalf("no perfdata in %q", first)
@@ -108,21 +108,28 @@ func TestTextColour(t *testing.T) {
 	st.Set("a", FromResult(running("a", 1, time.Minute), 0, now))
 	st.Set("b", FromResult(check.Result{Name: "b"}, 0, now))
 	st.Finish(0)
-	if plain := st.Text(false); strings.Contains(plain, "\033") {
+	canStart := func(string) bool { return true }
+	plain := st.Text(false, canStart)
+	if strings.Contains(plain, "\033") {
 		t.Errorf("colour off, but escape codes in %q", plain)
 	}
-	colored := st.Text(true)
+	colored := st.Text(true, canStart)
 	for _, want := range []string{green + "running" + reset, red + "stopped" + reset, red + "CRITICAL" + reset} {
 		if !strings.Contains(colored, want) {
 			t.Errorf("colour on, %q missing from %q", want, colored)
 		}
 	}
-	// Painted cells still line up: the MESSAGE column starts at one offset.
-	var cols []int
-	for _, line := range strings.Split(colored, "\n")[3:5] {
-		cols = append(cols, strings.Index(line, " none"))
+	// What a person sees on a terminal is the plain table: the colour codes
+	// take no columns, so the header and every row line up as without them.
+	visible := regexp.MustCompile("\033\\[[0-9;]*m").ReplaceAllString(colored, "")
+	if visible != plain {
+		t.Errorf("colour moves columns:\n%s\nwant\n%s", visible, plain)
 	}
-	if cols[0] != cols[1] || cols[0] < 0 {
-		t.Errorf("columns misaligned: %v\n%s", cols, colored)
+	lines := strings.Split(plain, "\n")[2:5]
+	want := strings.Index(lines[0], "ACTION")
+	for _, line := range lines[1:] {
+		if got := strings.Index(line, "none"); got != want {
+			t.Errorf("ACTION column at %d in %q, header at %d", got, line, want)
+		}
 	}
 }

@@ -1,15 +1,23 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
+
+	"github.com/cortex/cortex-check/escape"
 )
+
+// CanStart says whether the config gives a daemon a start command, which
+// decides the advice for a stopped one. It comes from the config, not from
+// the status file: the file is the record, the config says what can be done.
+type CanStart func(name string) bool
 
 // Nagios renders the plugin output: a first line with the state, summary and
 // performance data, then one line per daemon (the plugin's long output).
-func (st *Status) Nagios() string {
+func (st *Status) Nagios(canStart CanStart) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CORTEX %s - %s | %s\n", st.State, st.Summary, st.perfdata())
 	for _, name := range st.Names() {
@@ -18,7 +26,7 @@ func (st *Status) Nagios() string {
 			fmt.Fprintf(&b, "%s: not checked yet\n", name)
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %s\n", name, d.line())
+		fmt.Fprintf(&b, "%s: %s\n", name, d.line(canStart(name)))
 	}
 	return b.String()
 }
@@ -59,7 +67,7 @@ func perfLabel(name string) string {
 }
 
 // line is one daemon in a sentence: what it is, and what to do if it is wrong.
-func (d *Daemon) line() string {
+func (d *Daemon) line(canStart bool) string {
 	var parts []string
 	if d.Running() {
 		parts = append(parts, fmt.Sprintf("running, PID %d", *d.PID))
@@ -73,7 +81,7 @@ func (d *Daemon) line() string {
 		parts = append(parts, "stopped")
 	}
 	if d.Action != ActionNone && d.Action != "" {
-		parts = append(parts, "action "+d.Action)
+		parts = append(parts, "action "+string(d.Action))
 	}
 	s := strings.Join(parts, ", ")
 	if !d.Checked {
@@ -82,15 +90,15 @@ func (d *Daemon) line() string {
 	if d.Message != "" {
 		s += " - " + d.Message
 	}
-	return s + d.advice()
+	return s + d.advice(canStart)
 }
 
 // advice is what to do about a stopped daemon nobody acted on.
-func (d *Daemon) advice() string {
+func (d *Daemon) advice(canStart bool) string {
 	if d.Running() || !d.Checked || (d.Action != ActionNone && d.Action != "") {
 		return ""
 	}
-	if d.CanStart {
+	if canStart {
 		return " (cortex-check --fix starts it)"
 	}
 	return " (no start command in the config: add start to let --fix restart it)"
@@ -104,11 +112,12 @@ const (
 	reset  = "\033[0m"
 )
 
-func paint(s, color string, on bool) string {
-	if !on || color == "" {
+// Paint colours s the way Text colours the state st, when on.
+func Paint(s string, st State, on bool) string {
+	if !on {
 		return s
 	}
-	return color + s + reset
+	return st.color() + s + reset
 }
 
 func (s State) color() string {
@@ -117,18 +126,16 @@ func (s State) color() string {
 
 // Text renders a table for a person, like monit summary; color adds ANSI
 // colours to the states.
-func (st *Status) Text(color bool) string {
+func (st *Status) Text(color bool, canStart CanStart) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cortex-check %s on %s, written %s: %s\n\n", paint(st.State.String(), st.State.color(), color),
+	fmt.Fprintf(&b, "cortex-check %s on %s, written %s: %s\n\n", Paint(st.State.String(), st.State, color),
 		st.Host, st.CheckedAt.Local().Format(time.RFC3339), st.Summary)
-	// tabwriter counts escape codes as width: every cell of the status
-	// column is painted, so each gets the same extra width and they align.
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DAEMON\tSTATUS\tPID\tUPTIME\tACTION\tRESTARTS\tMESSAGE")
+	t := table{color: color}
+	t.add(OK, "DAEMON", "STATUS", "PID", "UPTIME", "ACTION", "RESTARTS", "MESSAGE")
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
 		if d == nil {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\tnot checked yet\n", name, paint("unknown", yellow, color))
+			t.add(Unknown, name, "unknown", "-", "-", "-", "-", "not checked yet")
 			continue
 		}
 		pid, uptime := "-", "-"
@@ -138,24 +145,59 @@ func (st *Status) Text(color bool) string {
 		if d.UptimeSeconds != nil {
 			uptime = HumanDuration(time.Duration(*d.UptimeSeconds) * time.Second)
 		}
-		status := d.Status
+		status := string(d.Status)
 		if !d.Checked {
 			status += "?"
 		}
-		status = paint(status, d.State.color(), color)
-		action := d.Action
-		if action == "" {
-			action = ActionNone
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", name, status, pid, uptime, action, len(d.Restarts), oneLine(d.Message+d.advice()))
+		action := cmp.Or(d.Action, ActionNone)
+		t.add(d.State, name, status, pid, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.Message+d.advice(canStart(name))))
 	}
-	tw.Flush()
+	t.write(&b)
 	return b.String()
 }
 
-// oneLine keeps a table row on one line whatever a message holds.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+// table aligns columns by the text a person sees and paints the status
+// column afterwards: text/tabwriter would count the colour codes as width
+// and shift every column after a painted cell.
+type table struct {
+	color bool
+	rows  [][]string
+	state []State
+}
+
+// statusColumn is the column Text paints.
+const statusColumn = 1
+
+func (t *table) add(st State, cells ...string) {
+	t.rows = append(t.rows, cells)
+	t.state = append(t.state, st)
+}
+
+func (t *table) write(b *strings.Builder) {
+	var widths []int
+	for _, row := range t.rows {
+		for i, c := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	for r, row := range t.rows {
+		var line strings.Builder
+		for i, c := range row {
+			cell := c
+			if i == statusColumn && r > 0 {
+				cell = Paint(c, t.state[r], t.color)
+			}
+			line.WriteString(cell)
+			if i < len(row)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
 }
 
 // HumanDuration writes d the way a person reads an uptime: 45s, 3h12m, 2d4h.

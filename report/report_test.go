@@ -47,7 +47,7 @@ func TestFinish(t *testing.T) {
 				d := FromResult(r, max, now)
 				st.Set(r.Name, d)
 				if r.Name == tt.restart {
-					d.Record(ActionRestarted, "restarted", []time.Time{now}, true, r, now)
+					d.Record(Outcome{Name: r.Name, Action: ActionRestarted, Message: "restarted", Restarts: []time.Time{now}, Attempted: true, Found: r}, now)
 				}
 			}
 			st.Finish(1500 * time.Millisecond)
@@ -75,14 +75,13 @@ func TestNagios(t *testing.T) {
 	st := New(now, "h", "v", []string{"pm-daemon", "it's"}, nil)
 	st.Set("pm-daemon", FromResult(running("pm-daemon", 42, 3*time.Hour+12*time.Minute), 1, now))
 	down := FromResult(check.Result{Name: "it's", Message: "no process matches pattern 'x'"}, 0, now)
-	down.CanStart = true
 	st.Set("it's", down)
 	st.Finish(12 * time.Millisecond)
 	want := `CORTEX CRITICAL - 1/2 daemons running; down: it's | 'running'=1;;2:;0;2 'duration'=0.012s;;;0; 'pm-daemon'=1;1;1:;0; 'it''s'=0;;1:;0;
 pm-daemon: running, PID 42, up 3h12m
 it's: stopped - no process matches pattern 'x' (cortex-check --fix starts it)
 `
-	if got := st.Nagios(); got != want {
+	if got := st.Nagios(func(string) bool { return true }); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

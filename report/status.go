@@ -66,14 +66,39 @@ func Worse(a, b State) State {
 	return a
 }
 
-// Actions a pass can take on a daemon.
+// Condition is what a pass saw of a daemon's processes: the status file's
+// "status" field.
+type Condition string
+
 const (
-	ActionNone          = "none"
-	ActionRestarted     = "restarted"
-	ActionRestartFailed = "restart_failed"
-	ActionHeldBack      = "held_back"
-	ActionWouldRestart  = "would_restart"
+	Running Condition = "running"
+	Stopped Condition = "stopped"
 )
+
+// Action is what a pass did about a daemon: the status file's "action" field.
+type Action string
+
+const (
+	ActionNone          Action = "none"
+	ActionRestarted     Action = "restarted"
+	ActionRestartFailed Action = "restart_failed"
+	ActionHeldBack      Action = "held_back"
+	ActionWouldRestart  Action = "would_restart"
+)
+
+// Outcome is what a --fix pass did about one daemon that was down.
+type Outcome struct {
+	Name    string
+	Action  Action
+	Message string
+	// Found is the daemon as the re-check found it after a restart.
+	Found check.Result
+	// Attempted says a start was tried; it counts against the flap guard.
+	Attempted bool
+	// Restarts is the daemon's restart history within its window, this
+	// pass's attempt included, oldest first.
+	Restarts []time.Time
+}
 
 // Status is the status file: the dashboard's one source of truth.
 type Status struct {
@@ -91,7 +116,7 @@ type Status struct {
 
 // Daemon is one daemon's entry in the status file.
 type Daemon struct {
-	Status        string      `json:"status"` // "running" or "stopped"
+	Status        Condition   `json:"status"`
 	State         State       `json:"state"`
 	Checked       bool        `json:"checked"` // false: --only left it out; the entry is from an earlier pass
 	CheckedAt     time.Time   `json:"checked_at"`
@@ -102,22 +127,19 @@ type Daemon struct {
 	StartedAt     *time.Time  `json:"started_at"`
 	UptimeSeconds *int64      `json:"uptime_seconds"`
 	Message       string      `json:"message"`
-	Action        string      `json:"action"`
+	Action        Action      `json:"action"`
 	Restarts      []time.Time `json:"restarts"` // recent restart attempts, oldest first
 	RestartsTotal int         `json:"restarts_total"`
-
-	// CanStart is whether the config gives a start command; not in the file.
-	CanStart bool `json:"-"`
 }
 
 // Running says whether the daemon was seen running.
-func (d *Daemon) Running() bool { return d.Status == "running" }
+func (d *Daemon) Running() bool { return d.Status == Running }
 
 // FromResult makes a daemon's entry from what a pass found at now.
 func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 	now = now.UTC().Truncate(time.Second)
 	d := &Daemon{
-		Status:       "stopped",
+		Status:       Stopped,
 		Checked:      true,
 		CheckedAt:    now,
 		PIDs:         []int{},
@@ -128,7 +150,7 @@ func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 		Restarts:     []time.Time{},
 	}
 	if r.Running {
-		d.Status = "running"
+		d.Status = Running
 		pid := r.PID
 		d.PID = &pid
 		d.PIDs = slices.Clone(r.PIDs)
@@ -138,15 +160,20 @@ func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 			d.StartedAt, d.UptimeSeconds = &started, &up
 		}
 	}
-	d.State = d.judge(r.TooMany)
+	d.State = d.judge()
 	return d
 }
 
-func (d *Daemon) judge(tooMany bool) State {
+// TooMany says whether more instances run than max_instances allows.
+func (d *Daemon) TooMany() bool {
+	return d.Running() && check.TooMany(d.Instances, d.MaxInstances)
+}
+
+func (d *Daemon) judge() State {
 	switch {
 	case !d.Running():
 		return Critical
-	case tooMany || d.Action == ActionRestarted:
+	case d.TooMany() || d.Action == ActionRestarted:
 		return Warning
 	}
 	return OK
@@ -155,21 +182,19 @@ func (d *Daemon) judge(tooMany bool) State {
 // Record sets what a --fix pass did: its action and message, the restart
 // history within the window, and, for a successful restart, the daemon as
 // the re-check found it.
-func (d *Daemon) Record(action, message string, restarts []time.Time, attempted bool, found check.Result, now time.Time) {
+func (d *Daemon) Record(o Outcome, now time.Time) {
 	total := d.RestartsTotal
-	if attempted {
+	if o.Attempted {
 		total++
 	}
-	if action == ActionRestarted {
-		canStart := d.CanStart
-		*d = *FromResult(found, d.MaxInstances, now)
-		d.CanStart = canStart
+	if o.Action == ActionRestarted {
+		*d = *FromResult(o.Found, d.MaxInstances, now)
 	}
-	d.Action, d.Restarts, d.RestartsTotal = action, restarts, total
-	if message != "" {
-		d.Message = message
+	d.Action, d.Restarts, d.RestartsTotal = o.Action, o.Restarts, total
+	if o.Message != "" {
+		d.Message = o.Message
 	}
-	d.State = d.judge(found.TooMany)
+	d.State = d.judge()
 }
 
 // New starts a status for a pass at now. The previous status, when there is
@@ -225,7 +250,7 @@ func (st *Status) Finish(took time.Duration) {
 		if d.Action == ActionRestarted {
 			restarted = append(restarted, name)
 		}
-		if d.Running() && d.MaxInstances > 0 && d.Instances > d.MaxInstances {
+		if d.TooMany() {
 			tooMany = append(tooMany, name)
 		}
 	}
@@ -292,6 +317,11 @@ func ReadStatus(path string) (*Status, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read status file: %w", err)
 	}
+	return ParseStatus(b, path)
+}
+
+// ParseStatus reads the content of the status file at path.
+func ParseStatus(b []byte, path string) (*Status, error) {
 	var st Status
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("status file %s is not valid JSON: %w", path, err)

@@ -1,6 +1,7 @@
 package restart
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -17,7 +18,7 @@ var ErrLocked = errors.New("another cortex-check pass holds the lock")
 // lock when the process dies, so a crashed pass leaves no stale lock. The
 // file is created 0600 and never removed: removing it would let two passes
 // lock two different files.
-func Lock(path string, wait time.Duration, interrupted <-chan struct{}) (unlock func(), err error) {
+func Lock(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -45,7 +46,7 @@ func Lock(path string, wait time.Duration, interrupted <-chan struct{}) (unlock 
 		}
 		select {
 		case <-time.After(20 * time.Millisecond):
-		case <-interrupted:
+		case <-ctx.Done():
 			f.Close()
 			return nil, fmt.Errorf("interrupted while waiting for the lock %s", path)
 		}

@@ -6,6 +6,7 @@
 package restart
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,20 +23,6 @@ const (
 	HeldBack      = report.ActionHeldBack
 	WouldRestart  = report.ActionWouldRestart
 )
-
-// Outcome is what the pass did about one daemon that was down.
-type Outcome struct {
-	Name    string
-	Action  string
-	Message string
-	// Result is the daemon as found after a successful restart.
-	Result check.Result
-	// Attempted says a start was tried; it counts against the flap guard.
-	Attempted bool
-	// Restarts is the daemon's restart history within its window, this
-	// pass's attempt included, oldest first.
-	Restarts []time.Time
-}
 
 // Process is a started start program.
 type Process interface {
@@ -72,18 +59,6 @@ type Runner struct {
 	Deadline time.Time
 	Force    bool // ignore the flap guard
 	DryRun   bool // decide, start nothing, log nothing
-	// Interrupted is closed when the pass must stop (SIGTERM, SIGINT): no
-	// new start, and what is in flight is reported unverified.
-	Interrupted <-chan struct{}
-}
-
-func (r *Runner) interrupted() bool {
-	select {
-	case <-r.Interrupted:
-		return true
-	default:
-		return false
-	}
 }
 
 // Down is a daemon found not running, with a start command, and its
@@ -116,17 +91,19 @@ type job struct {
 	started  time.Time
 	deadline time.Time
 	done     bool
-	outcome  Outcome
+	outcome  report.Outcome
 }
 
 // Run restarts the daemons in down, config order, each after the daemons
 // its after names. running names the daemons the pass found running; a
 // dependency neither running nor restarted here holds its dependents back.
-func (r *Runner) Run(down []Down, running map[string]bool) []Outcome {
+// When ctx ends (SIGTERM, SIGINT) nothing new is started, and what is in
+// flight is reported unverified.
+func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) []report.Outcome {
 	jobs := make([]*job, len(down))
 	byName := map[string]*job{}
 	for i, d := range down {
-		jobs[i] = &job{down: d, outcome: Outcome{Name: d.Daemon.Name}}
+		jobs[i] = &job{down: d, outcome: report.Outcome{Name: d.Daemon.Name}}
 		byName[d.Daemon.Name] = jobs[i]
 	}
 	now := r.Now()
@@ -135,18 +112,18 @@ func (r *Runner) Run(down []Down, running map[string]bool) []Outcome {
 	}
 	wait := r.Poll
 	for {
-		r.launchReady(jobs, byName)
+		r.launchReady(ctx, jobs, byName)
 		inFlight := slices.ContainsFunc(jobs, func(j *job) bool { return j.proc != nil && !j.done })
 		if !inFlight {
 			break
 		}
 		select {
 		case <-time.After(wait):
-		case <-r.Interrupted:
+		case <-ctx.Done():
 		}
 		wait = min(2*wait, 20*r.Poll)
 		r.verify(jobs)
-		if r.interrupted() {
+		if ctx.Err() != nil {
 			for _, j := range jobs {
 				if !j.done && j.proc != nil {
 					r.finish(j, RestartFailed, fmt.Sprintf("failed to start: not verified: the pass was interrupted (PID %d was started)", j.proc.PID()))
@@ -154,7 +131,7 @@ func (r *Runner) Run(down []Down, running map[string]bool) []Outcome {
 			}
 		}
 	}
-	out := make([]Outcome, len(jobs))
+	out := make([]report.Outcome, len(jobs))
 	for i, j := range jobs {
 		out[i] = j.outcome
 	}
@@ -184,7 +161,7 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 
 // launchReady starts every pending job whose dependencies have come up, and
 // holds back those whose dependencies failed.
-func (r *Runner) launchReady(jobs []*job, byName map[string]*job) {
+func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string]*job) {
 	for changed := true; changed; {
 		changed = false
 		for _, j := range jobs {
@@ -208,13 +185,13 @@ func (r *Runner) launchReady(jobs []*job, byName map[string]*job) {
 			if !ready || j.done {
 				continue
 			}
-			r.launch(j)
+			r.launch(ctx, j)
 			changed = changed || j.done
 		}
 	}
 }
 
-func (r *Runner) launch(j *job) {
+func (r *Runner) launch(ctx context.Context, j *job) {
 	d := j.down.Daemon
 	if r.DryRun {
 		// Decided like a real pass, dependencies included; nothing started.
@@ -224,7 +201,7 @@ func (r *Runner) launch(j *job) {
 		return
 	}
 	now := r.Now()
-	if r.interrupted() {
+	if ctx.Err() != nil {
 		r.finish(j, HeldBack, "not restarted: the pass was interrupted")
 		return
 	}
@@ -259,9 +236,9 @@ func (r *Runner) verify(jobs []*job) {
 		}
 	}
 	snap, err := r.Snapshot()
-	var matches [][]*check.Process
+	var verdicts []check.Verdict
 	if err == nil {
-		matches = snap.Match(daemons)
+		verdicts = snap.Judge(daemons, r.ReadFile)
 	}
 	now := r.Now()
 	for i, j := range flying {
@@ -275,9 +252,8 @@ func (r *Runner) verify(jobs []*job) {
 		// Seen running is what counts, even when a wrapper script exited
 		// non-zero after launching it ("already running", a warning).
 		if err == nil {
-			res := snap.Judge(d, matches[i], r.ReadFile)
-			if res.Running {
-				j.outcome.Result = res
+			if res := verdicts[i].Result; res.Running {
+				j.outcome.Found = res
 				msg := fmt.Sprintf("restarted, PID %d (came up in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond))
 				if exitErr != nil {
 					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, tail(j.proc.LogTail()))
@@ -311,7 +287,7 @@ func (r *Runner) verify(jobs []*job) {
 	}
 }
 
-func (r *Runner) finish(j *job, action, message string) {
+func (r *Runner) finish(j *job, action report.Action, message string) {
 	j.done = true
 	j.outcome.Action, j.outcome.Message = action, message
 	if r.DryRun {

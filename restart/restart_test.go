@@ -1,6 +1,7 @@
 package restart
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/report"
 )
 
 var t0 = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
@@ -151,14 +153,14 @@ start = ["/srv/pm.sh"]
 		down    []string
 		force   bool
 		dryRun  bool
-		want    map[string]string // name -> action
-		message map[string]string // name -> part of the message
-		started []string          // in order
+		want    map[string]report.Action // name -> action
+		message map[string]string        // name -> part of the message
+		started []string                 // in order
 	}{
 		{
 			name: "dependencies first, all restarted",
 			down: []string{"worker", "coordinator", "pm"},
-			want: map[string]string{"worker": Restarted, "coordinator": Restarted, "pm": Restarted},
+			want: map[string]report.Action{"worker": Restarted, "coordinator": Restarted, "pm": Restarted},
 			// pm has no pending dependency, so it starts first; the rest follow the chain.
 			started: []string{"pm", "coordinator", "worker"},
 		},
@@ -166,7 +168,7 @@ start = ["/srv/pm.sh"]
 			name: "a failed dependency holds its dependents back",
 			host: fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}},
 			down: []string{"worker", "coordinator", "pm"},
-			want: map[string]string{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
+			want: map[string]report.Action{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
 			message: map[string]string{
 				"pm":          "failed to start: exit status 1; its log ends: last words",
 				"coordinator": "not restarted: pm, which it starts after, did not come up (failed to start: exit status 1",
@@ -178,21 +180,21 @@ start = ["/srv/pm.sh"]
 			name:    "a dependency down and not restartable here holds back",
 			down:    []string{"coordinator"},
 			running: map[string]bool{"pm": false},
-			want:    map[string]string{"coordinator": HeldBack},
+			want:    map[string]report.Action{"coordinator": HeldBack},
 			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, is not running"},
 		},
 		{
 			name:    "a running dependency lets it start",
 			down:    []string{"coordinator"},
 			running: map[string]bool{"pm": true},
-			want:    map[string]string{"coordinator": Restarted},
+			want:    map[string]report.Action{"coordinator": Restarted},
 			started: []string{"coordinator"},
 		},
 		{
 			name:    "flap guard holds back the third attempt",
 			down:    []string{"pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
-			want:    map[string]string{"pm": HeldBack},
+			want:    map[string]report.Action{"pm": HeldBack},
 			message: map[string]string{"pm": "restarts held back: 2 in 10m"},
 		},
 		{
@@ -200,7 +202,7 @@ start = ["/srv/pm.sh"]
 			down:    []string{"pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
 			force:   true,
-			want:    map[string]string{"pm": Restarted},
+			want:    map[string]report.Action{"pm": Restarted},
 			started: []string{"pm"},
 		},
 		{
@@ -208,7 +210,7 @@ start = ["/srv/pm.sh"]
 			host:    fakeHost{startErr: map[string]error{"pm": errors.New("start program /srv/pm.sh does not exist")}},
 			down:    []string{"pm", "coordinator"},
 			running: map[string]bool{},
-			want:    map[string]string{"pm": RestartFailed, "coordinator": HeldBack},
+			want:    map[string]report.Action{"pm": RestartFailed, "coordinator": HeldBack},
 			message: map[string]string{"pm": "failed to start: start program /srv/pm.sh does not exist"},
 			started: []string{"pm"},
 		},
@@ -216,7 +218,7 @@ start = ["/srv/pm.sh"]
 			name:    "running but never matched fails after start_timeout",
 			host:    fakeHost{silent: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]string{"pm": RestartFailed},
+			want:    map[string]report.Action{"pm": RestartFailed},
 			message: map[string]string{"pm": "ran for start_timeout 2s but pattern '/srv/pm\\.sh' never matched it; PID 101 stopped"},
 			started: []string{"pm"},
 		},
@@ -225,14 +227,14 @@ start = ["/srv/pm.sh"]
 			down:    []string{"worker", "coordinator", "pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
 			dryRun:  true,
-			want:    map[string]string{"worker": HeldBack, "coordinator": HeldBack, "pm": HeldBack},
+			want:    map[string]report.Action{"worker": HeldBack, "coordinator": HeldBack, "pm": HeldBack},
 			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, did not come up (restarts held back"},
 		},
 		{
 			name:    "a wrapper that exits 1 after launching the daemon: restarted, and said",
 			host:    fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}, runsAnyway: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]string{"pm": Restarted},
+			want:    map[string]report.Action{"pm": Restarted},
 			message: map[string]string{"pm": "; its start program exited with exit status 1"},
 			started: []string{"pm"},
 		},
@@ -240,7 +242,7 @@ start = ["/srv/pm.sh"]
 			name:    "dry run starts nothing",
 			down:    []string{"worker", "coordinator", "pm"},
 			dryRun:  true,
-			want:    map[string]string{"worker": WouldRestart, "coordinator": WouldRestart, "pm": WouldRestart},
+			want:    map[string]report.Action{"worker": WouldRestart, "coordinator": WouldRestart, "pm": WouldRestart},
 			message: map[string]string{"pm": "would restart: /srv/pm.sh"},
 		},
 	}
@@ -262,7 +264,7 @@ start = ["/srv/pm.sh"]
 				d, _ := cfg.Daemon(name)
 				down = append(down, Down{Daemon: d, History: tt.history[name]})
 			}
-			out := r.Run(down, tt.running)
+			out := r.Run(context.Background(), down, tt.running)
 			for _, o := range out {
 				if o.Action != tt.want[o.Name] {
 					t.Errorf("%s: action %s, want %s (%s)", o.Name, o.Action, tt.want[o.Name], o.Message)
@@ -270,8 +272,8 @@ start = ["/srv/pm.sh"]
 				if m := tt.message[o.Name]; !strings.Contains(o.Message, m) {
 					t.Errorf("%s: message %q does not contain %q", o.Name, o.Message, m)
 				}
-				if o.Action == Restarted && (!o.Result.Running || o.Result.PID == 0) {
-					t.Errorf("%s: restarted without the daemon found: %+v", o.Name, o.Result)
+				if o.Action == Restarted && (!o.Found.Running || o.Found.PID == 0) {
+					t.Errorf("%s: restarted without the daemon found: %+v", o.Name, o.Found)
 				}
 				if o.Attempted != slices.Contains(h.started, o.Name) {
 					t.Errorf("%s: attempted %v, but started %v", o.Name, o.Attempted, h.started)
@@ -302,7 +304,7 @@ func TestRunTimesOutAtThePassDeadline(t *testing.T) {
 	d, _ := cfg.Daemon("pm")
 	r := Runner{Now: h.clock, Snapshot: h.snapshot, Start: h.start, Log: func(string) {},
 		Poll: time.Millisecond, Deadline: t0.Add(3 * time.Second)}
-	out := r.Run([]Down{{Daemon: d}}, nil)
+	out := r.Run(context.Background(), []Down{{Daemon: d}}, nil)
 	if out[0].Action != RestartFailed || !strings.Contains(out[0].Message, "timed out") {
 		t.Errorf("got %s %q, want a failure that says timed out", out[0].Action, out[0].Message)
 	}

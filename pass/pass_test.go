@@ -1,0 +1,286 @@
+package pass
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/report"
+	"github.com/cortex/cortex-check/restart"
+)
+
+// fakeHost is a whole host for a pass: a process table that starts add to,
+// a clock that each read of the table moves on, and files in memory.
+type fakeHost struct {
+	mu      sync.Mutex
+	now     time.Time
+	procs   []check.Process
+	nextPID int
+	files   map[string][]byte
+	starts  []string // daemon names, in start order
+	log     bytes.Buffer
+	// dieOnStart makes a started daemon exit at once, as a crash loop does.
+	dieOnStart bool
+	locked     bool
+}
+
+func newFakeHost(t0 time.Time) *fakeHost {
+	return &fakeHost{now: t0, nextPID: 100, files: map[string][]byte{},
+		procs: []check.Process{{PID: 1, Name: "init", Args: []string{"/sbin/init"}, Cmdline: "/sbin/init", State: 'S'}}}
+}
+
+func (h *fakeHost) world() World {
+	return World{
+		ReadTable: func(bool) ([]check.Process, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.now = h.now.Add(10 * time.Millisecond) // a read of /proc takes time
+			return append([]check.Process(nil), h.procs...), nil
+		},
+		Now: func() time.Time {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.now
+		},
+		Start: h.start,
+		ReadFile: func(path string) ([]byte, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			b, ok := h.files[path]
+			if !ok {
+				return nil, fs.ErrNotExist
+			}
+			return b, nil
+		},
+		WriteFile: func(path string, data []byte, _ os.FileMode) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.files[path] = bytes.Clone(data)
+			return nil
+		},
+		Lock: func(context.Context, string, time.Duration) (func(), error) {
+			if h.locked {
+				return nil, restart.ErrLocked
+			}
+			return func() {}, nil
+		},
+		Trusted: func(string) error { return nil },
+		OpenLog: func(string) (io.WriteCloser, error) { return nopCloser{&h.log}, nil },
+		Warn:    func(string) {},
+		SelfPID: 99,
+		Host:    "testhost",
+		Version: "test",
+	}
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+func (h *fakeHost) start(d *check.Daemon) (restart.Process, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.starts = append(h.starts, d.Name)
+	h.nextPID++
+	p := &fakeProc{pid: h.nextPID, exited: make(chan struct{})}
+	if h.dieOnStart {
+		p.err = errors.New("exit status 1")
+		close(p.exited)
+		return p, nil
+	}
+	h.procs = append(h.procs, daemonProc(h.nextPID, d.Name, h.now))
+	return p, nil
+}
+
+// kill removes the daemon's processes, as a SIGKILL and a reap would.
+func (h *fakeHost) kill(name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var kept []check.Process
+	for _, p := range h.procs {
+		if !strings.Contains(p.Cmdline, "/srv/"+name+".sh") {
+			kept = append(kept, p)
+		}
+	}
+	h.procs = kept
+}
+
+func daemonProc(pid int, name string, started time.Time) check.Process {
+	args := []string{"/bin/bash", "/srv/" + name + ".sh"}
+	return check.Process{PID: pid, PPID: 1, Name: name + ".sh", Args: args, Cmdline: strings.Join(args, " "), State: 'S', StartTime: started}
+}
+
+type fakeProc struct {
+	pid    int
+	exited chan struct{}
+	err    error
+}
+
+func (p *fakeProc) PID() int                { return p.pid }
+func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
+func (p *fakeProc) ExitErr() error          { return p.err }
+func (p *fakeProc) LogTail() string         { return "" }
+func (p *fakeProc) Stop()                   {}
+
+const testConfig = `
+status_file = "/run/cortex/status.json"
+log_file = "/var/log/cortex/cortex-check.log"
+max_restarts = 2
+restart_window = "10m"
+
+[[daemon]]
+name = "pm-daemon"
+pattern = '/srv/pm-daemon\.sh$'
+start = ["/srv/pm-daemon.sh"]
+
+[[daemon]]
+name = "worker-daemon"
+pattern = '/srv/worker-daemon\.sh$'
+start = ["/srv/worker-daemon.sh"]
+after = ["pm-daemon"]
+`
+
+func loadTestConfig(t *testing.T) *check.Config {
+	t.Helper()
+	cfg, err := check.Parse([]byte(testConfig), "/etc/cortex/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func fixOptions() Options {
+	return Options{Fix: true, Timeout: 25 * time.Second, LockTimeout: time.Second}
+}
+
+// statusFile reads back what the pass wrote, as the dashboard would.
+func statusFile(t *testing.T, h *fakeHost) *report.Status {
+	t.Helper()
+	b, ok := h.files["/run/cortex/status.json"]
+	if !ok {
+		t.Fatal("no status file written")
+	}
+	var st report.Status
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatalf("status file: %v", err)
+	}
+	return &st
+}
+
+// A whole pass in-process: a daemon down, --fix restarts it, the restart is
+// recorded in the status file and the log; kill it again and again and the
+// flap guard holds it back after max_restarts.
+func TestPassRestartsThenFlapGuardHoldsBack(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	h := newFakeHost(t0)
+	h.procs = append(h.procs, daemonProc(10, "pm-daemon", t0.Add(-time.Hour)))
+	cfg := loadTestConfig(t)
+	ctx := context.Background()
+
+	// A plain pass: worker-daemon is down, CRITICAL; nothing is started.
+	res := Run(ctx, cfg, Options{LockTimeout: time.Second}, h.world())
+	if res.Err != nil || res.Status.State != report.Critical || len(h.starts) != 0 {
+		t.Fatalf("plain pass: err %v, state %v, starts %v; want CRITICAL and no start", res.Err, res.Status.State, h.starts)
+	}
+	if got := statusFile(t, h).Daemons["worker-daemon"].Status; got != report.Stopped {
+		t.Errorf("status file says worker-daemon %s, want stopped", got)
+	}
+
+	// --fix: worker-daemon is started, seen running, recorded: WARNING.
+	res = Run(ctx, cfg, fixOptions(), h.world())
+	if res.Err != nil || res.Code() != int(report.Warning) {
+		t.Fatalf("--fix pass: err %v, code %d; want WARNING", res.Err, res.Code())
+	}
+	w := statusFile(t, h).Daemons["worker-daemon"]
+	if w.Action != report.ActionRestarted || !w.Running() || len(w.Restarts) != 1 || w.RestartsTotal != 1 {
+		t.Errorf("worker-daemon entry %+v: want restarted, running, one restart recorded", w)
+	}
+	if !strings.Contains(h.log.String(), "worker-daemon: Attempting restart: /srv/worker-daemon.sh") {
+		t.Errorf("restart log %q lacks the attempt", h.log.String())
+	}
+
+	// Killed after every restart: the second restart is allowed, the third
+	// is held back by max_restarts = 2 within the window.
+	h.kill("worker-daemon")
+	h.now = h.now.Add(30 * time.Second)
+	if res = Run(ctx, cfg, fixOptions(), h.world()); statusFile(t, h).Daemons["worker-daemon"].Action != report.ActionRestarted {
+		t.Fatalf("second restart: %s", res.Status.Nagios(CanStart(cfg)))
+	}
+	h.kill("worker-daemon")
+	h.now = h.now.Add(30 * time.Second)
+	res = Run(ctx, cfg, fixOptions(), h.world())
+	w = statusFile(t, h).Daemons["worker-daemon"]
+	if w.Action != report.ActionHeldBack || w.Running() || res.Code() != int(report.Critical) {
+		t.Errorf("third pass: action %s, running %v, code %d; want held back, stopped, CRITICAL", w.Action, w.Running(), res.Code())
+	}
+	if !strings.Contains(w.Message, "restarts held back: 2 in 10m") {
+		t.Errorf("held-back message %q does not say why", w.Message)
+	}
+	if len(h.starts) != 2 {
+		t.Errorf("started %v, want exactly two starts of worker-daemon", h.starts)
+	}
+
+	// When the window has slid on, it is restarted again.
+	h.now = h.now.Add(11 * time.Minute)
+	Run(ctx, cfg, fixOptions(), h.world())
+	if w = statusFile(t, h).Daemons["worker-daemon"]; w.Action != report.ActionRestarted || w.RestartsTotal != 3 {
+		t.Errorf("after the window: action %s, total %d; want restarted, 3", w.Action, w.RestartsTotal)
+	}
+}
+
+// A start whose program fails is recorded as failed, CRITICAL, and logged
+// with its exit status.
+func TestPassFailedStart(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	h := newFakeHost(t0)
+	h.dieOnStart = true
+	cfg := loadTestConfig(t)
+	res := Run(context.Background(), cfg, fixOptions(), h.world())
+	st := statusFile(t, h)
+	pm, w := st.Daemons["pm-daemon"], st.Daemons["worker-daemon"]
+	if pm.Action != report.ActionRestartFailed || !strings.Contains(pm.Message, "exit status 1") {
+		t.Errorf("pm-daemon: %s %q, want restart_failed with the exit status", pm.Action, pm.Message)
+	}
+	if w.Action != report.ActionHeldBack || !strings.Contains(w.Message, "pm-daemon, which it starts after, did not come up") {
+		t.Errorf("worker-daemon: %s %q, want held back behind pm-daemon", w.Action, w.Message)
+	}
+	if res.Code() != int(report.Critical) || len(h.starts) != 1 {
+		t.Errorf("code %d, starts %v; want CRITICAL after one start", res.Code(), h.starts)
+	}
+}
+
+// A plain pass that finds the lock held judges anyway and writes nothing:
+// the pass holding the lock writes the status file.
+func TestPassLockedPlainPassWritesNothing(t *testing.T) {
+	h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+	h.locked = true
+	res := Run(context.Background(), loadTestConfig(t), Options{LockTimeout: time.Second}, h.world())
+	if res.Err != nil || res.Status.State != report.Critical {
+		t.Errorf("err %v, state %v; want a CRITICAL verdict", res.Err, res.Status)
+	}
+	if len(h.files) != 0 {
+		t.Errorf("wrote %d files while another pass held the lock", len(h.files))
+	}
+	// --fix cannot judge without the lock: exit 3.
+	if res := Run(context.Background(), loadTestConfig(t), fixOptions(), h.world()); !errors.Is(res.Err, restart.ErrLocked) {
+		t.Errorf("--fix with the lock held: err %v, want ErrLocked", res.Err)
+	}
+}
+
+// --only judges the named daemons; the others keep their last entry.
+func TestPassOnlyUnknownName(t *testing.T) {
+	h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+	res := Run(context.Background(), loadTestConfig(t), Options{Only: []string{"nope"}}, h.world())
+	if res.Err == nil || !res.Final || !strings.Contains(res.Err.Error(), `no daemon named "nope"`) {
+		t.Errorf("err %v, final %v: want a final error naming the daemon", res.Err, res.Final)
+	}
+}
