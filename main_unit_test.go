@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"runtime/debug"
 	"testing"
 )
 
@@ -29,5 +30,30 @@ func TestUseColor(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	if useColor(tty) {
 		t.Error("colour on a terminal with NO_COLOR set")
+	}
+}
+
+// The version is never a bare "(devel)": a checkout build names its commit.
+func TestVersionFrom(t *testing.T) {
+	tests := []struct {
+		name     string
+		version  string
+		settings map[string]string
+		want     string
+	}{
+		{"module version", "v1.2.3", nil, "v1.2.3"},
+		{"pseudo-version from VCS", "v0.0.0-20261126215955-79afe8c0ea5b+dirty", nil, "v0.0.0-20261126215955-79afe8c0ea5b+dirty"},
+		{"checkout", "(devel)", map[string]string{"vcs.revision": "79afe8c0ea5b11223344", "vcs.modified": "false"}, "devel-79afe8c0ea5b"},
+		{"dirty checkout", "(devel)", map[string]string{"vcs.revision": "79afe8c0ea5b11223344", "vcs.modified": "true"}, "devel-79afe8c0ea5b-dirty"},
+		{"no VCS", "(devel)", nil, "devel (built without version control information)"},
+	}
+	for _, tt := range tests {
+		info := &debug.BuildInfo{Main: debug.Module{Version: tt.version}}
+		for k, v := range tt.settings {
+			info.Settings = append(info.Settings, debug.BuildSetting{Key: k, Value: v})
+		}
+		if got := versionFrom(info); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
