@@ -114,17 +114,25 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 	return pass.World{
 		ReadTable: check.ReadTable,
 		Now:       time.Now,
-		Start:     starter.Start,
-		ReadFile:  os.ReadFile,
-		WriteFile: report.WriteFileAtomic,
-		Lock:      restart.Lock,
-		Trusted:   func(path string) error { return restart.CheckTrusted(path, uid) },
-		OpenLog:   openAppend,
-		Warn:      func(msg string) { warn(stderr, "%s", msg) },
-		SelfPID:   os.Getpid(),
-		SelfArgs:  os.Args,
-		Host:      hostname(),
-		Version:   buildVersion(),
+		Start: func(d *check.Daemon) (restart.Process, error) {
+			owner, err := restart.LookupOwner(d)
+			if err != nil {
+				return nil, err
+			}
+			return starter.Start(d, owner)
+		},
+		Kill:        restart.Kill,
+		ReadFile:    os.ReadFile,
+		ReadPidfile: check.ReadPidfile,
+		WriteFile:   report.WriteFileAtomic,
+		Lock:        restart.Lock,
+		Trusted:     func(path string) error { return restart.CheckTrusted(path, uid) },
+		OpenLog:     openAppend,
+		Warn:        func(msg string) { warn(stderr, "%s", msg) },
+		SelfPID:     os.Getpid(),
+		SelfArgs:    os.Args,
+		Host:        hostname(),
+		Version:     buildVersion(),
 	}
 }
 

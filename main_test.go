@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -81,6 +82,9 @@ func setupWork(env *testscript.Env) error {
 	if err != nil {
 		return err
 	}
+	// A stand-in that escapes every cleanup still ends by itself, even one
+	// that --fix started with a clean environment.
+	src = bytes.Replace(src, []byte("CORTEX_STANDIN_LIFETIME:-900"), []byte("CORTEX_STANDIN_LIFETIME:-120"), 1)
 	if err := os.WriteFile(filepath.Join(daemons, "standin.sh"), src, 0o755); err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func (v *validateCmd) Run(a *app) error {
 		return err
 	}
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
-	verdicts := snap.Judge(cfg.Daemons, os.ReadFile)
+	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: check.ReadPidfile})
 
 	fmt.Fprintf(stdout, "%s: valid, %d daemons; status file %s\n", cfg.Path, len(cfg.Daemons), cfg.StatusFile)
 	if err := restart.CheckTrusted(cfg.Path, os.Geteuid()); err != nil {
@@ -38,7 +38,7 @@ func (v *validateCmd) Run(a *app) error {
 		d := &cfg.Daemons[i]
 		r := verdicts[i]
 		state := "stopped"
-		if r.Running {
+		if r.Running() {
 			state = fmt.Sprintf("running, PID %d, instances: %d", r.PID, r.Instances)
 		}
 		fmt.Fprintf(stdout, "\n%s (%s): %s\n", d.Name, d.Describe(), state)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ const (
 	DefaultStatusFile    = "cortex-status.json"
 	DefaultLogFile       = "logs/cortex-check.log"
 	DefaultStartTimeout  = 5 * time.Second
+	DefaultStartSecs     = time.Second
+	DefaultStopGrace     = 10 * time.Second
 	DefaultMaxRestarts   = 5
 	DefaultRestartWindow = 10 * time.Minute
 	DefaultInterval      = 30 * time.Second
@@ -40,6 +43,8 @@ type Config struct {
 	Textfile      string // Prometheus textfile; empty when not wanted
 	Interval      time.Duration
 	StartTimeout  time.Duration
+	StartSecs     time.Duration
+	StopGrace     time.Duration
 	MaxRestarts   int
 	RestartWindow time.Duration
 	Daemons       []Daemon
@@ -47,16 +52,27 @@ type Config struct {
 
 // Daemon is one [[daemon]] table, with its matcher compiled.
 type Daemon struct {
-	Name          string
-	Pattern       string // RE2 against the command line; empty when not set
-	Process       string // exact executable name; empty when not set
-	Pidfile       string // absolute; empty when not set
-	Start         []string
-	Dir           string // absolute working directory for Start
-	Env           map[string]string
-	After         []string
-	MaxInstances  int // 0: no limit
-	StartTimeout  time.Duration
+	Name     string
+	Pattern  string // RE2 against the command line; empty when not set
+	Process  string // exact executable name; empty when not set
+	Pidfile  string // absolute; empty when not set
+	Start    []string
+	Dir      string // absolute working directory for Start
+	Env      map[string]string
+	EnvFiles []string // absolute; a leading "-" makes one optional
+	// User and Group are who the daemon runs as: --fix as root starts it
+	// so, and only that user's processes count as the daemon. Empty: any
+	// user's processes count, and it starts as the pass's user.
+	User, Group  string
+	Umask        int // the started daemon's umask
+	After        []string
+	MaxInstances int // 0: no limit
+	StartTimeout time.Duration
+	// StartSecs is how long a started daemon must keep running, from when
+	// it is first seen, to count as restarted (supervisord's startsecs).
+	StartSecs time.Duration
+	// StopGrace is how long a process gets between SIGTERM and SIGKILL.
+	StopGrace     time.Duration
 	MaxRestarts   int
 	RestartWindow time.Duration
 
@@ -83,6 +99,8 @@ type fileConfig struct {
 	Textfile      string       `toml:"textfile"`
 	Interval      duration     `toml:"interval"`
 	StartTimeout  duration     `toml:"start_timeout"`
+	StartSecs     duration     `toml:"start_secs"`
+	StopGrace     duration     `toml:"stop_grace"`
 	MaxRestarts   *int         `toml:"max_restarts"`
 	RestartWindow duration     `toml:"restart_window"`
 	Daemon        []fileDaemon `toml:"daemon"`
@@ -96,9 +114,15 @@ type fileDaemon struct {
 	Start         []string          `toml:"start"`
 	Dir           string            `toml:"dir"`
 	Env           map[string]string `toml:"env"`
+	EnvFile       []string          `toml:"env_file"`
+	User          string            `toml:"user"`
+	Group         string            `toml:"group"`
+	Umask         *string           `toml:"umask"`
 	After         []string          `toml:"after"`
 	MaxInstances  int               `toml:"max_instances"`
 	StartTimeout  duration          `toml:"start_timeout"`
+	StartSecs     duration          `toml:"start_secs"`
+	StopGrace     duration          `toml:"stop_grace"`
 	MaxRestarts   *int              `toml:"max_restarts"`
 	RestartWindow duration          `toml:"restart_window"`
 }
@@ -202,8 +226,8 @@ func describeUnknownKey(data []byte, key toml.Key) string {
 
 // topKeys and daemonKeys are the keys a config may use, for suggestions.
 var (
-	topKeys    = []string{"status_file", "log_file", "log_dir", "lock_file", "textfile", "interval", "start_timeout", "max_restarts", "restart_window", "daemon"}
-	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "after", "max_instances", "start_timeout", "max_restarts", "restart_window"}
+	topKeys    = []string{"status_file", "log_file", "log_dir", "lock_file", "textfile", "interval", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window", "daemon"}
+	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "env_file", "user", "group", "umask", "after", "max_instances", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window"}
 )
 
 // suggest returns ` (did you mean "start"?)` for a key one or two edits
@@ -256,6 +280,8 @@ func (fc *fileConfig) validate(dir string) (*Config, error) {
 		LogFile:       resolve(dir, cmp.Or(fc.LogFile, DefaultLogFile)),
 		Interval:      fc.Interval.or(DefaultInterval),
 		StartTimeout:  fc.StartTimeout.or(DefaultStartTimeout),
+		StartSecs:     fc.StartSecs.or(DefaultStartSecs),
+		StopGrace:     fc.StopGrace.or(DefaultStopGrace),
 		MaxRestarts:   DefaultMaxRestarts,
 		RestartWindow: fc.RestartWindow.or(DefaultRestartWindow),
 	}
@@ -312,6 +338,8 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 		After:         fd.After,
 		MaxInstances:  fd.MaxInstances,
 		StartTimeout:  fd.StartTimeout.or(cfg.StartTimeout),
+		StartSecs:     fd.StartSecs.or(cfg.StartSecs),
+		StopGrace:     fd.StopGrace.or(cfg.StopGrace),
 		MaxRestarts:   cfg.MaxRestarts,
 		RestartWindow: fd.RestartWindow.or(cfg.RestartWindow),
 	}
@@ -326,6 +354,26 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 	if fd.Pidfile != "" {
 		d.Pidfile = resolve(dir, fd.Pidfile)
 	}
+	d.Umask = 0o022
+	if fd.Umask != nil {
+		u, err := strconv.ParseUint(*fd.Umask, 8, 32)
+		if err != nil || u > 0o777 {
+			return d, fmt.Errorf("umask = %q: write it as an octal string, like umask = \"027\"", *fd.Umask)
+		}
+		d.Umask = int(u)
+	}
+	for _, f := range fd.EnvFile {
+		optional := strings.HasPrefix(f, "-")
+		path := resolve(dir, strings.TrimPrefix(f, "-"))
+		if optional {
+			path = "-" + path
+		}
+		d.EnvFiles = append(d.EnvFiles, path)
+	}
+	if fd.Group != "" && fd.User == "" {
+		return d, errors.New("group needs user: give the user the daemon runs as")
+	}
+	d.User, d.Group = fd.User, fd.Group
 	if fd.Dir != "" {
 		d.Dir = resolve(dir, fd.Dir)
 	}

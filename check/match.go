@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"regexp"
 	"regexp/syntax"
@@ -205,6 +206,9 @@ type Snapshot struct {
 	Procs   []Process
 	byPID   map[int]*Process
 	ignored map[int]bool
+	// selfLine is the pass and its ancestors: a pidfile naming one of
+	// them is stale, whatever they run.
+	selfLine map[int]bool
 }
 
 // NewSnapshot indexes procs. selfPID is the running pass: it, other
@@ -214,13 +218,16 @@ type Snapshot struct {
 // when their arguments name one. selfArgs stands in for the pass's own
 // argv where the table has none.
 func NewSnapshot(procs []Process, selfPID int, selfArgs []string) *Snapshot {
-	s := &Snapshot{Procs: procs, byPID: make(map[int]*Process, len(procs)), ignored: map[int]bool{selfPID: true}}
+	s := &Snapshot{Procs: procs, byPID: make(map[int]*Process, len(procs)), ignored: map[int]bool{selfPID: true}, selfLine: map[int]bool{selfPID: true}}
 	for i := range procs {
 		s.byPID[procs[i].PID] = &procs[i]
 	}
 	self, ok := s.byPID[selfPID]
 	if !ok {
 		return s
+	}
+	for _, a := range s.ancestors(self) {
+		s.selfLine[a.PID] = true
 	}
 	args := self.Args
 	if len(args) == 0 {
@@ -342,11 +349,11 @@ type Verdict struct {
 
 // Judge scans the snapshot once for all the daemons and judges each of
 // them, in the order given.
-func (s *Snapshot) Judge(daemons []Daemon, readFile ReadFileFunc) []Verdict {
+func (s *Snapshot) Judge(daemons []Daemon, clues Clues) []Verdict {
 	matches := s.scan(daemons)
 	out := make([]Verdict, len(daemons))
 	for i := range daemons {
-		out[i] = Verdict{Result: s.judge(&daemons[i], matches[i], readFile), Matches: matches[i]}
+		out[i] = Verdict{Result: s.judge(&daemons[i], matches[i], clues), Matches: matches[i]}
 	}
 	return out
 }
@@ -456,12 +463,30 @@ func (idx *matchIndex) candidates(p *Process, text string, try func(j int)) {
 
 func (m *matcher) hasPatternOrProcess() bool { return m.hasPattern() || m.process != "" }
 
+// Condition is what a pass found of a daemon's processes.
+type Condition string
+
+const (
+	// Running: an instance runs and is not suspended.
+	Running Condition = "running"
+	// Stopped: no process of the daemon runs; --fix starts it.
+	Stopped Condition = "stopped"
+	// Orphaned: the daemon's main process is gone and processes it left
+	// (workers holding its port) run on; --fix stops them, then starts it.
+	Orphaned Condition = "orphaned"
+	// Suspended: the main process is stopped by a signal; --fix leaves it
+	// (a second copy beside it would fight for its port and files).
+	Suspended Condition = "suspended"
+	// Unknown: the pass may not see what it needs (an unreadable pidfile).
+	Unknown Condition = "unknown"
+)
+
 // Result is what one pass found of one daemon.
 type Result struct {
 	Name      string
-	Running   bool
+	Condition Condition
 	PID       int   // main PID: the top of the oldest instance
-	PIDs      []int // the top PID of each instance, oldest first
+	PIDs      []int // the top PID of each instance, oldest first; for orphans, the orphans
 	Instances int
 	StartedAt time.Time // of the main PID; zero when unknown
 	// TooMany is set when more instances run than max_instances allows.
@@ -469,12 +494,22 @@ type Result struct {
 	Message string
 }
 
-// ReadFileFunc reads a file; the pass passes os.ReadFile, tests a map.
-type ReadFileFunc func(path string) ([]byte, error)
+// Running says whether the daemon runs.
+func (r *Result) Running() bool { return r.Condition == Running }
+
+// Clues are what a pass knows of the daemons besides the process table.
+type Clues struct {
+	// ReadPidfile reads a pidfile's first line; ReadPidfile in this
+	// package is the real one.
+	ReadPidfile func(path string) (Pidfile, error)
+	// LastMain is each daemon's main PID as the previous pass recorded
+	// it: processes left in its group after it died are orphans.
+	LastMain map[string]int
+}
 
 // judge decides whether d runs, from the processes scan found for it.
-func (s *Snapshot) judge(d *Daemon, matches []*Process, readFile ReadFileFunc) Result {
-	r := Result{Name: d.Name}
+func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
+	r := Result{Name: d.Name, Condition: Stopped}
 	var alive, zombies []*Process
 	for _, p := range matches {
 		if p.Gone() {
@@ -483,8 +518,34 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, readFile ReadFileFunc) R
 			alive = append(alive, p)
 		}
 	}
+	deadMain := map[int]bool{}
+	if pid := clues.LastMain[d.Name]; pid > 0 && !s.alive(pid) {
+		deadMain[pid] = true
+	}
 	if d.Pidfile != "" {
-		return s.judgePidfile(d, alive, readFile)
+		pid, ok := s.readPidfile(d, alive, clues, &r)
+		if !ok {
+			if pid > 0 && !s.alive(pid) {
+				deadMain[pid] = true
+			}
+			s.findOrphans(&r, d, alive, deadMain)
+			return r
+		}
+		if !d.match.hasPatternOrProcess() {
+			s.setRunning(&r, d, []*Process{s.byPID[pid]})
+			return r
+		}
+		roots := s.instanceRoots(alive)
+		// The pidfile's process leads: move its instance first.
+		p := s.byPID[pid]
+		for i, root := range roots {
+			if root == p || slices.Contains(s.ancestors(p), root) {
+				roots[0], roots[i] = roots[i], roots[0]
+				break
+			}
+		}
+		s.setRunning(&r, d, roots)
+		return r
 	}
 	if len(alive) == 0 {
 		r.Message = "no process matches " + d.Describe()
@@ -494,18 +555,85 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, readFile ReadFileFunc) R
 		return r
 	}
 	roots := s.instanceRoots(alive)
-	s.setRunning(&r, d, roots)
+	var live []*Process
+	for _, root := range roots {
+		if !s.orphan(root, roots, deadMain) {
+			live = append(live, root)
+		}
+	}
+	if len(live) == 0 {
+		s.findOrphans(&r, d, alive, deadMain)
+		return r
+	}
+	s.setRunning(&r, d, live)
 	return r
 }
 
+// alive says whether pid is a live process in the snapshot.
+func (s *Snapshot) alive(pid int) bool {
+	p, ok := s.byPID[pid]
+	return ok && !p.Gone()
+}
+
+// orphan says whether an instance root is left over from a dead main
+// process: its process group's leader is gone, and that leader was the
+// daemon's last known main process, or the group holds other roots too
+// (the workers of one master). A daemon that left its group by setsid
+// leads its own group and is never an orphan.
+func (s *Snapshot) orphan(root *Process, roots []*Process, deadMain map[int]bool) bool {
+	if root.PGID == 0 || root.PGID == root.PID || s.alive(root.PGID) {
+		return false
+	}
+	if deadMain[root.PGID] || deadMain[root.SID] {
+		return true
+	}
+	siblings := 0
+	for _, r := range roots {
+		if r.PGID == root.PGID {
+			siblings++
+		}
+	}
+	return siblings > 1
+}
+
+// findOrphans turns a stopped verdict into orphaned when processes that
+// match the daemon are left from its dead main process.
+func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain map[int]bool) {
+	if len(alive) == 0 || r.Condition != Stopped {
+		return
+	}
+	roots := s.instanceRoots(alive)
+	var orphans []*Process
+	for _, root := range roots {
+		if s.orphan(root, roots, deadMain) {
+			orphans = append(orphans, root)
+		}
+	}
+	if len(orphans) == 0 {
+		return
+	}
+	r.Condition = Orphaned
+	r.PIDs = make([]int, len(orphans))
+	for i, p := range orphans {
+		r.PIDs[i] = p.PID
+	}
+	r.Message = fmt.Sprintf("main process PID %d is gone; %d orphaned process(es) of it run on (PIDs %s): --fix stops them, then starts %s",
+		orphans[0].PGID, len(orphans), joinInts(r.PIDs), d.Name)
+}
+
 func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {
-	r.Running = true
+	r.Condition = Running
 	r.Instances = len(roots)
 	r.PID = roots[0].PID
 	r.StartedAt = roots[0].StartTime
 	r.PIDs = make([]int, len(roots))
 	for i, p := range roots {
 		r.PIDs[i] = p.PID
+	}
+	if main := roots[0]; main.Suspended() {
+		r.Condition = Suspended
+		r.Message = fmt.Sprintf("PID %d is suspended (state %c, stopped by a signal or a debugger): it runs no code; resume it with kill -CONT %d", main.PID, main.State, main.PID)
+		return
 	}
 	if TooMany(r.Instances, d.MaxInstances) {
 		r.TooMany = true
@@ -514,46 +642,59 @@ func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {
 	}
 }
 
-func (s *Snapshot) judgePidfile(d *Daemon, alive []*Process, readFile ReadFileFunc) Result {
-	r := Result{Name: d.Name}
-	b, err := readFile(d.Pidfile)
-	if err != nil {
+// readPidfile reads d's pidfile and says whether the PID in it is the
+// daemon; when it is not, it sets r's condition and message and returns
+// the PID it named (0 when none).
+func (s *Snapshot) readPidfile(d *Daemon, alive []*Process, clues Clues, r *Result) (int, bool) {
+	read := clues.ReadPidfile
+	if read == nil {
+		read = ReadPidfile
+	}
+	pf, err := read(d.Pidfile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		r.Message = fmt.Sprintf("pidfile %s does not exist", d.Pidfile)
+		return 0, false
+	case errors.Is(err, fs.ErrPermission):
+		r.Condition = Unknown
+		r.Message = fmt.Sprintf("cannot read pidfile %s: permission denied: run cortex-check as its owner or root", d.Pidfile)
+		return 0, false
+	case err != nil:
+		r.Condition = Unknown
 		r.Message = fmt.Sprintf("cannot read pidfile: %v", err)
-		return r
+		return 0, false
 	}
-	text := strings.TrimSpace(string(b))
-	pid, err := strconv.Atoi(text)
-	if err != nil || pid <= 0 || pid > maxPID {
-		if len(text) > 32 {
-			text = text[:32] + "..."
-		}
-		r.Message = fmt.Sprintf("pidfile %s holds %q, not a PID", d.Pidfile, text)
-		return r
+	pid, ok := parsePID(pf.FirstLine)
+	if !ok {
+		r.Message = fmt.Sprintf("pidfile %s holds %q, not a PID", d.Pidfile, escape.Truncate(string(pf.FirstLine), 32))
+		return 0, false
 	}
-	p, ok := s.byPID[pid]
-	if !ok || p.Gone() || s.ignored[pid] {
+	p, found := s.byPID[pid]
+	switch {
+	case !found || p.Gone():
 		r.Message = fmt.Sprintf("pidfile %s names PID %d, which is not running (stale pidfile)", d.Pidfile, pid)
-		return r
+		return pid, false
+	case pid == 1 || p.kernelThread() || s.ignored[pid] || s.selfLine[pid]:
+		r.Message = fmt.Sprintf("pidfile %s names PID %d, which is %s, never a daemon (stale pidfile)", d.Pidfile, pid, escape.Truncate(escape.Line(p.matchText()), 80))
+		return 0, false
 	}
 	if !d.match.hasPatternOrProcess() {
-		s.setRunning(&r, d, []*Process{p})
-		return r
+		// Nothing confirms the process but the file: a process that
+		// started after the file was last written did not write it. The
+		// start time is known to a second (the boot time's precision).
+		if !p.StartTime.IsZero() && p.StartTime.After(pf.ModTime.Add(time.Second)) {
+			r.Message = fmt.Sprintf("pidfile %s names PID %d, now %s (started after the pidfile was written: PID reused)",
+				d.Pidfile, pid, escape.Truncate(escape.Line(p.matchText()), 80))
+			return 0, false
+		}
+		return pid, true
 	}
 	if !slices.Contains(alive, p) {
 		r.Message = fmt.Sprintf("pidfile %s names PID %d, which runs %q and does not match %s (stale pidfile, PID reused)",
 			d.Pidfile, pid, escape.Truncate(p.matchText(), 80), d.Describe())
-		return r
+		return 0, false
 	}
-	roots := s.instanceRoots(alive)
-	// The pidfile's process leads: move its instance first.
-	for i, root := range roots {
-		if root == p || slices.Contains(s.ancestors(p), root) {
-			roots[0], roots[i] = roots[i], roots[0]
-			break
-		}
-	}
-	s.setRunning(&r, d, roots)
-	return r
+	return pid, true
 }
 
 // instanceRoots groups matches into process trees: a match with a matching
@@ -585,6 +726,9 @@ func (s *Snapshot) instanceRoots(matches []*Process) []*Process {
 	})
 	return roots
 }
+
+// ReadFileFunc reads a file; the pass passes os.ReadFile, tests a map.
+type ReadFileFunc func(path string) ([]byte, error)
 
 // TooMany is the max_instances rule: more instances than allowed, where a
 // limit is set (0 means none).

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"io/fs"
 	"os"
 	"regexp"
@@ -37,16 +38,22 @@ func daemon(t *testing.T, toml string) Daemon {
 	return cfg.Daemons[0]
 }
 
-func noFiles(string) ([]byte, error) { return nil, fs.ErrNotExist }
+var noFiles = Clues{ReadPidfile: func(string) (Pidfile, error) { return Pidfile{}, fs.ErrNotExist }}
 
-func files(m map[string]string) ReadFileFunc {
-	return func(path string) ([]byte, error) {
+// files serves pidfiles from a map, each written at mtime; a value
+// "EACCES" is a pidfile the pass may not read.
+func files(m map[string]string, mtime time.Time) Clues {
+	return Clues{ReadPidfile: func(path string) (Pidfile, error) {
 		s, ok := m[path]
-		if !ok {
-			return nil, fs.ErrNotExist
+		switch {
+		case !ok:
+			return Pidfile{}, fs.ErrNotExist
+		case s == "EACCES":
+			return Pidfile{}, fs.ErrPermission
 		}
-		return []byte(s), nil
-	}
+		first, _, _ := strings.Cut(s, "\n")
+		return Pidfile{FirstLine: []byte(first), ModTime: mtime}, nil
+	}}
 }
 
 func TestJudge(t *testing.T) {
@@ -69,6 +76,9 @@ func TestJudge(t *testing.T) {
 		toml      string
 		procs     []Process
 		files     map[string]string
+		mtime     time.Time // of the pidfile; default after every process started
+		lastMain  int       // the previous pass's main PID
+		cond      Condition // default: Running when running, else Stopped
 		running   bool
 		pid       int
 		instances int
@@ -96,7 +106,7 @@ func TestJudge(t *testing.T) {
 		{name: "pidfile alone, live PID", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "40"},
 			running: true, pid: 40, instances: 1},
 		{name: "pidfile naming the pass itself", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "900"},
-			message: "names PID 900, which is not running"},
+			message: "names PID 900, which is cortex-check --only metrics-snapshot-daemon, never a daemon"},
 		{name: "pidfile naming a zombie", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "50"},
 			procs: []Process{zombie}, message: "names PID 50, which is not running"},
 		{name: "pidfile garbage", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "garbage"},
@@ -106,21 +116,55 @@ func TestJudge(t *testing.T) {
 		{name: "pidfile huge", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "99999999999999999999"},
 			message: "not a PID"},
 		{name: "pidfile missing", toml: `name = "pm"` + "\npidfile = \"pm.pid\"",
-			message: "cannot read pidfile"},
+			message: "pidfile /srv/pm.pid does not exist"},
+		{name: "pidfile unreadable is unknown, not stopped", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "EACCES"},
+			cond: Unknown, message: "permission denied"},
+		{name: "PostgreSQL's multi-line postmaster.pid", toml: `name = "pm"` + "\npidfile = \"pm.pid\"\npattern = 'pm-daemon'",
+			files: map[string]string{"/srv/pm.pid": "10\n/var/lib/postgresql/15/main\n1700000000\n5432\n/var/run/postgresql\n*\n"}, running: true, pid: 10, instances: 1},
+		{name: "pidfile with trailing NULs and spaces", toml: `name = "pm"` + "\npidfile = \"pm.pid\"\npattern = 'pm-daemon'",
+			files: map[string]string{"/srv/pm.pid": " 10 \x00\x00"}, running: true, pid: 10, instances: 1},
+		{name: "pidfile naming PID 1", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "1"},
+			message: "names PID 1, which is /sbin/init, never a daemon"},
+		{name: "pidfile naming the pass's wrapper", toml: `name = "pm"` + "\npidfile = \"pm.pid\"", files: map[string]string{"/srv/pm.pid": "800"},
+			message: "names PID 800, which is sh -c cortex-check --only metrics-snapshot-daemon, never a daemon"},
+		{name: "pidfile alone, PID now a process that started after the file was written", toml: `name = "pm"` + "\npidfile = \"pm.pid\"",
+			files: map[string]string{"/srv/pm.pid": "40"}, mtime: t0.Add(20 * time.Second), message: "pidfile /srv/pm.pid names PID 40, now tail -f /srv/logs/coordinator-daemon.log (started after the pidfile was written"},
+		{name: "suspended main process", toml: `name = "st"` + "\npattern = 'stopped-daemon'", procs: []Process{withState(proc(60, 1, "/usr/bin/stopped-daemon"), 'T')},
+			cond: Suspended, pid: 60, instances: 1, message: "PID 60 is suspended (state T, stopped by a signal or a debugger): it runs no code; resume it with kill -CONT 60"},
+		{name: "a zombie leader whose threads run is running", toml: `name = "mt"` + "\nprocess = \"threaded\"",
+			procs: []Process{{PID: 70, PPID: 1, Name: "threaded", State: 'Z', Threads: 4, StartTime: t0.Add(70 * time.Second)}}, running: true, pid: 70, instances: 1},
+		{name: "workers left by a SIGKILLed master are orphaned", toml: `name = "web"` + "\nprocess = \"nginx\"",
+			procs: []Process{group(proc(81, 1, "nginx: worker process"), 80), group(proc(82, 1, "nginx: worker process"), 80)},
+			cond:  Orphaned, message: "main process PID 80 is gone; 2 orphaned process(es) of it run on (PIDs 81, 82)"},
+		{name: "one worker left by the recorded main process is orphaned", toml: `name = "web"` + "\nprocess = \"nginx\"",
+			procs: []Process{group(proc(81, 1, "nginx: worker process"), 80)}, lastMain: 80, cond: Orphaned, message: "PIDs 81"},
+		{name: "a daemon whose group leader exited (started with & by a shell) runs", toml: `name = "bg"` + "\npattern = 'bg-daemon'",
+			procs: []Process{group(proc(91, 1, "/usr/bin/bg-daemon"), 90)}, running: true, pid: 91, instances: 1},
+		{name: "a master with its workers is one instance", toml: `name = "web"` + "\nprocess = \"nginx\"",
+			procs:   []Process{group(proc(80, 1, "nginx: master process /usr/sbin/nginx"), 80), group(proc(81, 80, "nginx: worker process"), 80)},
+			running: true, pid: 80, instances: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := daemon(t, tt.toml)
 			procs := append(slices.Clone(base), tt.procs...)
 			s := NewSnapshot(procs, self, nil)
-			read := noFiles
+			clues := noFiles
 			if tt.files != nil {
-				read = files(tt.files)
+				clues = files(tt.files, cmp.Or(tt.mtime, t0.Add(time.Hour)))
 			}
-			r := s.Judge([]Daemon{d}, read)[0]
-			if r.Running != tt.running || r.PID != tt.pid || r.Instances != tt.instances || r.TooMany != tt.tooMany {
-				t.Errorf("got running=%v pid=%d instances=%d tooMany=%v, want %v %d %d %v (%s)",
-					r.Running, r.PID, r.Instances, r.TooMany, tt.running, tt.pid, tt.instances, tt.tooMany, r.Message)
+			clues.LastMain = map[string]int{d.Name: tt.lastMain}
+			r := s.Judge([]Daemon{d}, clues)[0]
+			want := tt.cond
+			if want == "" {
+				want = Stopped
+				if tt.running {
+					want = Running
+				}
+			}
+			if r.Condition != want || r.PID != tt.pid || r.Instances != tt.instances || r.TooMany != tt.tooMany {
+				t.Errorf("got %s pid=%d instances=%d tooMany=%v, want %s %d %d %v (%s)",
+					r.Condition, r.PID, r.Instances, r.TooMany, want, tt.pid, tt.instances, tt.tooMany, r.Message)
 			}
 			if !strings.Contains(r.Message, tt.message) {
 				t.Errorf("message %q does not contain %q", r.Message, tt.message)
@@ -130,6 +174,19 @@ func TestJudge(t *testing.T) {
 			}
 		})
 	}
+}
+
+func withState(p Process, state byte) Process {
+	p.State = state
+	return p
+}
+
+// group puts p in the process group led by pgid. Its kernel name is its
+// program's, as for nginx, whose command line is its title.
+func group(p Process, pgid int) Process {
+	p.PGID, p.SID = pgid, pgid
+	p.Name = strings.TrimSuffix(p.Args[0], ":")
+	return p
 }
 
 func procsByPID(procs []Process) map[int]Process {

@@ -20,13 +20,30 @@ type Process struct {
 	Cmdline string
 	// State is the kernel's one-letter state ('R', 'S', 'Z', ...); 0 when unknown.
 	State byte
+	// PGID and SID are the process group and session: a daemon's workers
+	// share its group, which outlives a SIGKILLed master.
+	PGID, SID int
+	// Threads is the thread count; a thread-group leader that exited
+	// while other threads run shows as a zombie with Threads > 1.
+	Threads int
 	// StartTime is zero when unknown.
 	StartTime time.Time
 }
 
 // Gone says whether the process has exited and only its entry remains: a
-// zombie waiting for its parent, or one being torn down.
-func (p *Process) Gone() bool { return p.State == 'Z' || p.State == 'X' || p.State == 'x' }
+// zombie waiting for its parent, or one being torn down. A zombie leader
+// whose other threads still run is not gone: the program still works.
+func (p *Process) Gone() bool {
+	return (p.State == 'Z' && p.Threads <= 1) || p.State == 'X' || p.State == 'x'
+}
+
+// Suspended says whether the process is stopped by a signal (SIGSTOP,
+// SIGTSTP) or a tracer: it exists and does nothing.
+func (p *Process) Suspended() bool { return p.State == 'T' || p.State == 't' }
+
+// kernelThread says whether the process is a kernel thread (kthreadd or
+// one of its children), never a daemon.
+func (p *Process) kernelThread() bool { return p.PID == 2 || p.PPID == 2 }
 
 // matchText is what a pattern sees: the command line, or, for a process
 // that shows none, its name in brackets as ps shows it.
@@ -49,10 +66,12 @@ var errProcGone = errors.New("process exited")
 
 // statFields is what /proc/PID/stat holds that a pass needs.
 type statFields struct {
-	name      string
-	state     byte
-	ppid      int
-	startTick uint64 // clock ticks after boot
+	name       string
+	state      byte
+	ppid       int
+	pgid, sid  int
+	numThreads int
+	startTick  uint64 // clock ticks after boot
 }
 
 // parseStat parses the contents of /proc/PID/stat. The name is read up to the
@@ -84,12 +103,25 @@ func parseStat(b []byte) (statFields, error) {
 				return f, errors.New("stat: bad state")
 			}
 			f.state = tok[0]
-		case 1:
-			ppid, ok := parseUint(tok)
-			if !ok || ppid > maxPID {
-				return f, errors.New("stat: bad ppid")
+		case 1, 2, 3:
+			n, ok := parseUint(tok)
+			if !ok || n > maxPID {
+				return f, errors.New("stat: bad ppid, pgrp or session")
 			}
-			f.ppid = int(ppid)
+			switch field {
+			case 1:
+				f.ppid = int(n)
+			case 2:
+				f.pgid = int(n)
+			case 3:
+				f.sid = int(n)
+			}
+		case 17:
+			n, ok := parseUint(tok)
+			if !ok {
+				return f, errors.New("stat: bad num_threads")
+			}
+			f.numThreads = int(n)
 		case 19:
 			t, ok := parseUint(tok)
 			if !ok {

@@ -81,6 +81,9 @@ func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time
 		PPID:      st.ppid,
 		Name:      st.name,
 		State:     st.state,
+		PGID:      st.pgid,
+		SID:       st.sid,
+		Threads:   st.numThreads,
 		StartTime: boot.Add(ticksToDuration(st.startTick)),
 	}
 	if withCmdline {

@@ -83,8 +83,8 @@ func TestReadTableLiesAndRaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewSnapshot(procs, -1, nil)
-	r := s.Judge(cfg.Daemons, files(map[string]string{"/srv/pm.pid": "14"}))[0]
-	if r.Running || !strings.Contains(r.Message, "PID 14") || strings.Contains(r.Message, "\n") || strings.Contains(r.Message, "\xff") || len(r.Message) > 400 {
+	r := s.Judge(cfg.Daemons, files(map[string]string{"/srv/pm.pid": "14"}, time.Now()))[0]
+	if r.Running() || !strings.Contains(r.Message, "PID 14") || strings.Contains(r.Message, "\n") || strings.Contains(r.Message, "\xff") || len(r.Message) > 400 {
 		t.Errorf("message %q: want one short escaped line about PID 14", r.Message)
 	}
 	b, err := json.Marshal(r)

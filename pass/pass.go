@@ -42,8 +42,12 @@ type World struct {
 	Now       func() time.Time
 	// Start starts a daemon's start command detached.
 	Start func(d *check.Daemon) (restart.Process, error)
-	// ReadFile reads pidfiles and the previous status file.
+	// Kill stops processes: SIGTERM, up to grace, then SIGKILL.
+	Kill func(pids []int, grace time.Duration)
+	// ReadFile reads the previous status file.
 	ReadFile check.ReadFileFunc
+	// ReadPidfile reads a pidfile's first line.
+	ReadPidfile func(path string) (check.Pidfile, error)
 	// WriteFile replaces a file whole or not at all.
 	WriteFile func(path string, data []byte, perm os.FileMode) error
 	// Lock takes the pass's lock, waiting up to wait, until ctx ends.
@@ -127,13 +131,14 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	}
 	// One judgement of every configured daemon: --only limits what is
 	// reported, and --fix still sees the others as dependencies.
-	verdicts := snap.Judge(cfg.Daemons, w.ReadFile)
+	prev := previous(cfg, w)
+	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: w.ReadPidfile, LastMain: lastMain(prev)})
 	now := w.Now()
-	st := report.New(now, w.Host, w.Version, names(cfg.Daemons), previous(cfg, w))
+	st := report.New(now, w.Host, w.Version, names(cfg.Daemons), prev)
 	running := map[string]bool{}
 	for i := range cfg.Daemons {
 		d := &cfg.Daemons[i]
-		running[d.Name] = verdicts[i].Running
+		running[d.Name] = verdicts[i].Running()
 		if !slices.ContainsFunc(daemons, func(c check.Daemon) bool { return c.Name == d.Name }) {
 			continue
 		}
@@ -203,14 +208,38 @@ func previous(cfg *check.Config, w World) *report.Status {
 	return prev
 }
 
+// lastMain is each daemon's main PID as the previous pass recorded it.
+func lastMain(prev *report.Status) map[string]int {
+	out := map[string]int{}
+	if prev == nil {
+		return out
+	}
+	for name, d := range prev.Daemons {
+		if d.PID != nil {
+			out[name] = *d.PID
+		}
+	}
+	return out
+}
+
 // fix restarts the judged daemons that are down and records the outcomes.
 func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *report.Status, running map[string]bool,
 	snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World) {
 	var down []restart.Down
 	for i := range daemons {
 		d := &daemons[i]
-		if entry := st.Daemons[d.Name]; !entry.Running() && len(d.Start) > 0 {
+		entry := st.Daemons[d.Name]
+		if len(d.Start) == 0 {
+			continue
+		}
+		// Stopped and orphaned daemons are started; a suspended one is
+		// left alone (a second copy would fight it for its port), and one
+		// the pass cannot see is not started blind.
+		switch entry.Status {
+		case check.Stopped:
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts})
+		case check.Orphaned:
+			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: entry.PIDs})
 		}
 	}
 	if len(down) == 0 {
@@ -218,15 +247,16 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 	}
 	log := &restartLog{path: cfg.LogFile, open: w.OpenLog, now: w.Now}
 	runner := restart.Runner{
-		Now:      w.Now,
-		Snapshot: snapshot,
-		ReadFile: w.ReadFile,
-		Start:    w.Start,
-		Log:      log.line,
-		Poll:     5 * time.Millisecond,
-		Deadline: started.Add(opt.Timeout),
-		Force:    opt.Force,
-		DryRun:   opt.DryRun,
+		Now:         w.Now,
+		Snapshot:    snapshot,
+		ReadPidfile: w.ReadPidfile,
+		Start:       w.Start,
+		Kill:        w.Kill,
+		Log:         log.line,
+		Poll:        5 * time.Millisecond,
+		Deadline:    started.Add(opt.Timeout),
+		Force:       opt.Force,
+		DryRun:      opt.DryRun,
 	}
 	now := w.Now()
 	for _, o := range runner.Run(ctx, down, running) {

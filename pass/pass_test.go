@@ -43,7 +43,9 @@ func (h *fakeHost) world() World {
 		ReadTable: func(bool) ([]check.Process, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
-			h.now = h.now.Add(10 * time.Millisecond) // a read of /proc takes time
+			// Each read moves the clock on, so that start_secs passes in
+			// a few polls without real waiting.
+			h.now = h.now.Add(250 * time.Millisecond)
 			return append([]check.Process(nil), h.procs...), nil
 		},
 		Now: func() time.Time {
@@ -52,6 +54,7 @@ func (h *fakeHost) world() World {
 			return h.now
 		},
 		Start: h.start,
+		Kill:  func([]int, time.Duration) {},
 		ReadFile: func(path string) ([]byte, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
@@ -129,7 +132,7 @@ func (p *fakeProc) PID() int                { return p.pid }
 func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
 func (p *fakeProc) ExitErr() error          { return p.err }
 func (p *fakeProc) LogTail() string         { return "" }
-func (p *fakeProc) Stop()                   {}
+func (p *fakeProc) Stop(time.Duration)      {}
 
 const testConfig = `
 status_file = "/run/cortex/status.json"

@@ -71,7 +71,7 @@ func parsePerfdata(t *testing.T, s string) []perfItem {
 func TestPerfdataFollowsThePluginGuidelines(t *testing.T) {
 	st := New(now, "h", "v", []string{"pm-daemon", "worker daemon", "it's"}, nil)
 	st.Set("pm-daemon", FromResult(running("pm-daemon", 42, time.Hour), 1, now))
-	st.Set("worker daemon", FromResult(check.Result{Name: "worker daemon", Running: true, PID: 7, PIDs: []int{7, 8}, Instances: 2, TooMany: true}, 1, now))
+	st.Set("worker daemon", FromResult(check.Result{Name: "worker daemon", Condition: check.Running, PID: 7, PIDs: []int{7, 8}, Instances: 2, TooMany: true}, 1, now))
 	st.Set("it's", FromResult(check.Result{Name: "it's"}, 0, now))
 	st.Finish(1234 * time.Millisecond)
 

@@ -78,7 +78,10 @@ func (d *Daemon) line(canStart bool) string {
 			parts = append(parts, "up "+HumanDuration(time.Duration(*d.UptimeSeconds)*time.Second))
 		}
 	} else {
-		parts = append(parts, "stopped")
+		parts = append(parts, string(d.Status))
+		if d.PID != nil && d.Status == Suspended {
+			parts = append(parts, fmt.Sprintf("PID %d", *d.PID))
+		}
 	}
 	if d.Action != ActionNone && d.Action != "" {
 		parts = append(parts, "action "+string(d.Action))

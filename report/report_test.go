@@ -14,7 +14,7 @@ import (
 var now = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 
 func running(name string, pid int, up time.Duration) check.Result {
-	return check.Result{Name: name, Running: true, PID: pid, PIDs: []int{pid}, Instances: 1, StartedAt: now.Add(-up)}
+	return check.Result{Name: name, Condition: check.Running, PID: pid, PIDs: []int{pid}, Instances: 1, StartedAt: now.Add(-up)}
 }
 
 func TestFinish(t *testing.T) {
@@ -27,7 +27,7 @@ func TestFinish(t *testing.T) {
 	}{
 		{"all running", []check.Result{running("a", 1, time.Hour), running("b", 2, time.Minute)}, "", OK, "2/2 daemons running"},
 		{"one down", []check.Result{running("a", 1, time.Hour), {Name: "b"}}, "", Critical, "1/2 daemons running; down: b"},
-		{"too many", []check.Result{{Name: "a", Running: true, PID: 1, PIDs: []int{1, 2}, Instances: 2, TooMany: true}}, "", Warning,
+		{"too many", []check.Result{{Name: "a", Condition: check.Running, PID: 1, PIDs: []int{1, 2}, Instances: 2, TooMany: true}}, "", Warning,
 			"1/1 daemons running; too many instances: a"},
 		{"restarted", []check.Result{running("a", 1, 0)}, "a", Warning, "1/1 daemons running; restarted: a"},
 		{"nothing checked", nil, "", Unknown, "no daemons checked"},

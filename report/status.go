@@ -4,6 +4,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,11 +69,13 @@ func Worse(a, b State) State {
 
 // Condition is what a pass saw of a daemon's processes: the status file's
 // "status" field.
-type Condition string
+type Condition = check.Condition
 
 const (
-	Running Condition = "running"
-	Stopped Condition = "stopped"
+	Running   = check.Running
+	Stopped   = check.Stopped
+	Orphaned  = check.Orphaned
+	Suspended = check.Suspended
 )
 
 // Action is what a pass did about a daemon: the status file's "action" field.
@@ -139,7 +142,7 @@ func (d *Daemon) Running() bool { return d.Status == Running }
 func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 	now = now.UTC().Truncate(time.Second)
 	d := &Daemon{
-		Status:       Stopped,
+		Status:       cmp.Or(r.Condition, check.Stopped),
 		Checked:      true,
 		CheckedAt:    now,
 		PIDs:         []int{},
@@ -149,11 +152,12 @@ func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 		Action:       ActionNone,
 		Restarts:     []time.Time{},
 	}
-	if r.Running {
-		d.Status = Running
+	if r.PIDs != nil {
+		d.PIDs = slices.Clone(r.PIDs)
+	}
+	if r.PID > 0 {
 		pid := r.PID
 		d.PID = &pid
-		d.PIDs = slices.Clone(r.PIDs)
 		if !r.StartedAt.IsZero() {
 			started := r.StartedAt.UTC().Truncate(time.Second)
 			up := int64(max(now.Sub(started), 0) / time.Second)
@@ -171,6 +175,8 @@ func (d *Daemon) TooMany() bool {
 
 func (d *Daemon) judge() State {
 	switch {
+	case d.Status == check.Unknown:
+		return Unknown
 	case !d.Running():
 		return Critical
 	case d.TooMany() || d.Action == ActionRestarted:

@@ -1,40 +1,78 @@
 package restart
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/escape"
 )
+
+// MarkVariable is the environment variable every daemon started by --fix
+// carries: its value names the daemon and the start, so that whatever the
+// start spawned (children that called setsid or double-forked away) can be
+// found again in /proc/PID/environ and stopped when the start fails.
+const MarkVariable = "CORTEX_CHECK_START"
+
+// BasePath is the PATH every started daemon gets, whoever ran the pass:
+// cron's, a terminal's and systemd's starts give the same daemon.
+const BasePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // Starter starts daemons detached from the pass: in a session of their own
 // (so they outlive the pass, the terminal, cron's job), stdin from
-// /dev/null, stdout and stderr appended to <LogDir>/<name>.log. No config
-// value ever goes through a shell.
+// /dev/null, stdout and stderr appended to <LogDir>/<name>.log, and
+// nothing else of the pass: no other descriptor, default signal handling,
+// their own umask, nice 0 and an environment built from a fixed base. No
+// config value ever goes through a shell.
 type Starter struct {
 	ConfigDir string // a start program with a slash resolves here
 	LogDir    string
 	UID       int // the caller: a start program must be theirs or root's, and not writable by others
+	// Getenv reads the pass's environment, for LANG and TZ only.
+	Getenv func(string) string
+	// OpenLog opens a daemon's log for appending, owned by the user the
+	// daemon runs as; nil opens it plainly.
+	OpenLog func(path string, owner Owner) (*os.File, error)
+	// Trusted refuses a start program that others could change (nil: the
+	// owner and mode rule of CheckTrusted).
+	Trusted func(prog string, runAs Owner) error
+}
+
+// Owner is who a daemon runs as.
+type Owner struct {
+	Name     string
+	UID, GID int
+	Groups   []uint32
+	Home     string
+	Shell    string
 }
 
 // Program resolves a start command's program: a path with a slash against
-// the config's folder, a bare name through PATH.
+// the config's folder, a bare name through the fixed PATH.
 func (s Starter) Program(d *check.Daemon) (string, error) {
 	prog := d.Start[0]
 	if !strings.Contains(prog, "/") {
-		path, err := exec.LookPath(prog)
-		if err != nil {
-			return "", fmt.Errorf("start program %q is not found in PATH: give its path in start (cron's PATH is only /usr/bin:/bin)", prog)
+		for _, dir := range filepath.SplitList(BasePath) {
+			path := filepath.Join(dir, prog)
+			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+				return path, nil
+			}
 		}
-		return path, nil
+		return "", fmt.Errorf("start program %q is not found in %s: give its path in start", prog, BasePath)
 	}
 	if !filepath.IsAbs(prog) {
 		prog = filepath.Join(s.ConfigDir, prog)
@@ -51,40 +89,87 @@ func (s Starter) Program(d *check.Daemon) (string, error) {
 	return prog, nil
 }
 
-// Start starts d's start command; the returned process is reaped in the
-// background so that it never lingers as a zombie that could be mistaken
-// for the daemon.
-func (s Starter) Start(d *check.Daemon) (Process, error) {
+// startMu serialises the part of a start that changes process-wide or
+// thread-wide state (umask, nice) around the fork.
+var startMu sync.Mutex
+
+// inheritOnce marks the descriptors the pass inherited as close-on-exec,
+// once: a lock held by a wrapper such as `flock lockfile cortex-check
+// --fix` must not pass on to the daemons, or they keep it for ever and the
+// next pass never runs.
+var inheritOnce sync.Once
+
+func closeInherited() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return // not Linux: nothing to list
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
+}
+
+// Start starts d's start command as owner; the returned process is reaped
+// in the background so that it never lingers as a zombie that could be
+// mistaken for the daemon.
+func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 	prog, err := s.Program(d)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckTrusted(prog, s.UID); err != nil {
+	trusted := s.Trusted
+	if trusted == nil {
+		trusted = func(prog string, _ Owner) error { return CheckTrusted(prog, s.UID) }
+	}
+	if s.UID != 0 && owner.UID != s.UID {
+		return nil, fmt.Errorf("user %s: a pass run as uid %d can only start daemons as itself; run --fix as root, or leave user out", owner.Name, s.UID)
+	}
+	if err := trusted(prog, owner); err != nil {
 		return nil, fmt.Errorf("refused: %w", err)
 	}
-	logPath := filepath.Join(s.LogDir, d.Name+".log")
-	if err := os.MkdirAll(s.LogDir, 0o755); err != nil {
-		return nil, fmt.Errorf("log folder: %w", err)
+	env, err := Environment(d, owner, s.Getenv)
+	if err != nil {
+		return nil, err
 	}
-	log, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	logPath := filepath.Join(s.LogDir, d.Name+".log")
+	open := s.OpenLog
+	if open == nil {
+		open = openLogPlain
+	}
+	log, err := open(logPath, owner)
 	if err != nil {
 		return nil, fmt.Errorf("daemon log: %w", err)
 	}
 	defer log.Close() // the daemon holds its own descriptor
 	offset, _ := log.Seek(0, io.SeekEnd)
 
-	cmd := exec.Command(prog, d.Start[1:]...)
-	cmd.Dir = d.Dir
-	cmd.Env = environ(d.Env)
+	mark := fmt.Sprintf("%s:%d:%d", d.Name, os.Getpid(), time.Now().UnixNano())
+	// argv[0] stays as written in the config: `sleep` is `sleep` in the
+	// process table, so a pattern written for what start runs matches it.
+	cmd := &exec.Cmd{Path: prog, Args: slices.Clone(d.Start), Dir: d.Dir, Env: append(env, MarkVariable+"="+mark)}
 	cmd.Stdout, cmd.Stderr = log, log // stdin stays nil: /dev/null
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	if owner.UID != os.Geteuid() || owner.GID != os.Getegid() {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(owner.UID), Gid: uint32(owner.GID), Groups: owner.Groups}
+	}
+	inheritOnce.Do(closeInherited)
+	if err := startClean(cmd, d.Umask); err != nil {
 		if errors.Is(err, syscall.ENOEXEC) {
 			return nil, fmt.Errorf("start program %s is not a program the kernel can run (exec format error): a script needs a first line such as #!/bin/bash", prog)
 		}
 		return nil, fmt.Errorf("%s: %w", prog, unwrapExec(err))
 	}
-	p := &started{cmd: cmd, exited: make(chan struct{}), logPath: logPath, offset: offset}
+	p := &started{cmd: cmd, exited: make(chan struct{}), log: logPath, offset: offset, mark: mark, readLog: s.OpenLog == nil}
+	if s.OpenLog != nil {
+		// The tail is read from the descriptor opened here, never again
+		// by a path the daemon's user could point elsewhere.
+		if dup, err := syscall.Dup(int(log.Fd())); err == nil {
+			syscall.CloseOnExec(dup)
+			p.logFile = os.NewFile(uintptr(dup), logPath)
+		}
+	}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.exited)
@@ -92,19 +177,110 @@ func (s Starter) Start(d *check.Daemon) (Process, error) {
 	return p, nil
 }
 
-// environ is the caller's environment plus the daemon's env, in a stable
-// order; nothing else is added.
-func environ(extra map[string]string) []string {
-	env := os.Environ()
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
+// startClean forks with umask and nice set for the child: both are
+// inherited at fork, umask per process and nice per thread, so the fork
+// happens under a lock on a thread held for it.
+func startClean(cmd *exec.Cmd, umask int) error {
+	startMu.Lock()
+	defer startMu.Unlock()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	old := syscall.Umask(umask)
+	defer syscall.Umask(old)
+	// nice 0 for the child; only root may lower a nice value, and a
+	// non-root pass's daemons keep its own.
+	if prio, err := getNice(); err == nil && prio != 0 {
+		if setNice(0) == nil {
+			defer setNice(prio)
+		}
+	}
+	return cmd.Start()
+}
+
+// Environment is what a started daemon gets: the fixed base, LANG and TZ
+// when the pass has them, the identity of the user it runs as, PWD, then
+// its env_file files and its env, in that order.
+func Environment(d *check.Daemon, owner Owner, getenv func(string) string) ([]string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	vars := map[string]string{"PATH": BasePath, "PWD": d.Dir}
+	for _, k := range []string{"LANG", "TZ"} {
+		if v := getenv(k); v != "" {
+			vars[k] = v
+		}
+	}
+	if owner.Name != "" {
+		vars["USER"], vars["LOGNAME"] = owner.Name, owner.Name
+	}
+	if owner.Home != "" {
+		vars["HOME"] = owner.Home
+	}
+	if owner.Shell != "" {
+		vars["SHELL"] = owner.Shell
+	}
+	for _, f := range d.EnvFiles {
+		if err := readEnvFile(f, vars); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range d.Env {
+		vars[k] = v
+	}
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	env := make([]string, 0, len(keys)+1)
 	for _, k := range keys {
-		env = append(env, k+"="+extra[k])
+		env = append(env, k+"="+vars[k])
 	}
-	return env
+	return env, nil
+}
+
+// readEnvFile adds the KEY=value lines of an env_file; blank lines and #
+// comments are skipped, a value may be quoted. A path starting with "-"
+// may be missing.
+func readEnvFile(path string, vars map[string]string) error {
+	optional := strings.HasPrefix(path, "-")
+	path = strings.TrimPrefix(path, "-")
+	f, err := os.Open(path)
+	if err != nil {
+		if optional && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("env_file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t\x00") {
+			return fmt.Errorf("env_file %s:%d: want KEY=value, got %q", path, n, escape.Truncate(line, 40))
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		vars[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("env_file %s: %w", path, err)
+	}
+	return nil
+}
+
+func openLogPlain(path string, _ Owner) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
 }
 
 func unwrapExec(err error) error {
@@ -119,27 +295,104 @@ type started struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	err     error
-	logPath string
+	log     string
+	logFile *os.File // the descriptor the tail is read from, when set
+	readLog bool     // no descriptor: read the tail by path (plain starts)
 	offset  int64
+	mark    string
 }
 
 func (p *started) PID() int                { return p.cmd.Process.Pid }
 func (p *started) Exited() <-chan struct{} { return p.exited }
 func (p *started) ExitErr() error          { return p.err }
 
-// Stop sends SIGTERM to the started program's process group (it leads its
-// own session), so a start that never matched leaves nothing behind.
-func (p *started) Stop() { syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM) }
+// Stop stops everything this start spawned: its process group and every
+// process that carries its mark.
+func (p *started) Stop(grace time.Duration) {
+	pids := Marked(p.mark)
+	if !slices.Contains(pids, p.PID()) {
+		pids = append(pids, p.PID())
+	}
+	syscall.Kill(-p.PID(), syscall.SIGTERM)
+	Kill(pids, grace)
+}
+
+// Marked lists the live processes whose environment carries the mark. It
+// reads /proc/PID/environ, which only the process's user and root may.
+func Marked(mark string) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	needle := []byte(MarkVariable + "=" + mark + "\x00")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err == nil && strings.Contains(string(b), string(needle)) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// Kill sends SIGTERM to each PID, waits up to grace for them to exit, then
+// SIGKILLs those left; it returns once they are gone (or zombies).
+func Kill(pids []int, grace time.Duration) {
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	deadline := time.Now().Add(grace)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		pids = slices.DeleteFunc(pids, gone)
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(wait)
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for i := 0; i < 100 && len(pids) > 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+		pids = slices.DeleteFunc(pids, gone)
+	}
+}
+
+// gone says whether pid has exited: no such process, or a zombie.
+func gone(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return syscall.Kill(pid, 0) != nil
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X'
+}
 
 // LogTail returns the last few lines the daemon wrote since it was started.
 func (p *started) LogTail() string {
 	const maxBytes, maxLines = 600, 3
-	f, err := os.Open(p.logPath)
-	if err != nil {
+	var r io.ReaderAt
+	switch {
+	case p.logFile != nil:
+		r = p.logFile
+	case p.readLog:
+		f, err := os.Open(p.log)
+		if err != nil {
+			return ""
+		}
+		defer f.Close()
+		r = f
+	default:
 		return ""
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.NewSectionReader(f, p.offset, 1<<20))
+	b, err := io.ReadAll(io.NewSectionReader(r, p.offset, 1<<20))
 	if err != nil && len(b) == 0 {
 		return ""
 	}
@@ -147,9 +400,66 @@ func (p *started) LogTail() string {
 	if len(lines) > maxLines {
 		lines = lines[len(lines)-maxLines:]
 	}
-	s := strings.Join(lines, " | ")
+	s := strings.Join(lines, " / ")
 	if len(s) > maxBytes {
 		s = "..." + s[len(s)-maxBytes:]
 	}
 	return s
+}
+
+// LookupOwner finds who d runs as: its user (and group) from the system's
+// user database, or, without user, the pass's own user.
+func LookupOwner(d *check.Daemon) (Owner, error) {
+	var u *user.User
+	var err error
+	if d.User == "" {
+		u, err = user.LookupId(strconv.Itoa(os.Geteuid()))
+		if err != nil {
+			// A uid without a passwd entry (a container): run as it, bare.
+			return Owner{UID: os.Geteuid(), GID: os.Getegid()}, nil
+		}
+	} else if u, err = user.Lookup(d.User); err != nil {
+		return Owner{}, fmt.Errorf("user %q: %w", d.User, err)
+	}
+	o := Owner{Name: u.Username, Home: u.HomeDir, Shell: loginShell(u.Username)}
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		return Owner{}, fmt.Errorf("user %q has no numeric uid and gid", u.Username)
+	}
+	o.UID, o.GID = uid, gid
+	if d.Group != "" {
+		g, err := user.LookupGroup(d.Group)
+		if err != nil {
+			return Owner{}, fmt.Errorf("group %q: %w", d.Group, err)
+		}
+		if o.GID, err = strconv.Atoi(g.Gid); err != nil {
+			return Owner{}, fmt.Errorf("group %q has no numeric gid", d.Group)
+		}
+	}
+	// initgroups: the user's supplementary groups, as a login gets them.
+	if ids, err := u.GroupIds(); err == nil {
+		for _, id := range ids {
+			if n, err := strconv.ParseUint(id, 10, 32); err == nil {
+				o.Groups = append(o.Groups, uint32(n))
+			}
+		}
+	}
+	return o, nil
+}
+
+// loginShell reads the user's shell from /etc/passwd, which os/user does
+// not expose.
+func loginShell(name string) string {
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) == 7 && f[0] == name {
+			return f[6]
+		}
+	}
+	return ""
 }

@@ -34,8 +34,11 @@ type Process interface {
 	ExitErr() error
 	// LogTail is the last lines the program wrote to its log.
 	LogTail() string
-	// Stop ends a start that could not be verified, with its process group.
-	Stop()
+	// Stop ends a start that could not be verified: the start program,
+	// its process group, and every process it spawned that carries its
+	// mark, even those that left with setsid or a double fork. It sends
+	// SIGTERM, waits up to grace, then SIGKILLs what is left.
+	Stop(grace time.Duration)
 }
 
 // Runner restarts the daemons of one pass.
@@ -44,10 +47,13 @@ type Runner struct {
 	// Snapshot reads the process table afresh; called once per poll for all
 	// daemons being verified, never once per daemon.
 	Snapshot func() (*check.Snapshot, error)
-	// ReadFile reads pidfiles for the re-check.
-	ReadFile check.ReadFileFunc
+	// ReadPidfile reads pidfiles for the re-check.
+	ReadPidfile func(path string) (check.Pidfile, error)
 	// Start starts the daemon's start command detached.
 	Start func(d *check.Daemon) (Process, error)
+	// Kill stops processes left by a dead main process (orphans): SIGTERM,
+	// up to grace, then SIGKILL; it returns when they are gone.
+	Kill func(pids []int, grace time.Duration)
 	// Log writes one line of the restart log, without timestamp.
 	Log func(line string)
 	// Poll is the first wait between two reads of the process table; it
@@ -66,6 +72,9 @@ type Runner struct {
 type Down struct {
 	Daemon  *check.Daemon
 	History []time.Time
+	// Orphans are processes its dead main process left: they are stopped
+	// before the start, so that the new main process can bind its port.
+	Orphans []int
 }
 
 // FlapGuard returns the attempts still inside the window ending at now, and
@@ -89,6 +98,7 @@ type job struct {
 	deps     []string // after, limited to daemons restarted in this pass
 	proc     Process
 	started  time.Time
+	seen     time.Time // when the started daemon was first seen running
 	deadline time.Time
 	done     bool
 	outcome  report.Outcome
@@ -211,6 +221,10 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	}
 	j.outcome.Attempted = true
 	j.outcome.Restarts = append(j.outcome.Restarts, now)
+	if len(j.down.Orphans) > 0 {
+		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
+		r.Kill(j.down.Orphans, d.StopGrace)
+	}
 	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, strings.Join(d.Start, " ")))
 	p, err := r.Start(d)
 	if err != nil {
@@ -218,7 +232,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 		return
 	}
 	j.proc, j.started = p, now
-	j.deadline = now.Add(d.StartTimeout)
+	j.deadline = now.Add(d.StartTimeout + d.StartSecs)
 	if r.Deadline.Before(j.deadline) {
 		j.deadline = r.Deadline
 	}
@@ -238,7 +252,7 @@ func (r *Runner) verify(jobs []*job) {
 	snap, err := r.Snapshot()
 	var verdicts []check.Verdict
 	if err == nil {
-		verdicts = snap.Judge(daemons, r.ReadFile)
+		verdicts = snap.Judge(daemons, check.Clues{ReadPidfile: r.ReadPidfile})
 	}
 	now := r.Now()
 	for i, j := range flying {
@@ -249,17 +263,34 @@ func (r *Runner) verify(jobs []*job) {
 			exited, exitErr = true, j.proc.ExitErr()
 		default:
 		}
-		// Seen running is what counts, even when a wrapper script exited
-		// non-zero after launching it ("already running", a warning).
+		// Seen running, and still running start_secs later, is what
+		// counts, even when a wrapper script exited non-zero after
+		// launching it ("already running", a warning). A daemon that
+		// dies in its first second (a port already in use) is a failed
+		// start, not a restart.
 		if err == nil {
-			if res := verdicts[i].Result; res.Running {
+			res := verdicts[i].Result
+			switch {
+			case res.Running() && j.seen.IsZero():
+				j.seen = now
+			case !res.Running() && !j.seen.IsZero():
+				j.proc.Stop(d.StopGrace)
+				r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
+					shortDuration(now.Sub(j.seen)), shortDuration(d.StartSecs), exitNote(exited, exitErr), tail(j.proc.LogTail())))
+				continue
+			}
+			if res.Running() && now.Sub(j.seen) >= d.StartSecs {
 				j.outcome.Found = res
-				msg := fmt.Sprintf("restarted, PID %d (came up in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond))
+				msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", res.PID,
+					j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartSecs))
 				if exitErr != nil {
 					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, tail(j.proc.LogTail()))
 				}
 				r.finish(j, Restarted, msg)
 				continue
+			}
+			if res.Running() {
+				continue // seen, not yet for start_secs
 			}
 		}
 		if exitErr != nil {
@@ -276,11 +307,11 @@ func (r *Runner) verify(jobs []*job) {
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s%s",
 				d.Describe(), shortDuration(now.Sub(j.started)), tail(j.proc.LogTail())))
 		case !now.Before(r.Deadline):
-			j.proc.Stop()
+			j.proc.Stop(d.StopGrace)
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout; PID %d stopped so that the next pass starts clean", j.proc.PID()))
 		default:
 			// Left running, it would be one more copy per pass.
-			j.proc.Stop()
+			j.proc.Stop(d.StopGrace)
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d ran for start_timeout %s but %s never matched it; PID %d stopped. Fix pattern or start in the config (cortex-check validate shows what matches), or raise start_timeout for a slow start",
 				j.proc.PID(), shortDuration(d.StartTimeout), d.Describe(), j.proc.PID()))
 		}
@@ -296,6 +327,25 @@ func (r *Runner) finish(j *job, action report.Action, message string) {
 	r.Log(fmt.Sprintf("%s: %s", j.down.Daemon.Name, message))
 }
 
+// exitNote says how the start program ended, when it has.
+func exitNote(exited bool, err error) string {
+	switch {
+	case !exited:
+		return ""
+	case err != nil:
+		return "; its start program exited with " + err.Error()
+	}
+	return "; its start program exited 0"
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}
+
 func tail(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -306,6 +356,9 @@ func tail(s string) string {
 
 // shortDuration writes 10m rather than 10m0s.
 func shortDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
 	s := d.Round(time.Second).String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -63,6 +63,11 @@ type fakeHost struct {
 	silent   map[string]bool  // it runs but never matches
 	// runsAnyway: the daemon appears even though its start program failed
 	runsAnyway map[string]bool
+	// diesSoon: the daemon appears, then exits at the next poll (a server
+	// that cannot bind its port)
+	diesSoon map[string]bool
+	polls    int
+	killed   []int
 }
 
 type fakeProc struct {
@@ -76,7 +81,7 @@ func (p *fakeProc) PID() int                { return p.pid }
 func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
 func (p *fakeProc) ExitErr() error          { return p.err }
 func (p *fakeProc) LogTail() string         { return "last words" }
-func (p *fakeProc) Stop()                   { p.stopped = true }
+func (p *fakeProc) Stop(time.Duration)      { p.stopped = true }
 
 func (h *fakeHost) start(d *check.Daemon) (Process, error) {
 	h.mu.Lock()
@@ -105,7 +110,18 @@ func (h *fakeHost) start(d *check.Daemon) (Process, error) {
 func (h *fakeHost) snapshot() (*check.Snapshot, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return check.NewSnapshot(slices.Clone(h.procs), 999999, nil), nil
+	snap := check.NewSnapshot(slices.Clone(h.procs), 999999, nil)
+	// What dies soon is seen by this poll and gone by the next.
+	h.procs = slices.DeleteFunc(h.procs, func(p check.Process) bool {
+		return h.diesSoon[strings.TrimSuffix(strings.TrimPrefix(p.Cmdline, "/bin/bash /srv/"), ".sh")]
+	})
+	return snap, nil
+}
+
+func (h *fakeHost) kill(pids []int, _ time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.killed = append(h.killed, pids...)
 }
 
 // clock advances by a poll each time it is read after Run starts polling,
@@ -153,6 +169,7 @@ start = ["/srv/pm.sh"]
 		down    []string
 		force   bool
 		dryRun  bool
+		orphans []int                    // of the first daemon down
 		want    map[string]report.Action // name -> action
 		message map[string]string        // name -> part of the message
 		started []string                 // in order
@@ -239,6 +256,21 @@ start = ["/srv/pm.sh"]
 			started: []string{"pm"},
 		},
 		{
+			name:    "seen once, then gone before start_secs: failed, not restarted",
+			host:    fakeHost{diesSoon: map[string]bool{"pm": true}},
+			down:    []string{"pm"},
+			want:    map[string]report.Action{"pm": RestartFailed},
+			message: map[string]string{"pm": "failed to start: it ran for 100ms, then exited before start_secs 1s; its log ends: last words"},
+			started: []string{"pm"},
+		},
+		{
+			name:    "orphans of a dead main process are stopped before the start",
+			down:    []string{"pm"},
+			orphans: []int{41, 42},
+			want:    map[string]report.Action{"pm": Restarted},
+			started: []string{"pm"},
+		},
+		{
 			name:    "dry run starts nothing",
 			down:    []string{"worker", "coordinator", "pm"},
 			dryRun:  true,
@@ -254,7 +286,7 @@ start = ["/srv/pm.sh"]
 			h.now, h.nextPID = t0, 100
 			var logged []string
 			r := Runner{
-				Now: h.clock, Snapshot: h.snapshot, Start: h.start,
+				Now: h.clock, Snapshot: h.snapshot, Start: h.start, Kill: h.kill,
 				Log:  func(s string) { logged = append(logged, s) },
 				Poll: time.Millisecond, Deadline: t0.Add(time.Minute),
 				Force: tt.force, DryRun: tt.dryRun,
@@ -264,6 +296,9 @@ start = ["/srv/pm.sh"]
 				d, _ := cfg.Daemon(name)
 				down = append(down, Down{Daemon: d, History: tt.history[name]})
 			}
+			if len(down) > 0 {
+				down[0].Orphans = tt.orphans
+			}
 			out := r.Run(context.Background(), down, tt.running)
 			for _, o := range out {
 				if o.Action != tt.want[o.Name] {
@@ -272,7 +307,7 @@ start = ["/srv/pm.sh"]
 				if m := tt.message[o.Name]; !strings.Contains(o.Message, m) {
 					t.Errorf("%s: message %q does not contain %q", o.Name, o.Message, m)
 				}
-				if o.Action == Restarted && (!o.Found.Running || o.Found.PID == 0) {
+				if o.Action == Restarted && (!o.Found.Running() || o.Found.PID == 0) {
 					t.Errorf("%s: restarted without the daemon found: %+v", o.Name, o.Found)
 				}
 				if o.Attempted != slices.Contains(h.started, o.Name) {
@@ -290,6 +325,12 @@ start = ["/srv/pm.sh"]
 			}
 			if attempts != len(tt.started) {
 				t.Errorf("%d 'Attempting restart' lines for %d starts: %q", attempts, len(tt.started), logged)
+			}
+			if !slices.Equal(h.killed, tt.orphans) {
+				t.Errorf("killed %v, want the orphans %v", h.killed, tt.orphans)
+			}
+			if len(tt.orphans) > 0 && !slices.ContainsFunc(logged, func(l string) bool { return strings.Contains(l, "Stopping orphaned processes of its dead main process: PIDs 41, 42") }) {
+				t.Errorf("the orphans' stop is not logged: %q", logged)
 			}
 			if tt.dryRun && len(logged) > 0 {
 				t.Errorf("a dry run logged %q", logged)
