@@ -25,7 +25,7 @@ const (
 	DefaultStatusFile    = "cortex-status.json"
 	DefaultLogFile       = "logs/cortex-check.log"
 	DefaultStartTimeout  = 5 * time.Second
-	DefaultStartSecs     = time.Second
+	DefaultStartHold     = time.Second
 	DefaultStopGrace     = 10 * time.Second
 	DefaultMaxRestarts   = 5
 	DefaultRestartWindow = 10 * time.Minute
@@ -43,7 +43,7 @@ type Config struct {
 	Textfile      string // Prometheus textfile; empty when not wanted
 	Interval      time.Duration
 	StartTimeout  time.Duration
-	StartSecs     time.Duration
+	StartHold     time.Duration
 	StopGrace     time.Duration
 	MaxRestarts   int
 	RestartWindow time.Duration
@@ -68,9 +68,9 @@ type Daemon struct {
 	After        []string
 	MaxInstances int // 0: no limit
 	StartTimeout time.Duration
-	// StartSecs is how long a started daemon must keep running, from when
+	// StartHold is how long a started daemon must keep running, from when
 	// it is first seen, to count as restarted (supervisord's startsecs).
-	StartSecs time.Duration
+	StartHold time.Duration
 	// StopGrace is how long a process gets between SIGTERM and SIGKILL.
 	StopGrace     time.Duration
 	MaxRestarts   int
@@ -99,7 +99,7 @@ type fileConfig struct {
 	Textfile      string       `toml:"textfile"`
 	Interval      duration     `toml:"interval"`
 	StartTimeout  duration     `toml:"start_timeout"`
-	StartSecs     duration     `toml:"start_secs"`
+	StartHold     duration     `toml:"start_secs"`
 	StopGrace     duration     `toml:"stop_grace"`
 	MaxRestarts   *int         `toml:"max_restarts"`
 	RestartWindow duration     `toml:"restart_window"`
@@ -121,7 +121,7 @@ type fileDaemon struct {
 	After         []string          `toml:"after"`
 	MaxInstances  int               `toml:"max_instances"`
 	StartTimeout  duration          `toml:"start_timeout"`
-	StartSecs     duration          `toml:"start_secs"`
+	StartHold     duration          `toml:"start_secs"`
 	StopGrace     duration          `toml:"stop_grace"`
 	MaxRestarts   *int              `toml:"max_restarts"`
 	RestartWindow duration          `toml:"restart_window"`
@@ -280,7 +280,7 @@ func (fc *fileConfig) validate(dir string) (*Config, error) {
 		LogFile:       resolve(dir, cmp.Or(fc.LogFile, DefaultLogFile)),
 		Interval:      fc.Interval.or(DefaultInterval),
 		StartTimeout:  fc.StartTimeout.or(DefaultStartTimeout),
-		StartSecs:     fc.StartSecs.or(DefaultStartSecs),
+		StartHold:     fc.StartHold.or(DefaultStartHold),
 		StopGrace:     fc.StopGrace.or(DefaultStopGrace),
 		MaxRestarts:   DefaultMaxRestarts,
 		RestartWindow: fc.RestartWindow.or(DefaultRestartWindow),
@@ -338,7 +338,7 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 		After:         fd.After,
 		MaxInstances:  fd.MaxInstances,
 		StartTimeout:  fd.StartTimeout.or(cfg.StartTimeout),
-		StartSecs:     fd.StartSecs.or(cfg.StartSecs),
+		StartHold:     fd.StartHold.or(cfg.StartHold),
 		StopGrace:     fd.StopGrace.or(cfg.StopGrace),
 		MaxRestarts:   cfg.MaxRestarts,
 		RestartWindow: fd.RestartWindow.or(cfg.RestartWindow),

@@ -232,7 +232,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 		return
 	}
 	j.proc, j.started = p, now
-	j.deadline = now.Add(d.StartTimeout + d.StartSecs)
+	j.deadline = now.Add(d.StartTimeout + d.StartHold)
 	if r.Deadline.Before(j.deadline) {
 		j.deadline = r.Deadline
 	}
@@ -276,13 +276,13 @@ func (r *Runner) verify(jobs []*job) {
 			case !res.Running() && !j.seen.IsZero():
 				j.proc.Stop(d.StopGrace)
 				r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
-					shortDuration(now.Sub(j.seen)), shortDuration(d.StartSecs), exitNote(exited, exitErr), tail(j.proc.LogTail())))
+					shortDuration(now.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), tail(j.proc.LogTail())))
 				continue
 			}
-			if res.Running() && now.Sub(j.seen) >= d.StartSecs {
+			if res.Running() && now.Sub(j.seen) >= d.StartHold {
 				j.outcome.Found = res
 				msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", res.PID,
-					j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartSecs))
+					j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartHold))
 				if exitErr != nil {
 					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, tail(j.proc.LogTail()))
 				}

@@ -66,7 +66,6 @@ type fakeHost struct {
 	// diesSoon: the daemon appears, then exits at the next poll (a server
 	// that cannot bind its port)
 	diesSoon map[string]bool
-	polls    int
 	killed   []int
 }
 
@@ -329,7 +328,9 @@ start = ["/srv/pm.sh"]
 			if !slices.Equal(h.killed, tt.orphans) {
 				t.Errorf("killed %v, want the orphans %v", h.killed, tt.orphans)
 			}
-			if len(tt.orphans) > 0 && !slices.ContainsFunc(logged, func(l string) bool { return strings.Contains(l, "Stopping orphaned processes of its dead main process: PIDs 41, 42") }) {
+			if len(tt.orphans) > 0 && !slices.ContainsFunc(logged, func(l string) bool {
+				return strings.Contains(l, "Stopping orphaned processes of its dead main process: PIDs 41, 42")
+			}) {
 				t.Errorf("the orphans' stop is not logged: %q", logged)
 			}
 			if tt.dryRun && len(logged) > 0 {
