@@ -69,7 +69,7 @@ func TestChaos(t *testing.T) {
 	// instances counts, from one read of the process table, the trees of
 	// each daemon, independently of cortex-check.
 	instances := func() map[string][]int {
-		procs, err := check.ReadTable(true)
+		procs, err := check.ReadTable(check.Need{Cmdline: true})
 		if err != nil {
 			t.Fatal(err)
 		}

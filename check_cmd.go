@@ -6,7 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/cortex/cortex-check/check"
@@ -50,9 +52,9 @@ func (c *checkCmd) options() pass.Options {
 func (c *checkCmd) Run(a *app) error {
 	var canStart report.CanStart
 	once := func() pass.Result {
-		cfg, err := check.Load(a.config)
+		cfg, err := loadConfig(a.config)
 		if err != nil {
-			return pass.Result{Err: configError(err, a.config), Final: true}
+			return pass.Result{Err: err, Final: true}
 		}
 		canStart = pass.CanStart(cfg)
 		return pass.Run(a.ctx, cfg, c.options(), hostWorld(cfg, a.stderr))
@@ -142,6 +144,30 @@ func openAppend(path string) (io.WriteCloser, error) {
 		return nil, err
 	}
 	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+}
+
+// loadConfig reads the config and finds its daemons' users.
+func loadConfig(path string) (*check.Config, error) {
+	cfg, err := check.Load(path)
+	if err == nil {
+		err = cfg.ResolveUsers(lookupUID)
+	}
+	if err != nil {
+		return nil, configError(err, path)
+	}
+	return cfg, nil
+}
+
+func lookupUID(name string) (int, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		var unknown user.UnknownUserError
+		if errors.As(err, &unknown) {
+			return 0, errors.New("no such user on this host")
+		}
+		return 0, err
+	}
+	return strconv.Atoi(u.Uid)
 }
 
 // configError adds the hint that fits: where the file is missing, the way

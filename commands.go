@@ -23,9 +23,9 @@ type statusCmd struct {
 // cortex-check exists to prevent, so it says so first and exits 3.
 func (s *statusCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
-	cfg, err := check.Load(a.config)
+	cfg, err := loadConfig(a.config)
 	if err != nil {
-		return configError(err, a.config)
+		return err
 	}
 	st, err := report.ReadStatus(cfg.StatusFile)
 	if err != nil {
@@ -80,9 +80,9 @@ type scheduleCmd struct {
 func (s *scheduleCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
 	stdout, stderr := a.stdout, a.stderr
-	cfg, err := check.Load(a.config)
+	cfg, err := loadConfig(a.config)
 	if err != nil {
-		return configError(err, a.config)
+		return err
 	}
 	binary, err := os.Executable()
 	if err != nil {

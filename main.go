@@ -98,7 +98,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// whole, releases the lock and exits 3. The first signal cancels
 		// the context and restores the default handling, so a second one
 		// kills a pass stuck in the kernel. SIGHUP (a closed terminal) and
-		// SIGPIPE (a closed reader) end a pass the same way.
+		// SIGPIPE (a closed reader) end a pass the same way. Handling them
+		// also means the daemons --fix starts get their default handling:
+		// an exec resets a handled signal, but keeps one that was ignored
+		// (nohup's SIGHUP), and SIGHUP and SIGINT are the two that the Go
+		// runtime leaves ignored when it inherits them so.
 		ctx, stop := signal.NotifyContext(a.ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 		defer stop()
 		go func() {

@@ -104,7 +104,7 @@ func setupWork(env *testscript.Env) error {
 // killWorkProcesses SIGKILLs every process whose command line names the work
 // dir, and all their descendants (a stand-in's sleep), found before any dies.
 func killWorkProcesses(work string) {
-	procs, err := check.ReadTable(true)
+	procs, err := check.ReadTable(check.Need{Cmdline: true})
 	if err != nil {
 		return
 	}
@@ -188,7 +188,7 @@ func workRegexp(ts *testscript.TestScript, usage, expr string) *regexp.Regexp {
 // liveRoots lists the live processes whose command line matches re and whose
 // parent does not: one per process tree, as cortex-check counts instances.
 func liveRoots(ts *testscript.TestScript, re *regexp.Regexp) []check.Process {
-	procs, err := check.ReadTable(true)
+	procs, err := check.ReadTable(check.Need{Cmdline: true})
 	ts.Check(err)
 	return treeRoots(procs, re)
 }
@@ -243,7 +243,7 @@ func cmdWaitZombie(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	re := workRegexp(ts, usage, args[0])
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		procs, err := check.ReadTable(true)
+		procs, err := check.ReadTable(check.Need{Cmdline: true})
 		ts.Check(err)
 		parents := map[int]bool{}
 		for _, p := range procs {

@@ -18,11 +18,11 @@ type validateCmd struct{}
 func (v *validateCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
 	stdout, stderr := a.stdout, a.stderr
-	cfg, err := check.Load(a.config)
+	cfg, err := loadConfig(a.config)
 	if err != nil {
-		return configError(err, a.config)
+		return err
 	}
-	procs, err := check.ReadTable(check.NeedsCmdline(cfg.Daemons))
+	procs, err := check.ReadTable(check.Needs(cfg.Daemons))
 	if err != nil {
 		return err
 	}

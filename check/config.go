@@ -63,7 +63,9 @@ type Daemon struct {
 	// User and Group are who the daemon runs as: --fix as root starts it
 	// so, and only that user's processes count as the daemon. Empty: any
 	// user's processes count, and it starts as the pass's user.
-	User, Group  string
+	User, Group string
+	// UID is User's uid once ResolveUsers has run; -1 for any user.
+	UID          int
 	Umask        int // the started daemon's umask
 	After        []string
 	MaxInstances int // 0: no limit
@@ -373,7 +375,7 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 	if fd.Group != "" && fd.User == "" {
 		return d, errors.New("group needs user: give the user the daemon runs as")
 	}
-	d.User, d.Group = fd.User, fd.Group
+	d.User, d.Group, d.UID = fd.User, fd.Group, -1
 	if fd.Dir != "" {
 		d.Dir = resolve(dir, fd.Dir)
 	}
@@ -404,6 +406,23 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 	}
 	d.match = m
 	return d, nil
+}
+
+// ResolveUsers looks up each daemon's user, so that only that user's
+// processes count as the daemon. lookup returns a user's uid.
+func (c *Config) ResolveUsers(lookup func(name string) (int, error)) error {
+	for i := range c.Daemons {
+		d := &c.Daemons[i]
+		if d.User == "" {
+			continue
+		}
+		uid, err := lookup(d.User)
+		if err != nil {
+			return fmt.Errorf("%s: daemon[%d] (%s): user %q: %w", filepath.Base(c.Path), i+1, d.Name, d.User, err)
+		}
+		d.UID, d.match.uid = uid, uid
+	}
+	return nil
 }
 
 // checkAfter rejects unknown names and cycles in after, so that restart can

@@ -33,6 +33,7 @@ type matcher struct {
 	re         *lazyRegexp
 	process    string
 	patterns   bool // a pattern is set
+	uid        int  // only this user's processes match; -1: any user's
 }
 
 type literalKind int
@@ -58,7 +59,7 @@ func (l *lazyRegexp) MatchString(s string) bool {
 }
 
 func compileMatcher(pattern, process string) (matcher, error) {
-	m := matcher{process: process}
+	m := matcher{process: process, uid: -1}
 	if pattern == "" {
 		return m, nil
 	}
@@ -159,6 +160,9 @@ func (m *matcher) matches(p *Process) bool { return m.matchesText(p, p.matchText
 // matchesText is matches with p's match text already built, so a scan
 // builds it once per process, not once per daemon.
 func (m *matcher) matchesText(p *Process, text string) bool {
+	if m.uid >= 0 && p.UID != m.uid {
+		return false
+	}
 	if m.process != "" && !processNameIs(p, m.process) {
 		return false
 	}
@@ -307,14 +311,14 @@ func (s *Snapshot) Process(pid int) (*Process, bool) {
 	return p, ok
 }
 
-// NeedsCmdline says whether any of the daemons needs command lines read.
-func NeedsCmdline(daemons []Daemon) bool {
+// Needs says what judging the daemons needs read of the process table.
+func Needs(daemons []Daemon) Need {
+	var n Need
 	for i := range daemons {
-		if daemons[i].match.needsCmdline() {
-			return true
-		}
+		n.Cmdline = n.Cmdline || daemons[i].match.needsCmdline()
+		n.Owner = n.Owner || daemons[i].User != ""
 	}
-	return false
+	return n
 }
 
 // scan goes through the snapshot once for all daemons and returns, for

@@ -323,7 +323,7 @@ func TestReadTableSeesItself(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("command lines, states and start times come from /proc")
 	}
-	procs, err := ReadTable(true)
+	procs, err := ReadTable(Need{Cmdline: true})
 	if err != nil {
 		t.Fatal(err)
 	}

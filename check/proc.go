@@ -26,6 +26,8 @@ type Process struct {
 	// Threads is the thread count; a thread-group leader that exited
 	// while other threads run shows as a zombie with Threads > 1.
 	Threads int
+	// UID is the process's effective user; -1 when not read.
+	UID int
 	// StartTime is zero when unknown.
 	StartTime time.Time
 }
@@ -54,9 +56,15 @@ func (p *Process) matchText() string {
 	return "[" + p.Name + "]"
 }
 
-// TableReader reads the whole process table once. withCmdline false lets it
-// skip reading command lines when no daemon needs them.
-type TableReader func(withCmdline bool) ([]Process, error)
+// Need says what a read of the process table must get beyond each
+// process's stat line, so that a pass reads no more than its daemons need.
+type Need struct {
+	Cmdline bool // argv, for patterns and long process names
+	Owner   bool // the effective uid, for daemons with a user
+}
+
+// TableReader reads the whole process table once.
+type TableReader func(need Need) ([]Process, error)
 
 // maxPID bounds what a pidfile may hold: Linux's pid_max cannot exceed 2^22.
 const maxPID = 1 << 22

@@ -20,12 +20,12 @@ const clockTicks = 100
 // its cmdline, into one reused buffer. go-ps would read stat too but keeps
 // neither state nor start time, and reads no command line, so on Linux this
 // walk replaces it rather than running beside it.
-func ReadTable(withCmdline bool) ([]Process, error) {
-	return readTableAt("/proc", withCmdline)
+func ReadTable(need Need) ([]Process, error) {
+	return readTableAt("/proc", need)
 }
 
 // readTableAt reads a /proc tree at root; tests give it a fake one.
-func readTableAt(root string, withCmdline bool) ([]Process, error) {
+func readTableAt(root string, need Need) ([]Process, error) {
 	dir, err := os.Open(root)
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
@@ -49,7 +49,7 @@ func readTableAt(root string, withCmdline bool) ([]Process, error) {
 		if err != nil {
 			continue
 		}
-		p, err := r.read(pid, name, withCmdline, boot)
+		p, err := r.read(pid, name, need, boot)
 		if err != nil {
 			// Gone between listing and reading, or not ours to read:
 			// either way it is not a process we can judge.
@@ -67,7 +67,7 @@ type procReader struct {
 	args []string // backing array for every process's argv
 }
 
-func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time) (Process, error) {
+func (r *procReader) read(pid int, name string, need Need, boot time.Time) (Process, error) {
 	b, err := r.readFile(name, "/stat")
 	if err != nil {
 		return Process{}, err
@@ -86,7 +86,17 @@ func (r *procReader) read(pid int, name string, withCmdline bool, boot time.Time
 		Threads:   st.numThreads,
 		StartTime: boot.Add(ticksToDuration(st.startTick)),
 	}
-	if withCmdline {
+	p.UID = -1
+	if need.Owner {
+		// /proc/PID belongs to the process's effective user.
+		var st syscall.Stat_t
+		r.path = append(append(append(r.path[:0], r.root...), '/'), name...)
+		if err := syscall.Stat(string(r.path), &st); err != nil {
+			return Process{}, errProcGone
+		}
+		p.UID = int(st.Uid)
+	}
+	if need.Cmdline {
 		b, err := r.readFile(name, "/cmdline")
 		if err != nil {
 			return Process{}, err

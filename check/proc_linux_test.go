@@ -50,7 +50,7 @@ func TestReadTableLiesAndRaces(t *testing.T) {
 		"16":  {"stat": stat("16", "x", "S", "1")}, // cmdline gone after stat
 		"abc": {"stat": stat("1", "not a pid", "S", "0")},
 	})
-	procs, err := readTableAt(root, true)
+	procs, err := readTableAt(root, Need{Cmdline: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // gives PID, parent and executable name only: command lines, states and
 // start times are not supported here, so a pattern is matched against the
 // executable name and uptimes are unknown.
-func ReadTable(withCmdline bool) ([]Process, error) {
+func ReadTable(need Need) ([]Process, error) {
 	list, err := ps.Processes()
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
@@ -22,7 +22,7 @@ func ReadTable(withCmdline bool) ([]Process, error) {
 		// No argv here: the name stands in for it, so a pattern is matched
 		// against the executable name, as the README says.
 		name := p.Executable()
-		procs = append(procs, Process{PID: p.Pid(), PPID: p.PPid(), Name: name, Args: []string{name}, Cmdline: name})
+		procs = append(procs, Process{PID: p.Pid(), PPID: p.PPid(), Name: name, Args: []string{name}, Cmdline: name, UID: -1})
 	}
 	return procs, nil
 }

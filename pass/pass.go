@@ -119,7 +119,7 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	}
 
 	snapshot := func() (*check.Snapshot, error) {
-		procs, err := w.ReadTable(check.NeedsCmdline(cfg.Daemons))
+		procs, err := w.ReadTable(check.Needs(cfg.Daemons))
 		if err != nil {
 			return nil, err
 		}

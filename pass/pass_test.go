@@ -40,7 +40,7 @@ func newFakeHost(t0 time.Time) *fakeHost {
 
 func (h *fakeHost) world() World {
 	return World{
-		ReadTable: func(bool) ([]check.Process, error) {
+		ReadTable: func(check.Need) ([]check.Process, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			// Each read moves the clock on, so that start_secs passes in
