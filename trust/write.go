@@ -15,11 +15,12 @@ import (
 )
 
 // Owner is who a log file created by the pass belongs to: the daemon's user
-// and group for <log_dir>/<name>.log, Root for the restart log.
+// and group for <log_dir>/<name>.log, Caller() for the restart log.
 type Owner struct{ UID, GID int }
 
-// Root owns the pass's own files.
-var Root = Owner{}
+// Caller is this process's effective user and group (root:root for the
+// timer's pass): the owner of the pass's own files.
+func Caller() Owner { return Owner{UID: os.Geteuid(), GID: os.Getegid()} }
 
 // LogMode is the mode of a log file the pass creates: the owner (the
 // daemon, which may reopen its log by name on SIGHUP) writes it, its group
@@ -54,7 +55,7 @@ func OpenAppend(path string, owner Owner) (*os.File, error) {
 		for range 3 { // a name removed or created between the two opens: try again
 			fd, err := unix.Openat(dir, name, flags|unix.O_CREAT|unix.O_EXCL, LogMode)
 			if err == nil {
-				if err := unix.Fchown(fd, owner.UID, owner.GID); err != nil {
+				if err := chown(fd, owner); err != nil {
 					unix.Close(fd)
 					unix.Unlinkat(dir, name, 0)
 					return -1, false, err
@@ -194,6 +195,19 @@ func plantedAt(kind, path string, dir int, name string) error {
 	e.Risk = "cortex-check, running as " + runAs() + ", does not follow links where it writes: whoever made it could point it at any file"
 	e.Fix = "rm " + path
 	return e
+}
+
+// chown gives a file the pass created to owner, unless it has it already
+// (a pass that is not root may only keep its own).
+func chown(fd int, owner Owner) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if int(st.Uid) == owner.UID && int(st.Gid) == owner.GID {
+		return nil
+	}
+	return unix.Fchown(fd, owner.UID, owner.GID)
 }
 
 func fstat(f *os.File) (info, error) {

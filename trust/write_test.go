@@ -45,7 +45,7 @@ func TestOpenAppend(t *testing.T) {
 	t.Run("appends to an existing log and tails from the descriptor", func(t *testing.T) {
 		b := base(t)
 		path := mkfile(t, b+"/app.log", "old line\n", 0o644, 0)
-		f, err := OpenAppend(path, Root)
+		f, err := OpenAppend(path, Caller())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,13 +64,12 @@ func TestOpenAppend(t *testing.T) {
 	})
 
 	t.Run("symbolic link planted at the log", func(t *testing.T) {
-		b, daemonDir, secretPath := attackable(t)
+		_, daemonDir, secretPath := attackable(t)
 		asNobody(t, "ln", "-s", secretPath, daemonDir+"/app.log")
 		_, err := OpenAppend(daemonDir+"/app.log", nobodyOwner)
 		refused(t, err, "log "+daemonDir+"/app.log is a symbolic link", "fix: rm "+daemonDir+"/app.log")
 		unchanged(t, secretPath, secret)
 		statIs(t, secretPath, 0o600, 0, 0)
-		_ = b
 	})
 
 	t.Run("dangling symbolic link planted at the log", func(t *testing.T) {
@@ -105,7 +104,7 @@ func TestOpenAppend(t *testing.T) {
 	t.Run("log folder writable by group", func(t *testing.T) {
 		b := base(t)
 		dir := mkdir(t, b+"/log", 0o775, 0)
-		_, err := OpenAppend(dir+"/app.log", Root)
+		_, err := OpenAppend(dir+"/app.log", Caller())
 		refused(t, err, dir+" is writable by group root", "could swap the files cortex-check writes there as root", "fix: chmod g-w "+dir)
 		if _, err := os.Lstat(dir + "/app.log"); err == nil {
 			t.Error("the log was created anyway")
@@ -114,14 +113,14 @@ func TestOpenAppend(t *testing.T) {
 
 	t.Run("log folder of another user", func(t *testing.T) {
 		_, daemonDir, _ := attackable(t)
-		_, err := OpenAppend(daemonDir+"/app.log", Root) // the restart log: root's
+		_, err := OpenAppend(daemonDir+"/app.log", Caller()) // the restart log: root's
 		refused(t, err, daemonDir+" is owned by nobody (uid 65534), not by root")
 	})
 
 	t.Run("shared sticky folder", func(t *testing.T) {
 		b := base(t)
 		dir := mkdir(t, b+"/shared", 0o777|fs.ModeSticky, 0)
-		_, err := OpenAppend(dir+"/app.log", Root)
+		_, err := OpenAppend(dir+"/app.log", Caller())
 		refused(t, err, "a shared folder", "could put a file or link there before cortex-check creates its own", "use a folder that only root can write")
 	})
 
@@ -129,14 +128,14 @@ func TestOpenAppend(t *testing.T) {
 		b := base(t)
 		gw := mkdir(t, b+"/gw", 0o775, 0)
 		mklink(t, gw, b+"/log", 0)
-		_, err := OpenAppend(b+"/log/app.log", Root)
+		_, err := OpenAppend(b+"/log/app.log", Caller())
 		refused(t, err, gw+" is writable by group")
 	})
 }
 
 func TestTailFrom(t *testing.T) {
 	b := base(t)
-	f, err := OpenAppend(b+"/t.log", Root)
+	f, err := OpenAppend(b+"/t.log", Caller())
 	if err != nil {
 		t.Fatal(err)
 	}
