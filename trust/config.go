@@ -44,7 +44,7 @@ func ReadConfig(path string, uid int) (*ConfigFile, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer t.close()
-	fd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", &fs.PathError{Op: "open", Path: t.path, Err: changed(err)})
 	}

@@ -32,7 +32,7 @@ var ErrNoPID = errors.New("no PID in the pidfile")
 // is never put in the error: root may have read it for someone who could
 // not.
 func ReadPidfile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err == unix.ELOOP {
 		var st unix.Stat_t
 		if unix.Lstat(path, &st) == nil && infoOf(&st).isLink() {

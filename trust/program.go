@@ -139,7 +139,7 @@ func withContext(context string, err error) error {
 // not root) has no head to judge: the kernel could not run it as a script
 // either.
 func readHead(t *target, max int) ([]byte, error) {
-	fd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err == unix.EACCES {
 		return nil, nil
 	}

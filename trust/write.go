@@ -51,7 +51,7 @@ const LogMode = 0o640
 func OpenAppend(path string, owner Owner) (*os.File, error) {
 	w := &walker{uids: []int{owner.UID}, purpose: forWrite, create: true}
 	return w.openIn(path, "log", func(dir int, name string) (int, bool, error) {
-		const flags = unix.O_RDWR | unix.O_APPEND | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+		const flags = unix.O_RDWR | unix.O_APPEND | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
 		for range 3 { // a name removed or created between the two opens: try again
 			fd, err := unix.Openat(dir, name, flags|unix.O_CREAT|unix.O_EXCL, LogMode)
 			if err == nil {
@@ -87,7 +87,7 @@ func OpenAppend(path string, owner Owner) (*os.File, error) {
 func OpenLock(path string, uid int) (*os.File, error) {
 	w := &walker{uids: []int{uid}, purpose: forWrite, create: true}
 	f, err := w.openIn(path, "lock", func(dir int, name string) (int, bool, error) {
-		fd, err := unix.Openat(dir, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+		fd, err := unix.Openat(dir, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0o600)
 		return fd, false, err
 	})
 	if err != nil {
