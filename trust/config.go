@@ -1,0 +1,74 @@
+package trust
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// MaxConfig is the most ReadConfig reads: a config is a few KiB; anything
+// near this is not one.
+const MaxConfig = 1 << 20
+
+// ConfigFile is a config read once, with the verdict on who could have
+// changed it.
+type ConfigFile struct {
+	Data []byte // the bytes read: parse these, never the path again
+	Path string // the file really read: every symbolic link resolved
+
+	// Untrusted is nil, or an *Error saying who besides the caller and root
+	// could have changed the config (the file, a folder above it, a link on
+	// the way). A --fix pass refuses to run start commands then; a plain
+	// pass only warns.
+	Untrusted error
+}
+
+// ReadConfig reads the config at path once. The path is walked as Path does
+// (owner uid or root, not writable by group or others, every link and every
+// folder it leads through judged), the file is opened relative to the folder
+// that was judged without following a link, judged again through its own
+// descriptor (fstat), and read through that descriptor: what is judged is
+// what is read, with no window to swap it.
+//
+// A refusal by the rule does not stop the read: it comes back in
+// ConfigFile.Untrusted, so a warn-only caller still gets the data. err is
+// for what makes the config unreadable: missing (fs.ErrNotExist), not a
+// regular file, larger than MaxConfig, an I/O error.
+func ReadConfig(path string, uid int) (*ConfigFile, error) {
+	w := &walker{uids: []int{uid}, purpose: forConfig, lenient: true}
+	t, err := w.walk(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer t.close()
+	fd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", &fs.PathError{Op: "open", Path: t.path, Err: changed(err)})
+	}
+	f := os.NewFile(uintptr(fd), t.path)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fmt.Errorf("config: %w", &fs.PathError{Op: "stat", Path: t.path, Err: err})
+	}
+	fi := infoOf(&st)
+	if !fi.isRegular() {
+		return nil, fmt.Errorf("config %s is %s, not a regular file", t.path, fi.typeName())
+	}
+	w.flag(w.judge(t.path, fi, asFile))
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfig+1))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(data) > MaxConfig {
+		return nil, fmt.Errorf("config %s is larger than %d KiB: that is not a cortex-check config", t.path, MaxConfig>>10)
+	}
+	c := &ConfigFile{Data: data, Path: t.path}
+	if w.bad != nil {
+		c.Untrusted = w.bad
+	}
+	return c, nil
+}

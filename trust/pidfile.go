@@ -1,0 +1,99 @@
+package trust
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxPidfile is how much of a pidfile is read: a PID and a newline, with
+// room to spare.
+const maxPidfile = 4 << 10
+
+// ErrNoPID is matched by ReadPidfile's error for a pidfile that is there
+// but does not start with a PID (empty, or text).
+var ErrNoPID = errors.New("no PID in the pidfile")
+
+// ReadPidfile returns the first line of the pidfile at path, spaces
+// trimmed; it is digits only. It opens the file without following a link
+// at its name and without blocking (O_RDONLY|O_NONBLOCK|O_NOFOLLOW), checks
+// through the descriptor that it is a regular file with one link, and reads
+// at most 4 KiB: a FIFO, a device such as /dev/zero, a symbolic link or a
+// hard link planted at a pidfile's name is refused, never read, so a user
+// who can write the pidfile's folder can neither hang the pass nor have
+// root read another file for them.
+//
+// Errors: a missing pidfile matches fs.ErrNotExist (the daemon is stopped);
+// a refused or unreadable one matches fs.ErrPermission (unknown); one
+// without a PID matches ErrNoPID. What a pidfile holds when it is not a PID
+// is never put in the error: root may have read it for someone who could
+// not.
+func ReadPidfile(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err == unix.ELOOP {
+		var st unix.Stat_t
+		if unix.Lstat(path, &st) == nil && infoOf(&st).isLink() {
+			e := refusal("pidfile", path, infoOf(&st))
+			e.Problem = "is a symbolic link"
+			e.Risk = "cortex-check, running as " + runAs() + ", does not follow links to read a pidfile: whoever can write its folder could point it at any file"
+			e.Fix = "set pidfile to where the daemon really writes it"
+			return nil, e
+		}
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if fi := infoOf(&st); !fi.isRegular() || fi.nlink != 1 {
+		e := onlyLink("pidfile", path, fi).(*Error)
+		if fi.isRegular() {
+			e.Risk = "it may be another file linked there so that cortex-check reads it as " + runAs()
+			e.Fix = "rm " + path + " and let the daemon write a fresh one"
+		} else {
+			e.Risk = "reading it could hang cortex-check or never end"
+		}
+		return nil, e
+	}
+	buf := make([]byte, maxPidfile)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Pread(fd, buf[n:], int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	line := buf[:n]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	line = bytes.TrimSpace(line)
+	switch {
+	case len(line) == 0:
+		return nil, &noPIDError{path: path, why: "it is empty"}
+	case len(line) > 10 || bytes.IndexFunc(line, func(r rune) bool { return r < '0' || r > '9' }) >= 0:
+		return nil, &noPIDError{path: path, why: "its first line is not a number (not shown: cortex-check read it as " + runAs() + ")"}
+	}
+	return line, nil
+}
+
+type noPIDError struct{ path, why string }
+
+func (e *noPIDError) Error() string {
+	return fmt.Sprintf("pidfile %s holds no PID: %s", e.path, e.why)
+}
+
+func (e *noPIDError) Is(target error) bool { return target == ErrNoPID }

@@ -1,0 +1,323 @@
+package trust
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// SafePATH is the PATH that #!/usr/bin/env NAME is resolved through, and
+// the one start commands must run with for that check to hold (see
+// Program): system folders only, no working folder.
+const SafePATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Path applies the trusted-path rule to path: the file (or folder) and every
+// folder from it up to / must be owned by root, uid or one of extra (say, a
+// daemon's user for its own start program) and not be writable by group or
+// others; a root-owned sticky folder above the file (such as /tmp) is fine.
+// Symbolic links are resolved one component at a time: every link must be
+// owned by a trusted user, and the folders its target leads through are
+// judged too. A refusal is an *Error naming the offending path and the fix.
+func Path(path string, uid int, extra ...int) error {
+	w := &walker{uids: append([]int{uid}, extra...), purpose: forRun}
+	t, err := w.walk(path, false)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	if e := w.judge(t.path, t.st, asFile); e != nil {
+		return e
+	}
+	return nil
+}
+
+// maxInterpreters is how many #! interpreters may stand in a row; the
+// kernel refuses a fifth (BINPRM_MAX_RECURSION).
+const maxInterpreters = 4
+
+// shebangMax is how much of a program the kernel reads for its #! line.
+const shebangMax = 256
+
+// Program applies Path to a program and to the chain of #! interpreters it
+// starts: the first 256 bytes of each regular file are read (O_NONBLOCK,
+// through the descriptor of the file that was judged), and a #! line's
+// interpreter is judged the same way, up to 4 in a row. For #!/usr/bin/env
+// NAME (also env -S "NAME args"), NAME is looked up through SafePATH: every
+// PATH folder searched before it is found must be trusted too, since
+// whoever can write one could put their own NAME first. That holds only if
+// the program runs with PATH=SafePATH; the caller sees to that.
+func Program(path string, uid int, extra ...int) error {
+	w := &walker{uids: append([]int{uid}, extra...), purpose: forRun, pathList: SafePATH}
+	return w.program(path, 0)
+}
+
+// LookPath finds a bare program name in SafePATH the way execvp does, and
+// refuses when a PATH folder searched before it (or the one it is in) is
+// not trusted for uid and extra. Judge the result with Program.
+func LookPath(name string, uid int, extra ...int) (string, error) {
+	w := &walker{uids: append([]int{uid}, extra...), purpose: forRun, pathList: SafePATH}
+	return w.lookPath(name, w.pathList)
+}
+
+func (w *walker) program(path string, depth int) error {
+	t, err := w.walk(path, false)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	if e := w.judge(t.path, t.st, asFile); e != nil {
+		return e
+	}
+	if !t.st.isRegular() {
+		return withContext(w.context, fmt.Errorf("%s is %s, not a program", t.path, t.st.typeName()))
+	}
+	head, err := readHead(t, shebangMax)
+	if err != nil {
+		return withContext(w.context, err)
+	}
+	if !bytes.HasPrefix(head, []byte("#!")) {
+		return nil
+	}
+	interp, arg, err := parseShebang(head)
+	if err != nil {
+		return withContext(w.context, fmt.Errorf("%s: %w", t.path, err))
+	}
+	if depth >= maxInterpreters {
+		return withContext(w.context, fmt.Errorf("%s: more than %d #! interpreters in a row (the kernel refuses that)", t.path, maxInterpreters))
+	}
+	sub := *w
+	sub.context = chain(fmt.Sprintf("#! interpreter %s of %s", interp, path), w.context)
+	if err := sub.program(interp, depth+1); err != nil {
+		return err
+	}
+	if filepath.Base(interp) != "env" {
+		return nil
+	}
+	name, pathList, err := envCommand(arg, w.pathList)
+	if err != nil {
+		return withContext(w.context, fmt.Errorf("%s: #!%s %s: %w", path, interp, arg, err))
+	}
+	line := fmt.Sprintf("#!%s %s of %s", interp, arg, path)
+	prog := name
+	if !strings.Contains(name, "/") {
+		sub.context = chain(line, w.context)
+		if prog, err = sub.lookPath(name, pathList); err != nil {
+			return err
+		}
+	} else if !filepath.IsAbs(name) {
+		return withContext(w.context, fmt.Errorf("%s: #!%s runs %s, a relative path: what it names depends on the working folder; give the full path", path, interp, name))
+	}
+	sub.context = chain(fmt.Sprintf("program %s run by %s", prog, line), w.context)
+	return sub.program(prog, depth+1)
+}
+
+// chain puts an inner context in front of an outer one.
+func chain(inner, outer string) string {
+	if outer == "" {
+		return inner
+	}
+	return inner + ", " + outer
+}
+
+// withContext puts a walker's context in front of an error that is not an
+// *Error (those carry their own).
+func withContext(context string, err error) error {
+	if context == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", context, err)
+}
+
+// readHead opens the walked-to file without following a link and without
+// blocking, checks it is the file that was judged, and reads at most max
+// bytes from its start. A file the caller may not read (a 0711 binary when
+// not root) has no head to judge: the kernel could not run it as a script
+// either.
+func readHead(t *target, max int) ([]byte, error) {
+	fd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err == unix.EACCES {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: t.path, Err: changed(err)}
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: t.path, Err: err}
+	}
+	if !infoOf(&st).sameFile(t.st) {
+		return nil, &fs.PathError{Op: "open", Path: t.path, Err: errChanged}
+	}
+	buf := make([]byte, max)
+	n := 0
+	for n < max {
+		m, err := unix.Pread(fd, buf[n:], int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: t.path, Err: err}
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return buf[:n], nil
+}
+
+// parseShebang reads a #! line the way Linux does (fs/binfmt_script.c): the
+// interpreter is the first word after #!, and the rest of the line, trimmed,
+// is passed to it as ONE argument. A line cut at 256 bytes is fine only if
+// the interpreter's name ended before the cut.
+func parseShebang(head []byte) (interp, arg string, err error) {
+	line := head[2:]
+	cut := false
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	} else if len(head) == shebangMax {
+		cut = true
+	}
+	blank := func(r rune) bool { return r == ' ' || r == '\t' }
+	s := strings.TrimLeftFunc(string(line), blank)
+	i := strings.IndexAny(s, " \t")
+	switch {
+	case strings.IndexByte(s, 0) >= 0:
+		return "", "", errors.New("its #! line holds a NUL byte")
+	case strings.TrimRightFunc(s, blank) == "":
+		return "", "", errors.New("its #! line names no interpreter")
+	case cut && i < 0:
+		return "", "", fmt.Errorf("its #! line is longer than %d bytes: the kernel cannot run it", shebangMax-1)
+	}
+	if i < 0 {
+		interp = s
+	} else {
+		interp, arg = s[:i], strings.TrimFunc(s[i:], blank)
+	}
+	if !filepath.IsAbs(interp) {
+		return "", "", fmt.Errorf("its #! interpreter %q is not a full path: what it names depends on the working folder", interp)
+	}
+	return interp, arg, nil
+}
+
+// envCommand finds the program GNU env runs for a #!/usr/bin/env line whose
+// one argument is arg, and the PATH it is looked up in: pathList, or what
+// the line sets (PATH=..., or -i: none, so glibc's default /bin:/usr/bin).
+// Without -S the whole argument is the program's name, spaces and all, as
+// env sees it. What cannot be read for certain (quotes, escapes, variables,
+// unknown options) is refused rather than guessed.
+func envCommand(arg, pathList string) (name, path string, err error) {
+	args := []string{arg}
+	path = pathList
+	cleared, hasPATH := false, false
+	split := func(i int, s string) error {
+		if strings.ContainsAny(s, `'"\$`) {
+			return errors.New("env -S with quotes, escapes or variables cannot be checked; name the interpreter by its full path instead")
+		}
+		words := strings.Fields(s)
+		for j, w := range words {
+			if strings.HasPrefix(w, "#") { // -S: a word starting with # starts a comment
+				words = words[:j]
+				break
+			}
+		}
+		args = append(args[:i:i], append(words, args[i+1:]...)...)
+		return nil
+	}
+	i := 0
+options:
+	for i < len(args) {
+		a := args[i]
+		switch {
+		case a == "--":
+			i++
+			break options
+		case a == "-" || a == "-i" || a == "--ignore-environment":
+			cleared = true
+		case a == "-0" || a == "-v" || a == "--null" || a == "--debug":
+		case a == "-u" || a == "-C":
+			i++ // its value
+		case strings.HasPrefix(a, "--unset=") || strings.HasPrefix(a, "--chdir="):
+		case strings.HasPrefix(a, "--split-string="):
+			if err := split(i, strings.TrimPrefix(a, "--split-string=")); err != nil {
+				return "", "", err
+			}
+			continue
+		case strings.HasPrefix(a, "--"):
+			return "", "", fmt.Errorf("env option %s cannot be checked", a)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			// Bundled short options, as getopt reads them.
+			flags := a[1:]
+		bundle:
+			for k := 0; k < len(flags); k++ {
+				switch flags[k] {
+				case 'i':
+					cleared = true
+				case '0', 'v':
+				case 'u', 'C':
+					if k == len(flags)-1 {
+						i++ // the value is the next word
+					}
+					break bundle // the rest of this word is the value
+				case 'S':
+					if err := split(i, flags[k+1:]); err != nil {
+						return "", "", err
+					}
+					continue options
+				default:
+					return "", "", fmt.Errorf("env option -%c cannot be checked", flags[k])
+				}
+			}
+		default:
+			break options
+		}
+		i++
+	}
+	for ; i < len(args); i++ {
+		a := args[i]
+		eq := strings.IndexByte(a, '=')
+		if eq <= 0 {
+			break
+		}
+		if a[:eq] == "PATH" {
+			path, hasPATH = a[eq+1:], true
+		}
+	}
+	if cleared && !hasPATH {
+		path = "/bin:/usr/bin" // execvp's default when PATH is unset
+	}
+	if i >= len(args) || args[i] == "" {
+		return "", "", errors.New("env is given no program to run")
+	}
+	return args[i], path, nil
+}
+
+// lookPath finds name in pathList as execvp does: the first regular file
+// with an execute bit. Each folder searched up to and including that one is
+// judged asFolder (or, if missing, the nearest folder above it), so no one
+// else can put a program of theirs in front.
+func (w *walker) lookPath(name, pathList string) (string, error) {
+	if name == "" || strings.Contains(name, "/") {
+		return "", fmt.Errorf("look up %q: not a bare program name", name)
+	}
+	for dir := range strings.SplitSeq(pathList, ":") {
+		if !filepath.IsAbs(dir) {
+			return "", withContext(w.context, fmt.Errorf("PATH %s holds %q, which is not a full path: what it names depends on the working folder", pathList, dir))
+		}
+		if err := w.folderOrAncestor(dir); err != nil {
+			return "", err
+		}
+		p := filepath.Join(dir, name)
+		var st unix.Stat_t
+		if unix.Stat(p, &st) == nil && infoOf(&st).isRegular() && st.Mode&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", withContext(w.context, fmt.Errorf("%s is not found in PATH %s", name, pathList))
+}

@@ -1,0 +1,341 @@
+package trust
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// purpose says what cortex-check does with what it walks to, for the risk
+// an *Error names.
+type purpose int
+
+const (
+	forRun    purpose = iota // a program or its interpreter
+	forConfig                // the config: it holds the start commands
+	forWrite                 // a folder cortex-check writes files in
+)
+
+func (p purpose) risk() string {
+	switch p {
+	case forRun:
+		return "could make cortex-check run their code as " + runAs()
+	case forConfig:
+		return "could change the commands cortex-check runs as " + runAs()
+	default:
+		return "could swap the files cortex-check writes there as " + runAs() + " for files or links of their choosing"
+	}
+}
+
+// role says how a stat is judged.
+type role int
+
+const (
+	asFile   role = iota // the file itself (or a folder a path ends in): not writable by group or others
+	asAbove              // a folder above the file: a root-owned sticky folder such as /tmp is fine
+	asFolder             // a folder files are created or looked up in: not writable by others, sticky or not
+	asLink               // a symbolic link: links have no permission bits, only the owner counts
+)
+
+// walker walks paths under one rule: who is trusted, for what, and what to
+// do about a refusal.
+type walker struct {
+	uids     []int   // trusted owners besides root
+	purpose  purpose // for the risk in messages
+	context  string  // put in front of every *Error
+	create   bool    // folder walks create missing folders (0755, owned by the caller)
+	lenient  bool    // record the first refusal in bad and walk on, for warn-only callers
+	bad      *Error  // the first refusal, when lenient
+	pathList string  // the PATH #!/usr/bin/env searches; SafePATH unless a test says otherwise
+}
+
+func (w *walker) trusts(uid int) bool { return uid == 0 || slices.Contains(w.uids, uid) }
+
+// trustedNames: "root", or "root or app".
+func (w *walker) trustedNames() string {
+	names := []string{"root"}
+	for _, uid := range w.uids {
+		if n := userName(uid); uid != 0 && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+// flag returns e as an error, or, when lenient, keeps the first and returns
+// nil so the walk goes on.
+func (w *walker) flag(e *Error) error {
+	if e == nil {
+		return nil
+	}
+	if w.lenient {
+		if w.bad == nil {
+			w.bad = e
+		}
+		return nil
+	}
+	return e
+}
+
+// judge applies the folder rule to one stat; nil means trusted.
+func (w *walker) judge(path string, fi info, r role) *Error {
+	ownerOK := w.trusts(fi.uid)
+	gw := r != asLink && fi.mode&0o020 != 0
+	ow := r != asLink && fi.mode&0o002 != 0
+	sharedRoot := fi.isDir() && fi.sticky() && fi.uid == 0
+	if r == asAbove && sharedRoot {
+		// Others can add to it but cannot rename or remove what is not
+		// theirs: what we walk through in it stays what we judged.
+		gw, ow = false, false
+	}
+	if ownerOK && !gw && !ow {
+		return nil
+	}
+	e := refusal("", path, fi)
+	e.Context = w.context
+	chown := "chown root "
+	if r == asLink {
+		e.Kind = "symbolic link"
+		chown = "chown -h root "
+	}
+	chmod := ""
+	switch {
+	case gw && ow:
+		chmod = "chmod go-w "
+	case gw:
+		chmod = "chmod g-w "
+	case ow:
+		chmod = "chmod o-w "
+	}
+	if !ownerOK {
+		e.ownerInProblem = true
+		e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), w.trustedNames())
+		if r == asLink {
+			e.Risk = "its owner " + userName(fi.uid) + " could point it elsewhere and so " + w.purpose.risk()
+		} else {
+			e.Risk = "its owner " + userName(fi.uid) + " " + w.purpose.risk()
+		}
+		e.Fix = chown + path
+		if chmod != "" {
+			e.Fix += " && " + chmod + path
+		}
+		return e
+	}
+	who := "any user"
+	switch {
+	case gw && ow:
+		e.Problem = fmt.Sprintf("is writable by group %s and by others", groupName(fi.gid))
+	case gw:
+		e.Problem = "is writable by group " + groupName(fi.gid)
+		who = "anyone in group " + groupName(fi.gid)
+	default:
+		e.Problem = "is writable by others"
+	}
+	e.Risk = who + " " + w.purpose.risk()
+	e.Fix = chmod + path
+	if sharedRoot && ow {
+		e.Problem += " (a shared folder)"
+		if w.purpose == forWrite {
+			e.Risk = who + " could put a file or link there before cortex-check creates its own"
+		}
+		e.Fix = "use a folder that only " + w.trustedNames() + " can write, not a shared one"
+	}
+	return e
+}
+
+// target is where a walk ended: an open folder and a name in it, so that the
+// caller opens exactly what was walked to (openat, O_NOFOLLOW), never the
+// path again.
+type target struct {
+	dir  int    // open folder (O_PATH on Linux) holding the object; the caller closes it with close
+	name string // the object's name in dir; "." when the path names dir itself
+	path string // the object's real path: every symbolic link resolved
+	st   info   // lstat of the object (never a symbolic link)
+}
+
+func (t *target) close() { unix.Close(t.dir) }
+
+const maxLinks = 40 // as the kernel's ELOOP limit
+
+// walk resolves path from / one component at a time. Each folder on the way
+// is opened without following links and judged through its own descriptor
+// (asAbove); each symbolic link is judged (asLink), read, and its target
+// spliced in front of the rest, so the folders it leads through are judged
+// too. ".." goes to the real parent of the folder reached so far, as the
+// kernel does.
+//
+// With folder set, path must name a folder; it is judged asFolder, and
+// missing folders are created when w.create. Otherwise the last component
+// may be anything; it is lstat'ed, not judged: the caller judges what it
+// opens. Refusals are *Error; everything else is an *fs.PathError naming
+// the component at fault.
+func (w *walker) walk(path string, folder bool) (_ *target, err error) {
+	if path == "" {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: unix.ENOENT}
+	}
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		path = wd + "/" + path // not filepath.Join: it would fold ".." before links are read
+	}
+	comps := split(path)
+	cur, curPath := -1, "/"
+	defer func() {
+		if err != nil && cur >= 0 {
+			unix.Close(cur)
+		}
+	}()
+	toRoot := func() error {
+		if cur >= 0 {
+			unix.Close(cur)
+		}
+		fd, err := unix.Open("/", oSearch|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return &fs.PathError{Op: "open", Path: "/", Err: err}
+		}
+		cur, curPath = fd, "/"
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return &fs.PathError{Op: "stat", Path: "/", Err: err}
+		}
+		return w.flag(w.judge("/", infoOf(&st), asAbove))
+	}
+	if err := toRoot(); err != nil {
+		return nil, err
+	}
+	links := 0
+	for len(comps) > 0 {
+		c := comps[0]
+		comps = comps[1:]
+		last := len(comps) == 0
+		full := filepath.Join(curPath, c) // curPath is real: folding ".." is right here
+
+		var lst unix.Stat_t
+		err := unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
+		if err == unix.ENOENT && folder && w.create {
+			if err = unix.Mkdirat(cur, c, 0o755); err == nil || err == unix.EEXIST {
+				err = unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
+			}
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "lstat", Path: full, Err: err}
+		}
+		fi := infoOf(&lst)
+		switch {
+		case fi.isLink():
+			if err := w.flag(w.judge(full, fi, asLink)); err != nil {
+				return nil, err
+			}
+			if links++; links > maxLinks {
+				return nil, &fs.PathError{Op: "open", Path: path, Err: unix.ELOOP}
+			}
+			dest, err := readlinkat(cur, c)
+			if err != nil {
+				return nil, &fs.PathError{Op: "readlink", Path: full, Err: err}
+			}
+			if strings.HasPrefix(dest, "/") {
+				if err := toRoot(); err != nil {
+					return nil, err
+				}
+			}
+			comps = append(split(dest), comps...)
+		case fi.isDir():
+			if last && !folder {
+				return &target{dir: cur, name: c, path: full, st: fi}, nil
+			}
+			fd, err := unix.Openat(cur, c, oSearch|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return nil, &fs.PathError{Op: "open", Path: full, Err: changed(err)}
+			}
+			unix.Close(cur)
+			cur, curPath = fd, full
+			var st unix.Stat_t
+			if err := unix.Fstat(fd, &st); err != nil {
+				return nil, &fs.PathError{Op: "stat", Path: full, Err: err}
+			}
+			if err := w.flag(w.judge(full, infoOf(&st), asAbove)); err != nil {
+				return nil, err
+			}
+		case last && !folder:
+			return &target{dir: cur, name: c, path: full, st: fi}, nil
+		default:
+			return nil, &fs.PathError{Op: "open", Path: full, Err: unix.ENOTDIR}
+		}
+	}
+	// The path named the folder reached last (or / itself).
+	var st unix.Stat_t
+	if err := unix.Fstat(cur, &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: curPath, Err: err}
+	}
+	fi := infoOf(&st)
+	if folder {
+		if err := w.flag(w.judge(curPath, fi, asFolder)); err != nil {
+			return nil, err
+		}
+	}
+	return &target{dir: cur, name: ".", path: curPath, st: fi}, nil
+}
+
+// folderOrAncestor judges dir asFolder, or, when it does not exist, the
+// nearest folder above it that does: whoever could create dir could fill it.
+func (w *walker) folderOrAncestor(dir string) error {
+	for {
+		t, err := w.walk(dir, true)
+		if err == nil {
+			t.close()
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) || dir == "/" {
+			return err
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+// split cuts a path into its components, without empty ones and ".".
+func split(path string) []string {
+	var out []string
+	for c := range strings.SplitSeq(path, "/") {
+		if c != "" && c != "." {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func readlinkat(dir int, name string) (string, error) {
+	for size := 256; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := unix.Readlinkat(dir, name, buf)
+		if err != nil {
+			return "", changed(err)
+		}
+		if n < size {
+			if n == 0 {
+				return "", unix.ENOENT
+			}
+			return string(buf[:n]), nil
+		}
+	}
+}
+
+// errChanged says a name changed between its lstat and its use: someone
+// trusted (only they can) is changing the tree right now.
+var errChanged = errors.New("changed while being checked; try again")
+
+// changed turns the errors an open with O_NOFOLLOW gives when a name was
+// swapped between lstat and open into errChanged.
+func changed(err error) error {
+	if err == unix.ELOOP || err == unix.ENOTDIR || err == unix.EINVAL {
+		return errChanged
+	}
+	return err
+}
