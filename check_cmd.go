@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
+	"github.com/cortex/cortex-check/trust"
 )
 
 type checkCmd struct {
@@ -52,12 +52,14 @@ func (c *checkCmd) options() pass.Options {
 func (c *checkCmd) Run(a *app) error {
 	var canStart report.CanStart
 	once := func() pass.Result {
-		cfg, err := loadConfig(a.config)
+		cfg, untrusted, err := loadConfig(a.config)
 		if err != nil {
 			return pass.Result{Err: err, Final: true}
 		}
 		canStart = pass.CanStart(cfg)
-		return pass.Run(a.ctx, cfg, c.options(), hostWorld(cfg, a.stderr))
+		opt := c.options()
+		opt.ConfigUntrusted = untrusted
+		return pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr))
 	}
 	var res pass.Result
 	if c.Wait <= 0 {
@@ -109,10 +111,17 @@ func (c *checkCmd) print(a *app, res pass.Result, canStart report.CanStart) erro
 }
 
 // hostWorld is the pass's way to this host: /proc, the clock, the files
-// and the start programs.
+// and the start programs. Every file the pass writes or reads for a daemon
+// goes through trust, so a service account that can write a daemon's
+// folders cannot turn the pass against another file.
 func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 	uid := os.Geteuid()
-	starter := restart.Starter{ConfigDir: cfg.Dir, LogDir: cfg.LogDir, UID: uid}
+	starter := restart.Starter{
+		ConfigDir: cfg.Dir,
+		LogDir:    cfg.LogDir,
+		UID:       uid,
+		Getenv:    os.Getenv,
+	}
 	return pass.World{
 		ReadTable: check.ReadTable,
 		Now:       time.Now,
@@ -125,37 +134,49 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		},
 		Kill:        restart.Kill,
 		ReadFile:    os.ReadFile,
-		ReadPidfile: check.ReadPidfile,
-		WriteFile:   report.WriteFileAtomic,
-		Lock:        restart.Lock,
-		Trusted:     func(path string) error { return restart.CheckTrusted(path, uid) },
-		OpenLog:     openAppend,
-		Warn:        func(msg string) { warn(stderr, "%s", msg) },
-		SelfPID:     os.Getpid(),
-		SelfArgs:    os.Args,
-		Host:        hostname(),
-		Version:     buildVersion(),
+		ReadPidfile: readPidfile,
+		WriteFile: func(path string, data []byte, perm os.FileMode) error {
+			return trust.WriteFileAtomic(path, data, perm, uid)
+		},
+		Lock: restart.Lock,
+		OpenLog: func(path string) (io.WriteCloser, error) {
+			return trust.OpenAppend(path, trust.Caller())
+		},
+		Warn:     func(msg string) { warn(stderr, "%s", msg) },
+		SelfPID:  os.Getpid(),
+		SelfArgs: os.Args,
+		Host:     hostname(),
+		Version:  buildVersion(),
 	}
 }
 
-// openAppend opens the restart log, creating it and its folder.
-func openAppend(path string) (io.WriteCloser, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+// readPidfile reads a pidfile's first line through trust, which refuses
+// FIFOs, devices and planted links.
+func readPidfile(path string) (check.Pidfile, error) {
+	line, written, err := trust.ReadPidfile(path)
+	return check.Pidfile{FirstLine: line, ModTime: written}, err
 }
 
-// loadConfig reads the config and finds its daemons' users.
-func loadConfig(path string) (*check.Config, error) {
-	cfg, err := check.Load(path)
+// loadConfig reads the config once, through the descriptor whose owner and
+// mode (and those of every folder above it) were checked, and finds its
+// daemons' users. untrusted says why others could have changed the config
+// (nil: they could not): --fix refuses such a config, other commands warn.
+func loadConfig(path string) (cfg *check.Config, untrusted, err error) {
+	cfg, err = check.Load(path, func(abs string) ([]byte, error) {
+		cf, err := trust.ReadConfig(abs, os.Geteuid())
+		if err != nil {
+			return nil, err
+		}
+		untrusted = cf.Untrusted
+		return cf.Data, nil
+	})
 	if err == nil {
 		err = cfg.ResolveUsers(lookupUID)
 	}
 	if err != nil {
-		return nil, configError(err, path)
+		return nil, nil, configError(err, path)
 	}
-	return cfg, nil
+	return cfg, untrusted, nil
 }
 
 func lookupUID(name string) (int, error) {

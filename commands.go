@@ -12,6 +12,7 @@ import (
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/schedule"
+	"github.com/cortex/cortex-check/trust"
 )
 
 type statusCmd struct {
@@ -23,7 +24,7 @@ type statusCmd struct {
 // cortex-check exists to prevent, so it says so first and exits 3.
 func (s *statusCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
-	cfg, err := loadConfig(a.config)
+	cfg, _, err := loadConfig(a.config)
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ type scheduleCmd struct {
 func (s *scheduleCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
 	stdout, stderr := a.stdout, a.stderr
-	cfg, err := loadConfig(a.config)
+	cfg, _, err := loadConfig(a.config)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (s *scheduleCmd) Run(a *app) error {
 	for i, f := range files {
 		if s.OutputDir != "" {
 			path := filepath.Join(s.OutputDir, f.Name)
-			if err := report.WriteFileAtomic(path, []byte(f.Content), 0o644); err != nil {
+			if err := trust.WriteFileAtomic(path, []byte(f.Content), 0o644, os.Geteuid()); err != nil {
 				return err
 			}
 			fmt.Fprintln(stderr, "wrote", path)

@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
@@ -12,62 +16,134 @@ import (
 
 type validateCmd struct{}
 
-// run checks the config and shows what each daemon matches now, so a
+// Run checks the config and shows what each daemon matches now, so a
 // pattern can be tried before it is trusted. Warnings do not fail it: only a
 // config that cannot be used does (exit 3).
 func (v *validateCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
 	stdout, stderr := a.stdout, a.stderr
-	cfg, err := loadConfig(a.config)
+	cfg, untrusted, err := loadConfig(a.config)
 	if err != nil {
 		return err
 	}
-	procs, err := check.ReadTable(check.Needs(cfg.Daemons))
+	need := check.Needs(cfg.Daemons)
+	need.Cmdline, need.Owner = true, true // validate shows both
+	procs, err := check.ReadTable(need)
 	if err != nil {
 		return err
 	}
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
-	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: check.ReadPidfile})
+	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: readPidfile})
 
-	fmt.Fprintf(stdout, "%s: valid, %d daemons; status file %s\n", cfg.Path, len(cfg.Daemons), cfg.StatusFile)
-	if err := restart.CheckTrusted(cfg.Path, os.Geteuid()); err != nil {
-		warn(stderr, "--fix will refuse this config: %v", err)
+	fmt.Fprintf(stdout, "%s: valid, %s; status file %s\n", cfg.Path, plural(len(cfg.Daemons), "daemon"), cfg.StatusFile)
+	if untrusted != nil {
+		warn(stderr, "--fix will refuse this config: %v", untrusted)
 	}
+	starter := restart.Starter{ConfigDir: cfg.Dir, UID: os.Geteuid()}
 	owners := map[int][]string{}
 	for i := range cfg.Daemons {
-		d := &cfg.Daemons[i]
-		r := verdicts[i]
-		state := "stopped"
-		if r.Running() {
-			state = fmt.Sprintf("running, PID %d, instances: %d", r.PID, r.Instances)
+		d, r := &cfg.Daemons[i], verdicts[i]
+		header := d.Describe()
+		if d.Pidfile != "" && d.Process+d.Pattern != "" {
+			header += ", pidfile " + d.Pidfile
 		}
-		fmt.Fprintf(stdout, "\n%s (%s): %s\n", d.Name, d.Describe(), state)
+		if d.User != "" {
+			header += ", user " + d.User
+		}
+		state := string(r.Condition)
+		if r.PID > 0 {
+			state += fmt.Sprintf(", PID %d, %s", r.PID, plural(r.Instances, "instance"))
+		}
+		fmt.Fprintf(stdout, "\n%s (%s): %s\n", d.Name, header, state)
 		if r.Message != "" {
-			fmt.Fprintf(stdout, "  %s\n", r.Message)
+			fmt.Fprintf(stdout, "  %s\n", escape.Line(r.Message))
 		}
 		for _, p := range r.Matches {
-			fmt.Fprintf(stdout, "  PID %-7d %s\n", p.PID, escape.Line(escape.Truncate(p.Cmdline, 200)))
+			fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
 			owners[p.PID] = append(owners[p.PID], d.Name)
 		}
-		if len(d.Start) > 0 {
-			starter := restart.Starter{ConfigDir: cfg.Dir, UID: os.Geteuid()}
-			prog, err := starter.Program(d)
-			if err == nil {
-				err = restart.CheckTrusted(prog, os.Geteuid())
-			}
-			if err != nil {
-				warn(stderr, "%s: --fix will not start it: %v", d.Name, err)
+		// A pidfile-only daemon's PID is not a match: show what it runs.
+		if d.Process+d.Pattern == "" && r.PID > 0 {
+			if p, ok := snap.Process(r.PID); ok {
+				fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
 			}
 		}
-		if len(r.Matches) == 0 && d.Pidfile == "" {
-			warn(stderr, "%s: %s matches no running process", d.Name, d.Describe())
-		}
+		validateWarnings(a, d, r, starter)
 	}
 	for _, p := range snap.Procs {
 		if names := owners[p.PID]; len(names) > 1 {
-			warn(stderr, "PID %d matches %d daemons (%v): make their patterns tell them apart", p.PID, len(names), names)
+			warn(stderr, "PID %d matches %s (%s): make their patterns tell them apart", p.PID, plural(len(names), "daemon"), strings.Join(names, ", "))
 		}
 	}
 	a.code = 0
 	return nil
+}
+
+// validateWarnings says what would make a daemon's verdict or its restart
+// go wrong.
+func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.Starter) {
+	if len(d.Start) > 0 {
+		owner, err := restart.LookupOwner(d)
+		if err == nil {
+			_, err = starter.Check(d, owner)
+		}
+		if err != nil {
+			warn(a.stderr, "%s: --fix will not start it: %v", d.Name, err)
+		}
+	}
+	switch {
+	case d.Pidfile != "" && d.Process+d.Pattern == "":
+		warn(a.stderr, "%s: only the pidfile says which process it is: add process or pattern, so that a PID reused by another program is not taken for it", d.Name)
+	case len(r.Matches) == 0 && d.Pidfile == "":
+		warn(a.stderr, "%s: %s matches no running process", d.Name, d.Describe())
+	}
+	// One pattern, several programs: `tail -f` or an editor on the script
+	// would count as the daemon.
+	programs := map[string]bool{}
+	var list []string
+	for _, p := range r.Matches {
+		if prog := programName(p); !programs[prog] {
+			programs[prog] = true
+			list = append(list, prog)
+		}
+	}
+	if len(list) > 1 {
+		warn(a.stderr, "%s: %s matches processes of different programs (%s): anchor it (^...$) or add process, so that a tail, grep or editor on its files does not count",
+			d.Name, d.Describe(), strings.Join(list, ", "))
+	}
+}
+
+// programName is what a process runs: the kernel's name, or, for a
+// script, its interpreter's argv[1].
+func programName(p *check.Process) string {
+	if len(p.Args) > 1 && p.Name == filepath.Base(p.Args[1])[:min(len(filepath.Base(p.Args[1])), 15)] {
+		return filepath.Base(p.Args[1])
+	}
+	return p.Name
+}
+
+// commandLine is what ps shows: the command line, or the name in brackets.
+func commandLine(p *check.Process) string {
+	if p.Cmdline != "" {
+		return p.Cmdline
+	}
+	return "[" + p.Name + "]"
+}
+
+func userName(uid int) string {
+	if uid < 0 {
+		return "?"
+	}
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(uid)
+}
+
+// plural writes "1 daemon", "2 daemons".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -156,12 +156,17 @@ func (d duration) or(def time.Duration) time.Duration {
 }
 
 // Load reads and validates the config file at path.
-func Load(path string) (*Config, error) {
+// read reads the file once (the caller's read checks who could have changed
+// it, through the descriptor it reads); nil reads it plainly.
+func Load(path string, read func(abs string) ([]byte, error)) (*Config, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	data, err := os.ReadFile(abs)
+	if read == nil {
+		read = os.ReadFile
+	}
+	data, err := read(abs)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, missingConfig{path}

@@ -650,27 +650,30 @@ func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {
 // daemon; when it is not, it sets r's condition and message and returns
 // the PID it named (0 when none).
 func (s *Snapshot) readPidfile(d *Daemon, alive []*Process, clues Clues, r *Result) (int, bool) {
-	read := clues.ReadPidfile
-	if read == nil {
-		read = ReadPidfile
-	}
-	pf, err := read(d.Pidfile)
+	pf, err := clues.ReadPidfile(d.Pidfile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		r.Message = fmt.Sprintf("pidfile %s does not exist", d.Pidfile)
 		return 0, false
 	case errors.Is(err, fs.ErrPermission):
+		// Not readable for this user, or refused (a FIFO, a planted
+		// link): the pass cannot tell, so it does not say stopped.
 		r.Condition = Unknown
-		r.Message = fmt.Sprintf("cannot read pidfile %s: permission denied: run cortex-check as its owner or root", d.Pidfile)
+		r.Message = escape.Line(err.Error())
+		if !strings.Contains(r.Message, d.Pidfile) {
+			r.Message = fmt.Sprintf("cannot read pidfile %s: %s", d.Pidfile, r.Message)
+		}
 		return 0, false
 	case err != nil:
-		r.Condition = Unknown
-		r.Message = fmt.Sprintf("cannot read pidfile: %v", err)
+		// Empty, or not a number: the daemon is not (yet) there. What
+		// the file holds is never shown: root may have read it for
+		// someone who could not.
+		r.Message = escape.Line(err.Error())
 		return 0, false
 	}
 	pid, ok := parsePID(pf.FirstLine)
 	if !ok {
-		r.Message = fmt.Sprintf("pidfile %s holds %q, not a PID", d.Pidfile, escape.Truncate(string(pf.FirstLine), 32))
+		r.Message = fmt.Sprintf("pidfile %s holds no PID: its first line is not a number", d.Pidfile)
 		return 0, false
 	}
 	p, found := s.byPID[pid]

@@ -31,6 +31,9 @@ type Options struct {
 	Timeout     time.Duration // with Fix: the whole pass's budget
 	LockTimeout time.Duration // how long to wait for another pass
 	Textfile    string        // overrides the config's textfile
+	// ConfigUntrusted says why others could have changed the config (nil:
+	// they could not), as found when it was read.
+	ConfigUntrusted error
 }
 
 // World is the pass's way to the host. main fills it with the real thing;
@@ -52,9 +55,6 @@ type World struct {
 	WriteFile func(path string, data []byte, perm os.FileMode) error
 	// Lock takes the pass's lock, waiting up to wait, until ctx ends.
 	Lock func(ctx context.Context, path string, wait time.Duration) (unlock func(), err error)
-	// Trusted says why a file that steers what runs may not be trusted
-	// (nil: it may).
-	Trusted func(path string) error
 	// OpenLog opens the restart log for appending.
 	OpenLog func(path string) (io.WriteCloser, error)
 	// Warn reports a problem that does not stop the pass.
@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	if err != nil {
 		return Result{Err: err, Final: true}
 	}
-	if err := checkConfigTrust(cfg, opt, w); err != nil {
+	if err := checkConfigTrust(opt, w); err != nil {
 		return Result{Err: err, Final: true}
 	}
 	unlock, writeStatus, err := takeLock(ctx, cfg, opt, w)
@@ -158,8 +158,8 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 // checkConfigTrust refuses --fix on a config others could have changed:
 // its start commands run with the pass's privileges. A plain pass runs no
 // command, so it only warns.
-func checkConfigTrust(cfg *check.Config, opt Options, w World) error {
-	err := w.Trusted(cfg.Path)
+func checkConfigTrust(opt Options, w World) error {
+	err := opt.ConfigUntrusted
 	if err == nil {
 		return nil
 	}

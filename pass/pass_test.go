@@ -76,7 +76,6 @@ func (h *fakeHost) world() World {
 			}
 			return func() {}, nil
 		},
-		Trusted: func(string) error { return nil },
 		OpenLog: func(string) (io.WriteCloser, error) { return nopCloser{&h.log}, nil },
 		Warn:    func(string) {},
 		SelfPID: 99,

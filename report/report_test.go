@@ -2,9 +2,6 @@ package report
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -129,48 +126,5 @@ func TestHumanDuration(t *testing.T) {
 		if got := HumanDuration(tt.d); got != tt.want {
 			t.Errorf("HumanDuration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
-	}
-}
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sub", "status.json")
-	if err := WriteFileAtomic(path, []byte("one"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o644 {
-		t.Fatalf("stat: %v, mode %v, want 0644", err, fi.Mode())
-	}
-
-	// A symlink planted at the path is replaced, its target left alone.
-	outside := filepath.Join(dir, "outside")
-	os.WriteFile(outside, []byte("precious"), 0o600)
-	os.Remove(path)
-	if err := os.Symlink(outside, path); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFileAtomic(path, []byte("two"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(outside); string(b) != "precious" {
-		t.Errorf("the symlink's target was written: %q", b)
-	}
-	if fi, _ := os.Lstat(path); fi.Mode()&os.ModeSymlink != 0 {
-		t.Error("the symlink is still there")
-	}
-
-	// A failed write leaves the old file whole and no temporary file behind.
-	if err := WriteFileAtomic(filepath.Join(path, "x"), []byte("three"), 0o644); err == nil {
-		t.Error("writing under a file succeeded")
-	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
-			t.Errorf("temporary file %s left behind", e.Name())
-		}
-	}
-	if b, _ := os.ReadFile(path); string(b) != "two" {
-		t.Errorf("file holds %q, want the last whole write", b)
 	}
 }

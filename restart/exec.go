@@ -20,6 +20,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/trust"
 )
 
 // MarkVariable is the environment variable every daemon started by --fix
@@ -44,12 +45,6 @@ type Starter struct {
 	UID       int // the caller: a start program must be theirs or root's, and not writable by others
 	// Getenv reads the pass's environment, for LANG and TZ only.
 	Getenv func(string) string
-	// OpenLog opens a daemon's log for appending, owned by the user the
-	// daemon runs as; nil opens it plainly.
-	OpenLog func(path string, owner Owner) (*os.File, error)
-	// Trusted refuses a start program that others could change (nil: the
-	// owner and mode rule of CheckTrusted).
-	Trusted func(prog string, runAs Owner) error
 }
 
 // Owner is who a daemon runs as.
@@ -89,6 +84,24 @@ func (s Starter) Program(d *check.Daemon) (string, error) {
 	return prog, nil
 }
 
+// Check says whether --fix may start d as owner, and returns the program
+// it would run. The program, its #! interpreters and every folder above
+// them must be root's or the pass's own; one that runs as the daemon's user
+// may also be that user's (running it as them gives them nothing new).
+func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
+	prog, err := s.Program(d)
+	if err != nil {
+		return "", err
+	}
+	if s.UID != 0 && owner.UID != s.UID {
+		return "", fmt.Errorf("user %s: a pass run as uid %d can only start daemons as itself; run --fix as root, or leave user out", owner.Name, s.UID)
+	}
+	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
+		return "", fmt.Errorf("refused: %w", err)
+	}
+	return prog, nil
+}
+
 // startMu serialises the part of a start that changes process-wide or
 // thread-wide state (umask, nice) around the fork.
 var startMu sync.Mutex
@@ -115,34 +128,22 @@ func closeInherited() {
 // in the background so that it never lingers as a zombie that could be
 // mistaken for the daemon.
 func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
-	prog, err := s.Program(d)
+	prog, err := s.Check(d, owner)
 	if err != nil {
 		return nil, err
-	}
-	trusted := s.Trusted
-	if trusted == nil {
-		trusted = func(prog string, _ Owner) error { return CheckTrusted(prog, s.UID) }
-	}
-	if s.UID != 0 && owner.UID != s.UID {
-		return nil, fmt.Errorf("user %s: a pass run as uid %d can only start daemons as itself; run --fix as root, or leave user out", owner.Name, s.UID)
-	}
-	if err := trusted(prog, owner); err != nil {
-		return nil, fmt.Errorf("refused: %w", err)
 	}
 	env, err := Environment(d, owner, s.Getenv)
 	if err != nil {
 		return nil, err
 	}
+	// The log is created owned by the daemon's user, opened without
+	// following a link planted at its name, and its tail is read later
+	// from this same descriptor, never again by path.
 	logPath := filepath.Join(s.LogDir, d.Name+".log")
-	open := s.OpenLog
-	if open == nil {
-		open = openLogPlain
-	}
-	log, err := open(logPath, owner)
+	log, err := trust.OpenAppend(logPath, trust.Owner{UID: owner.UID, GID: owner.GID})
 	if err != nil {
 		return nil, fmt.Errorf("daemon log: %w", err)
 	}
-	defer log.Close() // the daemon holds its own descriptor
 	offset, _ := log.Seek(0, io.SeekEnd)
 
 	mark := fmt.Sprintf("%s:%d:%d", d.Name, os.Getpid(), time.Now().UnixNano())
@@ -157,19 +158,13 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 	inheritOnce.Do(closeInherited)
 	if err := startClean(cmd, d.Umask); err != nil {
 		if errors.Is(err, syscall.ENOEXEC) {
+			log.Close()
 			return nil, fmt.Errorf("start program %s is not a program the kernel can run (exec format error): a script needs a first line such as #!/bin/bash", prog)
 		}
+		log.Close()
 		return nil, fmt.Errorf("%s: %w", prog, unwrapExec(err))
 	}
-	p := &started{cmd: cmd, exited: make(chan struct{}), log: logPath, offset: offset, mark: mark, readLog: s.OpenLog == nil}
-	if s.OpenLog != nil {
-		// The tail is read from the descriptor opened here, never again
-		// by a path the daemon's user could point elsewhere.
-		if dup, err := syscall.Dup(int(log.Fd())); err == nil {
-			syscall.CloseOnExec(dup)
-			p.logFile = os.NewFile(uintptr(dup), logPath)
-		}
-	}
+	p := &started{cmd: cmd, exited: make(chan struct{}), log: log, offset: offset, mark: mark}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.exited)
@@ -276,13 +271,6 @@ func readEnvFile(path string, vars map[string]string) error {
 	return nil
 }
 
-func openLogPlain(path string, _ Owner) (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
-}
-
 func unwrapExec(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -292,14 +280,12 @@ func unwrapExec(err error) error {
 }
 
 type started struct {
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	err     error
-	log     string
-	logFile *os.File // the descriptor the tail is read from, when set
-	readLog bool     // no descriptor: read the tail by path (plain starts)
-	offset  int64
-	mark    string
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+	log    *os.File // the daemon's log as the pass opened it; the tail is read here
+	offset int64
+	mark   string
 }
 
 func (p *started) PID() int                { return p.cmd.Process.Pid }
@@ -375,24 +361,12 @@ func gone(pid int) bool {
 	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X'
 }
 
-// LogTail returns the last few lines the daemon wrote since it was started.
+// LogTail returns the last few lines the daemon wrote since it was started,
+// read from the descriptor the pass opened, and closes it: it is asked
+// once, when the start is settled.
 func (p *started) LogTail() string {
 	const maxBytes, maxLines = 600, 3
-	var r io.ReaderAt
-	switch {
-	case p.logFile != nil:
-		r = p.logFile
-	case p.readLog:
-		f, err := os.Open(p.log)
-		if err != nil {
-			return ""
-		}
-		defer f.Close()
-		r = f
-	default:
-		return ""
-	}
-	b, err := io.ReadAll(io.NewSectionReader(r, p.offset, 1<<20))
+	b, err := io.ReadAll(io.NewSectionReader(p.log, p.offset, 1<<20))
 	if err != nil && len(b) == 0 {
 		return ""
 	}

@@ -5,10 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/cortex/cortex-check/trust"
 )
+
+func bareErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
 
 // ErrLocked says another pass holds the lock.
 var ErrLocked = errors.New("another cortex-check pass holds the lock")
@@ -19,16 +28,16 @@ var ErrLocked = errors.New("another cortex-check pass holds the lock")
 // file is created 0600 and never removed: removing it would let two passes
 // lock two different files.
 func Lock(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	// Opened without following a link, only as a regular file of ours
+	// with one link and mode 0600: a lock another user created or can open
+	// would let them hold it and stop every pass.
+	f, err := trust.OpenLock(path, os.Geteuid())
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+		var te *trust.Error
+		if errors.As(err, &te) {
+			return nil, err
 		}
-		return nil, fmt.Errorf("lock %s: %w (set lock_file to a writable place)", path, err)
+		return nil, fmt.Errorf("lock %s: %w (set lock_file to a writable place)", path, bareErr(err))
 	}
 	deadline := time.Now().Add(wait)
 	for {

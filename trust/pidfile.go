@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +32,7 @@ var ErrNoPID = errors.New("no PID in the pidfile")
 // without a PID matches ErrNoPID. What a pidfile holds when it is not a PID
 // is never put in the error: root may have read it for someone who could
 // not.
-func ReadPidfile(path string) ([]byte, error) {
+func ReadPidfile(path string) (line []byte, written time.Time, err error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err == unix.ELOOP {
 		var st unix.Stat_t
@@ -40,16 +41,16 @@ func ReadPidfile(path string) ([]byte, error) {
 			e.Problem = "is a symbolic link"
 			e.Risk = "cortex-check, running as " + runAs() + ", does not follow links to read a pidfile: whoever can write its folder could point it at any file"
 			e.Fix = "set pidfile to where the daemon really writes it"
-			return nil, e
+			return nil, time.Time{}, e
 		}
 	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, time.Time{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
+		return nil, time.Time{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if fi := infoOf(&st); !fi.isRegular() || fi.nlink != 1 {
 		e := onlyLink("pidfile", path, fi).(*Error)
@@ -59,7 +60,7 @@ func ReadPidfile(path string) ([]byte, error) {
 		} else {
 			e.Risk = "reading it could hang cortex-check or never end"
 		}
-		return nil, e
+		return nil, time.Time{}, e
 	}
 	buf := make([]byte, maxPidfile)
 	n := 0
@@ -69,25 +70,26 @@ func ReadPidfile(path string) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+			return nil, time.Time{}, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		if m == 0 {
 			break
 		}
 		n += m
 	}
-	line := buf[:n]
+	line = buf[:n]
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
-	line = bytes.TrimSpace(line)
+	// Some daemons end the PID with NULs or spaces.
+	line = bytes.TrimSpace(bytes.TrimRight(line, "\x00 \t\r"))
 	switch {
 	case len(line) == 0:
-		return nil, &noPIDError{path: path, why: "it is empty"}
+		return nil, time.Time{}, &noPIDError{path: path, why: "it is empty"}
 	case len(line) > 10 || bytes.IndexFunc(line, func(r rune) bool { return r < '0' || r > '9' }) >= 0:
-		return nil, &noPIDError{path: path, why: "its first line is not a number (not shown: cortex-check read it as " + runAs() + ")"}
+		return nil, time.Time{}, &noPIDError{path: path, why: "its first line is not a number (not shown: cortex-check read it as " + runAs() + ")"}
 	}
-	return line, nil
+	return line, modTime(&st), nil
 }
 
 type noPIDError struct{ path, why string }
@@ -97,3 +99,5 @@ func (e *noPIDError) Error() string {
 }
 
 func (e *noPIDError) Is(target error) bool { return target == ErrNoPID }
+
+func modTime(st *unix.Stat_t) time.Time { return time.Unix(st.Mtim.Unix()) }

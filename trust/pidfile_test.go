@@ -13,6 +13,7 @@ func TestReadPidfile(t *testing.T) {
 	mkfile(t, daemonDir+"/ok.pid", "1234\n", 0o644, nobody)
 	mkfile(t, daemonDir+"/spaced.pid", " 42 \nsecond line\n", 0o644, nobody)
 	mkfile(t, daemonDir+"/bare.pid", "7", 0o644, nobody)
+	mkfile(t, daemonDir+"/nul.pid", "99 \x00\x00", 0o644, nobody)
 	mkfile(t, daemonDir+"/empty.pid", "", 0o644, nobody)
 	mkfile(t, daemonDir+"/text.pid", "not a pid\n", 0o644, nobody)
 	mkfile(t, daemonDir+"/long.pid", strings.Repeat("1", 8192), 0o644, nobody)
@@ -22,8 +23,8 @@ func TestReadPidfile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for name, want := range map[string]string{"ok.pid": "1234", "spaced.pid": "42", "bare.pid": "7"} {
-		got, err := ReadPidfile(daemonDir + "/" + name)
+	for name, want := range map[string]string{"ok.pid": "1234", "spaced.pid": "42", "bare.pid": "7", "nul.pid": "99"} {
+		got, _, err := ReadPidfile(daemonDir + "/" + name)
 		if err != nil || string(got) != want {
 			t.Errorf("%s: %q, %v; want %q", name, got, err, want)
 		}
@@ -47,7 +48,7 @@ func TestReadPidfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ReadPidfile(tt.path)
+			got, _, err := ReadPidfile(tt.path)
 			if got != nil || !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %q, %v; want an error matching %v that says %q", got, err, tt.is, tt.want)
 			}
@@ -65,7 +66,7 @@ func TestReadPidfile(t *testing.T) {
 		if err := os.Rename(other, moved); err != nil {
 			t.Fatal(err)
 		}
-		_, err := ReadPidfile(moved)
+		_, _, err := ReadPidfile(moved)
 		if !errors.Is(err, ErrNoPID) || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "root:") {
 			t.Errorf("got %v", err)
 		}
