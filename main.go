@@ -35,6 +35,7 @@ type cli struct {
 	ValidateCmd validateCmd `cmd:"" name:"validate" help:"Check the config and show what each daemon matches right now."`
 	Status      statusCmd   `cmd:"" help:"Show the last pass's status file as a table; exit 3 when it is stale (the timer is not running)."`
 	Schedule    scheduleCmd `cmd:"" help:"Print the files that run a pass every interval under systemd, launchd or cron."`
+	Monitor     monitorCmd  `cmd:"" help:"Print the glue for Nagios, Icinga 2, NRPE or Prometheus: a read-only check, or alerting rules."`
 }
 
 const description = `Checks that the daemons configured in cortex.toml run, restarts the missing
@@ -113,6 +114,8 @@ func dispatch(command string, c *cli, stdout, stderr io.Writer) (int, error) {
 		return c.Status.run(c.Config, stdout, stderr)
 	case "schedule <scheduler>":
 		return c.Schedule.run(c.Config, stdout, stderr)
+	case "monitor <system>":
+		return c.Monitor.run(c.Config, stdout, stderr)
 	default:
 		return c.Check.run(c.Config, stdout, stderr)
 	}

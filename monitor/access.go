@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -52,8 +53,11 @@ const (
 // only (no ACLs), which is what a packaged monitoring user meets.
 func (a Account) Blocked(path string, need fs.FileMode) string {
 	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path + " does not exist"
+	}
 	if err != nil {
-		return fmt.Sprintf("%s: %v", path, err)
+		return err.Error()
 	}
 	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
 		if why := a.lacks(dir, Run, "search the folder"); why != "" {
@@ -76,7 +80,7 @@ func (a Account) Blocked(path string, need fs.FileMode) string {
 func (a Account) lacks(path string, need fs.FileMode, verb string) string {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return fmt.Sprintf("%s: %v", path, err)
+		return err.Error()
 	}
 	uid, gid, ok := owner(fi)
 	if !ok || a.UID == 0 && need != Run {
