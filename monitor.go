@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/cortex/cortex-check/check"
@@ -13,11 +14,12 @@ import (
 )
 
 type monitorCmd struct {
-	System   string        `arg:"" enum:"nagios,icinga,nrpe,prometheus" help:"Which: nagios (a command and a service), icinga (a CheckCommand and a Service), nrpe (the nrpe.cfg line) or prometheus (alerting rules for the --textfile metrics)."`
-	Binary   string        `type:"path" placeholder:"PATH" help:"The cortex-check the monitoring system runs, instead of this binary's own path (e.g. /usr/local/bin/cortex-check)."`
-	Host     string        `placeholder:"NAME" help:"nagios, icinga, nrpe: the daemon host's name in the monitoring system (default: this machine's hostname)."`
-	RunAs    string        `default:"nagios" placeholder:"USER" help:"nagios, icinga, nrpe: the user the monitoring system runs the check as; a warning says what it cannot read."`
-	Interval time.Duration `placeholder:"DURATION" help:"The timer's cadence, overriding interval in the config: it sets the retry interval and when the last run is stale."`
+	System    string        `arg:"" enum:"nagios,icinga,nrpe,prometheus" help:"Which: nagios (a command and a service), icinga (a CheckCommand and a Service), nrpe (the nrpe.cfg line) or prometheus (alerting rules for the --textfile metrics)."`
+	Binary    string        `type:"path" placeholder:"PATH" help:"The cortex-check the monitoring system runs, instead of this binary's own path (e.g. /usr/local/bin/cortex-check)."`
+	Host      string        `placeholder:"NAME" help:"nagios, icinga, nrpe: the daemon host's name in the monitoring system (default: this machine's hostname)."`
+	RunAs     string        `default:"nagios" placeholder:"USER" help:"nagios, icinga, nrpe: the user the monitoring system runs the check as; a warning says what it cannot read."`
+	Interval  time.Duration `placeholder:"DURATION" help:"The timer's cadence, overriding interval in the config: it sets the retry interval and when the last run is stale."`
+	OutputDir string        `type:"path" placeholder:"DIR" help:"Write the file into DIR (e.g. /etc/nagios4/conf.d) instead of printing it."`
 }
 
 // run prints the monitoring system's glue for an observing check
@@ -57,7 +59,15 @@ func (m *monitorCmd) run(configPath string, stdout, stderr io.Writer) (int, erro
 		return int(report.Unknown), err
 	}
 	for _, f := range files {
-		io.WriteString(stdout, f.Content)
+		if m.OutputDir == "" {
+			io.WriteString(stdout, f.Content)
+			continue
+		}
+		path := filepath.Join(m.OutputDir, f.Name)
+		if err := report.WriteFileAtomic(path, []byte(f.Content), 0o644); err != nil {
+			return int(report.Unknown), err
+		}
+		fmt.Fprintln(stderr, "wrote", path)
 	}
 	if m.System != "prometheus" {
 		warnUnreachable(m.RunAs, c.Binary, cfg.Path, cfg.StatusFile, stderr)
