@@ -176,3 +176,25 @@ func TestWarnUnreachable(t *testing.T) {
 		t.Errorf("warnings for a user that does not exist:\n%s", stderr.String())
 	}
 }
+
+// The README shows what monitor prints, byte for byte, for the paths it
+// names; regenerate its blocks when the glue changes.
+func TestReadmeShowsGeneratedGlue(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := monitor.Check{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Host: "cortex-1", Interval: 30 * time.Second}
+	for system, gen := range map[string]func(monitor.Check) ([]monitor.File, error){
+		"nagios": monitor.Nagios, "icinga": monitor.Icinga, "nrpe": monitor.NRPE, "prometheus": monitor.Prometheus,
+	} {
+		files, err := gen(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(readme, []byte("\n"+files[0].Content+"```\n")) {
+			t.Errorf("README.md does not show what monitor %s prints; regenerate it with:\n"+
+				"cortex-check -c /etc/cortex/cortex.toml monitor %s --binary /usr/local/bin/cortex-check --host cortex-1", system, system)
+		}
+	}
+}
