@@ -114,10 +114,20 @@ func nagiosVerify(t *testing.T, nagios, glue string) (string, error) {
 	dir := sharedDir(t)
 	writeFile(t, filepath.Join(dir, "objects.cfg"), nagiosObjects)
 	writeFile(t, filepath.Join(dir, "cortex-check.cfg"), glue)
+	// nagios4 checks that it can write check results, as the nagios user
+	// when started as root, as the caller otherwise.
+	results := filepath.Join(dir, "checkresults")
+	if err := os.Mkdir(results, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(results, 0o777); err != nil {
+		t.Fatal(err)
+	}
 	main := filepath.Join(dir, "nagios.cfg")
 	writeFile(t, main, fmt.Sprintf(`log_file=%[1]s/nagios.log
 cfg_file=%[1]s/objects.cfg
 cfg_file=%[1]s/cortex-check.cfg
+check_result_path=%[1]s/checkresults
 illegal_object_name_chars=`+"`"+`~!$%%^&*|'"<>?,()=
 illegal_macro_output_chars=`+"`"+`~$&|'"<>
 `, dir))
