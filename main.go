@@ -39,6 +39,7 @@ type cli struct {
 	ValidateCmd validateCmd `cmd:"" name:"validate" help:"Check the config and show what each daemon matches right now."`
 	Status      statusCmd   `cmd:"" help:"Show the last pass's status file as a table; exit 3 when it is stale (the timer is not running)."`
 	Schedule    scheduleCmd `cmd:"" help:"Print the files that run a pass every interval under systemd, launchd or cron."`
+	Monitor     monitorCmd  `cmd:"" help:"Print the glue for Nagios, Icinga 2, NRPE or Prometheus: a read-only check, or alerting rules."`
 }
 
 const description = `Checks that the daemons configured in cortex.toml run, restarts the missing

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cortex/cortex-check/monitor"
+	"github.com/cortex/cortex-check/pass"
+	"github.com/cortex/cortex-check/report"
+	"github.com/cortex/cortex-check/trust"
+)
+
+type monitorCmd struct {
+	System    string        `arg:"" enum:"nagios,icinga,nrpe,prometheus" help:"Which: nagios (a command and a service), icinga (a CheckCommand and a Service), nrpe (the nrpe.cfg line) or prometheus (alerting rules for the --textfile metrics)."`
+	Binary    string        `type:"path" placeholder:"PATH" help:"The cortex-check the monitoring system runs, instead of this binary's own path (e.g. /usr/local/bin/cortex-check)."`
+	Host      string        `placeholder:"NAME" help:"nagios, icinga, nrpe: the daemon host's name in the monitoring system (default: this machine's hostname)."`
+	RunAs     string        `default:"nagios" placeholder:"USER" help:"nagios, icinga, nrpe: the user the monitoring system runs the check as; a warning says what it cannot read."`
+	Interval  time.Duration `placeholder:"DURATION" help:"The timer's cadence, overriding interval in the config: it sets the retry interval and when the last run is stale."`
+	OutputDir string        `type:"path" placeholder:"DIR" help:"Write the file into DIR (e.g. /etc/nagios4/conf.d) instead of printing it."`
+}
+
+// run prints the monitoring system's glue for an observing check
+// (--read-only), with the absolute paths of the binary and the config, and
+// warns when the monitoring user could not run it.
+func (m *monitorCmd) Run(a *app) error {
+	a.code = int(report.Unknown)
+	stdout, stderr := a.stdout, a.stderr
+	cfg, _, err := loadConfig(a.config)
+	if err != nil {
+		return err
+	}
+	c := monitor.Check{Binary: m.Binary, Config: cfg.Path, Host: m.Host, Interval: cmpDuration(m.Interval, cfg.Interval)}
+	if c.Interval < time.Second {
+		return errors.New("--interval must be at least 1s")
+	}
+	if c.Binary == "" {
+		if c.Binary, err = os.Executable(); err != nil {
+			return fmt.Errorf("find this binary's path: %w", err)
+		}
+	}
+	if c.Host == "" {
+		if c.Host, err = os.Hostname(); err != nil {
+			return pass.WithHint(fmt.Errorf("find this machine's hostname: %w", err), "name the host with --host NAME")
+		}
+	}
+	var files []monitor.File
+	switch m.System {
+	case "nagios":
+		files, err = monitor.Nagios(c)
+	case "icinga":
+		files, err = monitor.Icinga(c)
+	case "nrpe":
+		files, err = monitor.NRPE(c)
+	case "prometheus":
+		files, err = monitor.Prometheus(c)
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if m.OutputDir == "" {
+			io.WriteString(stdout, f.Content)
+			continue
+		}
+		path := filepath.Join(m.OutputDir, f.Name)
+		if err := trust.WriteFileAtomic(path, []byte(f.Content), 0o644, os.Geteuid()); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "wrote", path)
+	}
+	if m.System != "prometheus" {
+		warnUnreachable(m.RunAs, c.Binary, cfg.Path, cfg.StatusFile, stderr)
+	}
+	a.code = 0
+	return nil
+}
+
+// warnUnreachable warns when the monitoring user could not run the binary
+// or read the config or the status file: the check would then answer
+// UNKNOWN on every run, from a setup that looked right.
+func warnUnreachable(name, binary, config, statusFile string, stderr io.Writer) {
+	account, err := monitor.LookupAccount(name)
+	if err != nil {
+		return // no such user here: the glue is for another machine
+	}
+	var blocked []string
+	if why := account.Blocked(binary, monitor.Run); why != "" {
+		blocked = append(blocked, why)
+	}
+	if why := account.Blocked(config, monitor.Read); why != "" {
+		blocked = append(blocked, why)
+	}
+	if _, err := os.Stat(statusFile); err == nil {
+		if why := account.Blocked(statusFile, monitor.Read); why != "" {
+			blocked = append(blocked, why)
+		}
+	}
+	for _, why := range blocked {
+		fmt.Fprintf(stderr, "cortex-check: warning: %s\n", why)
+	}
+	if len(blocked) > 0 {
+		fmt.Fprintf(stderr, "hint: the check runs as %s: it must run the binary and read the config and the status file (0644), in folders it can search; --run-as names another user\n", name)
+	}
+}
