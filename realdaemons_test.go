@@ -53,6 +53,7 @@ func init() {
 		"savetree":   cmdSaveTree,
 		"waitgone":   cmdWaitGone,
 		"cmdline":    cmdCmdline,
+		"waitexec":   cmdWaitExec,
 		"mcversion":  cmdMcVersion,
 		"cortexcopy": cmdCortexCopy,
 	})
@@ -330,6 +331,27 @@ func cmdCmdline(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		realOf(ts).record([]int{pid})
 		fmt.Fprintln(ts.Stdout(), p.cmdline)
+	}
+}
+
+// waitexec PROGRAM [ARGS...]: run the program every 100 ms, up to 20 s,
+// until it exits 0; its last stdout and stderr are the script's. For a
+// daemon that accepts connections before it serves (PostgreSQL in crash
+// recovery answers pg_isready with "rejecting connections").
+func cmdWaitExec(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: waitexec PROGRAM [ARGS...]")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := ts.Exec(args[0], args[1:]...)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s still fails after 20s: %v", args[0], err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
