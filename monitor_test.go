@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,26 +23,12 @@ import (
 )
 
 func init() {
-	scriptCmds["freeport"] = cmdFreePort
 	scriptCmds["httpget"] = cmdHTTPGet
 	// [user:nobody]: the system has the user, for a --run-as warning.
 	scriptConds["user:nobody"] = func() bool {
 		_, err := monitor.LookupAccount("nobody")
 		return err == nil
 	}
-}
-
-// freeport VAR: set VAR to a TCP port on 127.0.0.1 that nothing listens
-// on, for a server the script starts.
-func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: freeport VAR")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	port := l.Addr().(*net.TCPAddr).Port
-	ts.Check(l.Close())
-	ts.Setenv(args[0], strconv.Itoa(port))
 }
 
 // httpget [-o FILE] URL: GET the URL and print the body (or write it to
