@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cortex/cortex-check/check"
@@ -29,6 +30,7 @@ type checkCmd struct {
 	Quiet       bool          `short:"q" help:"Print nothing when the state is OK (for cron)."`
 	Wait        time.Duration `placeholder:"DURATION" help:"Repeat the pass about once a second until every daemon runs or DURATION is up; exit with the last pass's code (for CI smoke tests)."`
 	Textfile    string        `type:"path" placeholder:"PATH" help:"Also write Prometheus metrics to PATH for node_exporter's textfile collector (overrides textfile in the config)."`
+	ReadOnly    bool          `help:"Judge live and write nothing (no lock, status file, textfile or log): for Nagios, NRPE and Icinga checks run as another user beside the timer's --fix pass."`
 }
 
 // Validate rejects flags that mean nothing without --fix; kong reports its
@@ -37,6 +39,9 @@ func (c *checkCmd) Validate() error {
 	if !c.Fix && (c.DryRun || c.Force) {
 		return errors.New("--dry-run and --force go with --fix")
 	}
+	if c.ReadOnly && c.Fix {
+		return errors.New("--read-only writes nothing and --fix restarts: choose one (--fix --dry-run says what --fix would do)")
+	}
 	if c.Timeout <= 0 || c.LockTimeout < 0 || c.Wait < 0 {
 		return errors.New("--timeout must be positive, --lock-timeout and --wait not negative")
 	}
@@ -44,7 +49,7 @@ func (c *checkCmd) Validate() error {
 }
 
 func (c *checkCmd) options() pass.Options {
-	return pass.Options{Only: c.Only, Fix: c.Fix, DryRun: c.DryRun, Force: c.Force,
+	return pass.Options{Only: c.Only, Fix: c.Fix, DryRun: c.DryRun, Force: c.Force, ReadOnly: c.ReadOnly,
 		Timeout: c.Timeout, LockTimeout: c.LockTimeout, Textfile: c.Textfile}
 }
 
@@ -82,18 +87,38 @@ func (c *checkCmd) Run(a *app) error {
 	return c.print(a, res, canStart)
 }
 
-// print writes a pass's outcome to stdout in the chosen format.
+// print writes a pass's outcome to stdout in the chosen format. In the
+// Nagios format everything goes to stdout, notes and hints in the long
+// output: Icinga merges stderr into the plugin's output.
 func (c *checkCmd) print(a *app, res pass.Result, canStart report.CanStart) error {
 	a.code = res.Code()
+	notes := res.Notes
+	if res.Observer != "" && !c.ReadOnly && !c.DryRun {
+		notes = append(notes, "read-only: wrote no status file, textfile or log: "+res.Observer)
+	}
+	if c.Format != "nagios" {
+		for _, n := range notes {
+			warn(a.stderr, "%s", strings.TrimPrefix(n, "warning: "))
+		}
+	}
 	if res.Err != nil {
 		if c.Format != "nagios" {
 			return res.Err
 		}
-		line := "CORTEX UNKNOWN - " + escape.Line(res.Err.Error())
+		full := escape.Line(res.Err.Error())
 		if res.Status != nil {
-			line += " (" + res.Status.Summary + ")"
+			full += " (" + res.Status.Summary + ")"
 		}
-		fmt.Fprintln(a.stdout, line)
+		// The first line under 80 characters, then the whole error.
+		fmt.Fprintln(a.stdout, report.FirstLine(report.Unknown, full))
+		fmt.Fprintln(a.stdout, full)
+		var h *pass.Hinted
+		if errors.As(res.Err, &h) && h.Hint != "" {
+			fmt.Fprintln(a.stdout, "hint: "+escape.Line(h.Hint))
+		}
+		for _, n := range notes {
+			fmt.Fprintln(a.stdout, escape.Line(n))
+		}
 		return shown(res.Err)
 	}
 	if c.Quiet && res.Status.State == report.OK {
@@ -105,7 +130,7 @@ func (c *checkCmd) print(a *app, res pass.Result, canStart report.CanStart) erro
 	case "text":
 		io.WriteString(a.stdout, res.Status.Text(useColor(a.stdout), canStart))
 	default:
-		io.WriteString(a.stdout, res.Status.Nagios(canStart))
+		io.WriteString(a.stdout, res.Status.Nagios(canStart, notes...))
 	}
 	return nil
 }
@@ -142,7 +167,6 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		OpenLog: func(path string) (io.WriteCloser, error) {
 			return trust.OpenAppend(path, trust.Caller())
 		},
-		Warn:     func(msg string) { warn(stderr, "%s", msg) },
 		SelfPID:  os.Getpid(),
 		SelfArgs: os.Args,
 		Host:     hostname(),

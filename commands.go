@@ -36,7 +36,7 @@ func (s *statusCmd) Run(a *app) error {
 		return pass.WithHint(fmt.Errorf("no status file at %s: no pass has run with this config", cfg.StatusFile),
 			"run cortex-check once, and install a timer: cortex-check schedule systemd")
 	}
-	st.ForDisplay(configOrder(cfg), time.Now())
+	st.ForDisplay(configOrder(cfg), time.Now(), cfg.RestartWarning)
 	interval := cmpDuration(s.Interval, cfg.Interval)
 	age := time.Since(st.CheckedAt).Round(time.Second)
 	color := useColor(a.stdout)

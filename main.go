@@ -121,8 +121,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return a.code
 }
 
-// shownError is an error already printed on stdout as the Nagios line:
-// stderr gets only its hint, so a person at a terminal reads it once.
+// shownError is an error already printed on stdout in the Nagios output,
+// its hint included: stderr gets nothing, since Icinga merges stderr into
+// the plugin's output.
 type shownError struct{ error }
 
 func (e shownError) Unwrap() error { return e.error }
@@ -130,9 +131,10 @@ func (e shownError) Unwrap() error { return e.error }
 func shown(err error) error { return shownError{err} }
 
 func printError(w io.Writer, err error) {
-	if _, ok := err.(shownError); !ok {
-		fmt.Fprintf(w, "cortex-check: error: %s\n", escape.Line(err.Error()))
+	if _, ok := err.(shownError); ok {
+		return // the Nagios output said it all, hint included
 	}
+	fmt.Fprintf(w, "cortex-check: error: %s\n", escape.Line(err.Error()))
 	var h *pass.Hinted
 	if errors.As(err, &h) && h.Hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", h.Hint)

@@ -76,7 +76,7 @@ func TestAlertRulesUseWrittenMetrics(t *testing.T) {
 	st := report.New(time.Now(), "cortex-1", "v1", []string{"pm-daemon"}, nil)
 	started := time.Now()
 	st.Set("pm-daemon", &report.Daemon{Status: "running", Checked: true, StartedAt: &started})
-	st.Finish(time.Second)
+	st.Finish(time.Second, 5*time.Minute)
 	written := map[string]bool{}
 	for _, line := range strings.Split(string(st.Metrics()), "\n") {
 		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {

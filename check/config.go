@@ -22,32 +22,37 @@ import (
 // Defaults for keys the config may leave out. Paths are relative to the
 // config file's folder.
 const (
-	DefaultStatusFile    = "cortex-status.json"
-	DefaultLogFile       = "logs/cortex-check.log"
-	DefaultStartTimeout  = 5 * time.Second
-	DefaultStartHold     = time.Second
-	DefaultStopGrace     = 10 * time.Second
-	DefaultMaxRestarts   = 5
-	DefaultRestartWindow = 10 * time.Minute
-	DefaultInterval      = 30 * time.Second
+	DefaultStatusFile   = "cortex-status.json"
+	DefaultLogFile      = "logs/cortex-check.log"
+	DefaultStartTimeout = 5 * time.Second
+	DefaultStartHold    = time.Second
+	DefaultStopGrace    = 10 * time.Second
+	// DefaultRestartWarning is long enough for Nagios's default retries
+	// (3 checks a minute apart) to make a restart's WARNING hard.
+	DefaultRestartWarning = 5 * time.Minute
+	DefaultMaxRestarts    = 5
+	DefaultRestartWindow  = 10 * time.Minute
+	DefaultInterval       = 30 * time.Second
 )
 
 // Config is a validated cortex.toml. Every path in it is absolute.
 type Config struct {
-	Path          string // the config file itself
-	Dir           string // its folder: relative paths and start commands resolve here
-	StatusFile    string
-	LogFile       string
-	LogDir        string // where a restarted daemon's stdout and stderr go
-	LockFile      string
-	Textfile      string // Prometheus textfile; empty when not wanted
-	Interval      time.Duration
-	StartTimeout  time.Duration
-	StartHold     time.Duration
-	StopGrace     time.Duration
-	MaxRestarts   int
-	RestartWindow time.Duration
-	Daemons       []Daemon
+	Path       string // the config file itself
+	Dir        string // its folder: relative paths and start commands resolve here
+	StatusFile string
+	LogFile    string
+	LogDir     string // where a restarted daemon's stdout and stderr go
+	LockFile   string
+	Textfile   string // Prometheus textfile; empty when not wanted
+	Interval   time.Duration
+	// RestartWarning is how long after a restart every pass says WARNING.
+	RestartWarning time.Duration
+	StartTimeout   time.Duration
+	StartHold      time.Duration
+	StopGrace      time.Duration
+	MaxRestarts    int
+	RestartWindow  time.Duration
+	Daemons        []Daemon
 }
 
 // Daemon is one [[daemon]] table, with its matcher compiled.
@@ -94,18 +99,19 @@ func (c *Config) Daemon(name string) (*Daemon, bool) {
 // fileConfig and fileDaemon mirror the TOML layout; pointers tell "left out"
 // from "set to zero".
 type fileConfig struct {
-	StatusFile    string       `toml:"status_file"`
-	LogFile       string       `toml:"log_file"`
-	LogDir        string       `toml:"log_dir"`
-	LockFile      string       `toml:"lock_file"`
-	Textfile      string       `toml:"textfile"`
-	Interval      duration     `toml:"interval"`
-	StartTimeout  duration     `toml:"start_timeout"`
-	StartHold     duration     `toml:"start_secs"`
-	StopGrace     duration     `toml:"stop_grace"`
-	MaxRestarts   *int         `toml:"max_restarts"`
-	RestartWindow duration     `toml:"restart_window"`
-	Daemon        []fileDaemon `toml:"daemon"`
+	StatusFile     string       `toml:"status_file"`
+	LogFile        string       `toml:"log_file"`
+	LogDir         string       `toml:"log_dir"`
+	LockFile       string       `toml:"lock_file"`
+	Textfile       string       `toml:"textfile"`
+	Interval       duration     `toml:"interval"`
+	RestartWarning duration     `toml:"restart_warning"`
+	StartTimeout   duration     `toml:"start_timeout"`
+	StartHold      duration     `toml:"start_secs"`
+	StopGrace      duration     `toml:"stop_grace"`
+	MaxRestarts    *int         `toml:"max_restarts"`
+	RestartWindow  duration     `toml:"restart_window"`
+	Daemon         []fileDaemon `toml:"daemon"`
 }
 
 type fileDaemon struct {
@@ -233,7 +239,7 @@ func describeUnknownKey(data []byte, key toml.Key) string {
 
 // topKeys and daemonKeys are the keys a config may use, for suggestions.
 var (
-	topKeys    = []string{"status_file", "log_file", "log_dir", "lock_file", "textfile", "interval", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window", "daemon"}
+	topKeys    = []string{"status_file", "log_file", "log_dir", "lock_file", "textfile", "interval", "restart_warning", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window", "daemon"}
 	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "env_file", "user", "group", "umask", "after", "max_instances", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window"}
 )
 
@@ -282,15 +288,16 @@ func quotedName(v any) string {
 
 func (fc *fileConfig) validate(dir string) (*Config, error) {
 	cfg := &Config{
-		Dir:           dir,
-		StatusFile:    resolve(dir, cmp.Or(fc.StatusFile, DefaultStatusFile)),
-		LogFile:       resolve(dir, cmp.Or(fc.LogFile, DefaultLogFile)),
-		Interval:      fc.Interval.or(DefaultInterval),
-		StartTimeout:  fc.StartTimeout.or(DefaultStartTimeout),
-		StartHold:     fc.StartHold.or(DefaultStartHold),
-		StopGrace:     fc.StopGrace.or(DefaultStopGrace),
-		MaxRestarts:   DefaultMaxRestarts,
-		RestartWindow: fc.RestartWindow.or(DefaultRestartWindow),
+		Dir:            dir,
+		StatusFile:     resolve(dir, cmp.Or(fc.StatusFile, DefaultStatusFile)),
+		LogFile:        resolve(dir, cmp.Or(fc.LogFile, DefaultLogFile)),
+		Interval:       fc.Interval.or(DefaultInterval),
+		RestartWarning: fc.RestartWarning.or(DefaultRestartWarning),
+		StartTimeout:   fc.StartTimeout.or(DefaultStartTimeout),
+		StartHold:      fc.StartHold.or(DefaultStartHold),
+		StopGrace:      fc.StopGrace.or(DefaultStopGrace),
+		MaxRestarts:    DefaultMaxRestarts,
+		RestartWindow:  fc.RestartWindow.or(DefaultRestartWindow),
 	}
 	if fc.MaxRestarts != nil {
 		if *fc.MaxRestarts < 1 {

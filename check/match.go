@@ -315,7 +315,9 @@ func (s *Snapshot) Process(pid int) (*Process, bool) {
 func Needs(daemons []Daemon) Need {
 	var n Need
 	for i := range daemons {
-		n.Cmdline = n.Cmdline || daemons[i].match.needsCmdline()
+		// A pidfile alone needs argv too: when its PID runs another
+		// program, the message names it.
+		n.Cmdline = n.Cmdline || daemons[i].match.needsCmdline() || !daemons[i].match.hasPatternOrProcess()
 		n.Owner = n.Owner || daemons[i].User != ""
 	}
 	return n
@@ -556,6 +558,7 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
 		if len(zombies) > 0 {
 			r.Message += fmt.Sprintf("; only zombie PID %d (exited, not yet reaped by its parent PID %d)", zombies[0].PID, zombies[0].PPID)
 		}
+		s.findOrphans(&r, d, alive, deadMain)
 		return r
 	}
 	roots := s.instanceRoots(alive)
@@ -600,22 +603,42 @@ func (s *Snapshot) orphan(root *Process, roots []*Process, deadMain map[int]bool
 	return siblings > 1
 }
 
-// findOrphans turns a stopped verdict into orphaned when processes that
-// match the daemon are left from its dead main process.
+// findOrphans turns a stopped verdict into orphaned when processes are
+// left from the daemon's dead main process: live members of its process
+// group or session (nginx's workers, whatever the pattern says of them; the
+// kernel reuses no PID while a group or session of that number lives), or
+// matches of the daemon whose group leader is gone.
 func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain map[int]bool) {
-	if len(alive) == 0 || r.Condition != Stopped {
+	if r.Condition != Stopped {
 		return
 	}
-	roots := s.instanceRoots(alive)
+	seen := map[int]bool{}
 	var orphans []*Process
+	add := func(p *Process) {
+		if !seen[p.PID] && !p.Gone() && !s.ignored[p.PID] && !s.selfLine[p.PID] && p.PID != 1 && !p.kernelThread() {
+			seen[p.PID] = true
+			orphans = append(orphans, p)
+		}
+	}
+	if len(deadMain) > 0 {
+		for i := range s.Procs {
+			if p := &s.Procs[i]; deadMain[p.PGID] || deadMain[p.SID] {
+				add(p)
+			}
+		}
+	}
+	roots := s.instanceRoots(alive)
 	for _, root := range roots {
 		if s.orphan(root, roots, deadMain) {
-			orphans = append(orphans, root)
+			add(root)
 		}
 	}
 	if len(orphans) == 0 {
 		return
 	}
+	// Their trees' tops, so that a worker's own children are not listed.
+	orphans = s.instanceRoots(orphans)
+	slices.SortFunc(orphans, func(a, b *Process) int { return a.PID - b.PID })
 	r.Condition = Orphaned
 	r.PIDs = make([]int, len(orphans))
 	for i, p := range orphans {
@@ -691,7 +714,7 @@ func (s *Snapshot) readPidfile(d *Daemon, alive []*Process, clues Clues, r *Resu
 		// start time is known to a second (the boot time's precision).
 		if !p.StartTime.IsZero() && p.StartTime.After(pf.ModTime.Add(time.Second)) {
 			r.Message = fmt.Sprintf("pidfile %s names PID %d, now %s (started after the pidfile was written: PID reused)",
-				d.Pidfile, pid, escape.Truncate(escape.Line(p.matchText()), 80))
+				d.Pidfile, pid, escape.Truncate(escape.Line(p.matchText()), 200))
 			return 0, false
 		}
 		return pid, true

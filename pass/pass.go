@@ -31,6 +31,7 @@ type Options struct {
 	Timeout     time.Duration // with Fix: the whole pass's budget
 	LockTimeout time.Duration // how long to wait for another pass
 	Textfile    string        // overrides the config's textfile
+	ReadOnly    bool          // an observer: judge live, write nothing
 	// ConfigUntrusted says why others could have changed the config (nil:
 	// they could not), as found when it was read.
 	ConfigUntrusted error
@@ -57,8 +58,6 @@ type World struct {
 	Lock func(ctx context.Context, path string, wait time.Duration) (unlock func(), err error)
 	// OpenLog opens the restart log for appending.
 	OpenLog func(path string) (io.WriteCloser, error)
-	// Warn reports a problem that does not stop the pass.
-	Warn func(msg string)
 
 	SelfPID       int      // the pass itself, never a daemon
 	SelfArgs      []string // its argv, where the table shows none
@@ -73,6 +72,12 @@ type Result struct {
 	// Final says that running the pass again cannot change the answer (a
 	// bad config, bad arguments, a signal), for --wait.
 	Final bool
+	// Observer is why the pass wrote nothing ("" for a writer): --read-only,
+	// --dry-run, or the lock or status file it could not have.
+	Observer string
+	// Notes are problems that did not stop the pass, for the long output
+	// (a Nagios plugin's stderr is merged into its output by Icinga).
+	Notes []string
 }
 
 // Code is the pass's exit code.
@@ -97,25 +102,50 @@ func WithHint(err error, hint string) error { return &Hinted{Err: err, Hint: hin
 
 // plainLockWait is how long a pass without --fix (a Nagios check) waits for
 // the lock: it must answer within the plugin's timeout even while a --fix
-// pass restarts daemons, so after that it judges without writing.
+// pass restarts daemons, so after that it judges as an observer.
 const plainLockWait = time.Second
 
 // Run runs one pass of cfg.
+//
+// A pass is a writer or an observer. A writer holds the lock and updates
+// the status file, the textfile and the restart log: the timer's --fix
+// pass, or a plain pass run by a scheduler. An observer judges live and
+// writes nothing, so that a monitoring system's checks (as the nagios user)
+// neither fail on root's files nor make a dead timer look alive: a pass
+// with --read-only or --dry-run, or a plain pass that may not take the
+// lock or write the status file (Result.Observer says why).
 func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	started := w.Now()
 	daemons, err := selectDaemons(cfg, opt.Only)
 	if err != nil {
 		return Result{Err: err, Final: true}
 	}
-	if err := checkConfigTrust(opt, w); err != nil {
-		return Result{Err: err, Final: true}
+	var notes []string
+	if err := opt.ConfigUntrusted; err != nil {
+		// Start commands run with the pass's privileges: --fix refuses a
+		// config others could have changed; a pass that runs no command
+		// only says so.
+		if opt.Fix && !opt.DryRun {
+			return Result{Err: WithHint(fmt.Errorf("--fix refused: %w", err), "a plain pass (without --fix) still checks; it never runs start commands"), Final: true}
+		}
+		notes = append(notes, "warning: "+err.Error())
 	}
-	unlock, writeStatus, err := takeLock(ctx, cfg, opt, w)
-	if err != nil {
-		return Result{Err: err, Final: ctx.Err() != nil}
-	}
-	if unlock != nil {
-		defer unlock()
+	observer := ""
+	switch {
+	case opt.ReadOnly:
+		observer = "--read-only"
+	case opt.DryRun:
+		observer = "--dry-run"
+	default:
+		unlock, err := takeLock(ctx, cfg, opt, w)
+		switch {
+		case err == nil:
+			defer unlock()
+		case !opt.Fix && ctx.Err() == nil:
+			observer = err.Error()
+		default:
+			return Result{Err: err, Final: ctx.Err() != nil}
+		}
 	}
 
 	snapshot := func() (*check.Snapshot, error) {
@@ -127,11 +157,17 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	}
 	snap, err := snapshot()
 	if err != nil {
-		return Result{Err: err}
+		return Result{Err: err, Notes: notes}
+	}
+	// Every pass reads the status file: the restart history, the last
+	// restart and held-back notes, and the last known state of what --only
+	// leaves out.
+	prev, err := previous(cfg, w)
+	if err != nil {
+		notes = append(notes, "warning: "+err.Error())
 	}
 	// One judgement of every configured daemon: --only limits what is
-	// reported, and --fix still sees the others as dependencies.
-	prev := previous(cfg, w)
+	// judged now, and --fix still sees the others as dependencies.
 	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: w.ReadPidfile, LastMain: lastMain(prev)})
 	now := w.Now()
 	st := report.New(now, w.Host, w.Version, names(cfg.Daemons), prev)
@@ -149,63 +185,57 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
 	if opt.Fix && ctx.Err() == nil {
-		fix(ctx, cfg, daemons, st, running, snapshot, started, opt, w)
+		notes = append(notes, fix(ctx, cfg, daemons, st, running, snapshot, started, opt, w, prev)...)
 	}
-	st.Finish(w.Now().Sub(started))
-	return record(ctx, cfg, st, opt, w, writeStatus)
+	st.Finish(w.Now().Sub(started), cfg.RestartWarning)
+	if observer != "" {
+		return observe(ctx, st, observer, notes)
+	}
+	res := record(ctx, cfg, st, opt, w)
+	if res.Err != nil && !opt.Fix && ctx.Err() == nil {
+		// A plain pass that may not write judges all the same.
+		return observe(ctx, st, res.Err.Error(), notes)
+	}
+	res.Notes = append(notes, res.Notes...)
+	return res
 }
 
-// checkConfigTrust refuses --fix on a config others could have changed:
-// its start commands run with the pass's privileges. A plain pass runs no
-// command, so it only warns.
-func checkConfigTrust(opt Options, w World) error {
-	err := opt.ConfigUntrusted
-	if err == nil {
-		return nil
+// observe is the result of a pass that writes nothing.
+func observe(ctx context.Context, st *report.Status, why string, notes []string) Result {
+	data, _ := st.JSON()
+	res := Result{Status: st, JSON: data, Observer: why, Notes: notes}
+	if ctx.Err() != nil {
+		res.Final, res.Err = true, errors.New("interrupted by a signal")
 	}
-	if opt.Fix && !opt.DryRun {
-		return WithHint(fmt.Errorf("--fix refused: %w", err), "a plain pass (without --fix) still checks; it never runs start commands")
-	}
-	w.Warn(err.Error())
-	return nil
+	return res
 }
 
 // takeLock takes the lock that keeps two passes of one config from
-// interleaving their restarts and status files. A plain pass that cannot
-// have it in time judges anyway and leaves the status file to the pass
-// that holds it (writeStatus false).
-func takeLock(ctx context.Context, cfg *check.Config, opt Options, w World) (unlock func(), writeStatus bool, err error) {
+// interleaving their restarts and status files. A plain pass waits at
+// most plainLockWait.
+func takeLock(ctx context.Context, cfg *check.Config, opt Options, w World) (unlock func(), err error) {
 	wait := opt.LockTimeout
 	if !opt.Fix {
 		wait = min(wait, plainLockWait)
 	}
-	unlock, err = w.Lock(ctx, cfg.LockFile, wait)
-	switch {
-	case err == nil:
-		return unlock, true, nil
-	case !opt.Fix && errors.Is(err, restart.ErrLocked):
-		w.Warn(err.Error() + "; judging without writing the status file: that pass writes it")
-		return nil, false, nil
-	}
-	return nil, false, err
+	return w.Lock(ctx, cfg.LockFile, wait)
 }
 
-// previous is the last pass's status file, for the restart history and the
-// entries --only leaves out. A damaged one is reported and started afresh.
-func previous(cfg *check.Config, w World) *report.Status {
+// previous is the last pass's status file. A damaged one is reported and
+// started afresh; one of another config is refused by the writer.
+func previous(cfg *check.Config, w World) (*report.Status, error) {
 	b, err := w.ReadFile(cfg.StatusFile)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	var prev *report.Status
 	if err == nil {
 		prev, err = report.ParseStatus(b, cfg.StatusFile)
 	}
 	if err != nil {
-		w.Warn(fmt.Sprintf("%v; starting a fresh status file", err))
-		return nil
+		return nil, fmt.Errorf("%v; starting a fresh status file", err)
 	}
-	return prev
+	return prev, nil
 }
 
 // lastMain is each daemon's main PID as the previous pass recorded it.
@@ -224,7 +254,7 @@ func lastMain(prev *report.Status) map[string]int {
 
 // fix restarts the judged daemons that are down and records the outcomes.
 func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *report.Status, running map[string]bool,
-	snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World) {
+	snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status) (notes []string) {
 	var down []restart.Down
 	for i := range daemons {
 		d := &daemons[i]
@@ -237,15 +267,18 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		// the pass cannot see is not started blind.
 		switch entry.Status {
 		case check.Stopped:
-			down = append(down, restart.Down{Daemon: d, History: entry.Restarts})
+			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name)})
 		case check.Orphaned:
-			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: entry.PIDs})
+			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: entry.PIDs, LastFailure: lastFailure(prev, d.Name)})
 		}
 	}
 	if len(down) == 0 {
-		return
+		return nil
 	}
 	log := &restartLog{path: cfg.LogFile, open: w.OpenLog, now: w.Now}
+	if opt.DryRun {
+		log = nil
+	}
 	runner := restart.Runner{
 		Now:         w.Now,
 		Snapshot:    snapshot,
@@ -253,6 +286,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		Start:       w.Start,
 		Kill:        w.Kill,
 		Log:         log.line,
+		Quiet:       heldBackBefore(prev),
 		Poll:        5 * time.Millisecond,
 		Deadline:    started.Add(opt.Timeout),
 		Force:       opt.Force,
@@ -263,21 +297,45 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		st.Daemons[o.Name].Record(o, now)
 	}
 	if err := log.close(); err != nil {
-		w.Warn("restart log not written: " + err.Error())
+		notes = append(notes, "warning: restart log not written: "+err.Error())
+	}
+	return notes
+}
+
+// lastFailure is why the daemon's last start failed, from the last pass.
+func lastFailure(prev *report.Status, name string) string {
+	if prev == nil || prev.Daemons[name] == nil {
+		return ""
+	}
+	if d := prev.Daemons[name]; d.Action == report.ActionRestartFailed {
+		return d.Message
+	}
+	return ""
+}
+
+// heldBackBefore says which daemons the last pass already found held back:
+// their "held back" is logged once, when it starts, not on every pass.
+func heldBackBefore(prev *report.Status) func(name string) bool {
+	return func(name string) bool {
+		if prev == nil {
+			return false
+		}
+		d := prev.Daemons[name]
+		return d != nil && d.HeldBack != nil
 	}
 }
 
-// record writes the status file and the textfile, when this pass may.
-func record(ctx context.Context, cfg *check.Config, st *report.Status, opt Options, w World, writeStatus bool) Result {
+// record writes the status file and the textfile: a writer's job.
+func record(ctx context.Context, cfg *check.Config, st *report.Status, opt Options, w World) Result {
 	data, err := st.JSON()
-	if err == nil && writeStatus {
+	if err == nil {
 		err = w.WriteFile(cfg.StatusFile, data, 0o644)
 	}
 	if err != nil {
 		return Result{Status: st, Err: WithHint(fmt.Errorf("status file not written (the previous one is unchanged): %w", err),
 			"its folder must be writable for this user and have free space (df -h); or set status_file in "+cfg.Path)}
 	}
-	if textfile := cmp.Or(opt.Textfile, cfg.Textfile); textfile != "" && writeStatus {
+	if textfile := cmp.Or(opt.Textfile, cfg.Textfile); textfile != "" {
 		if err := w.WriteFile(textfile, st.Metrics(), 0o644); err != nil {
 			return Result{Status: st, Err: WithHint(fmt.Errorf("textfile not written (the previous one is unchanged): %w", err),
 				"point --textfile or textfile at node_exporter's --collector.textfile.directory, writable for this user")}
@@ -305,7 +363,7 @@ type restartLog struct {
 }
 
 func (l *restartLog) line(s string) {
-	if l.err != nil {
+	if l == nil || l.err != nil {
 		return
 	}
 	if l.f == nil {
@@ -317,6 +375,9 @@ func (l *restartLog) line(s string) {
 }
 
 func (l *restartLog) close() error {
+	if l == nil {
+		return nil
+	}
 	if l.f != nil {
 		if err := l.f.Close(); l.err == nil {
 			l.err = err

@@ -77,7 +77,6 @@ func (h *fakeHost) world() World {
 			return func() {}, nil
 		},
 		OpenLog: func(string) (io.WriteCloser, error) { return nopCloser{&h.log}, nil },
-		Warn:    func(string) {},
 		SelfPID: 99,
 		Host:    "testhost",
 		Version: "test",

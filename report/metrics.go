@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ func (st *Status) Metrics() []byte {
 				continue
 			}
 			if v, ok := value(d); ok {
-				fmt.Fprintf(&b, "%s{daemon=\"%s\"} %v\n", name, labelValue(n), v)
+				fmt.Fprintf(&b, "%s{daemon=\"%s\"} %s\n", name, labelValue(n), decimal(v))
 			}
 		}
 	}
@@ -37,6 +38,8 @@ func (st *Status) Metrics() []byte {
 			}
 			return float64(d.StartedAt.Unix()), true
 		})
+	perDaemon("cortex_daemon_held_back", "gauge", "Whether the flap guard holds the daemon's restarts back (1) or not (0): it stays down until a person acts.",
+		func(d *Daemon) (float64, bool) { return boolFloat(d.HeldBack != nil && !d.Running()), true })
 	perDaemon("cortex_daemon_restarts_total", "counter", "Restart attempts by cortex-check --fix, failed ones included; resets when the status file is removed.",
 		func(d *Daemon) (float64, bool) { return float64(d.RestartsTotal), true })
 
@@ -50,6 +53,11 @@ func (st *Status) Metrics() []byte {
 	fmt.Fprintf(&b, "cortex_check_build_info{version=\"%s\"} 1\n", labelValue(st.Version))
 	return []byte(b.String())
 }
+
+// decimal writes a sample value as Prometheus's own exporters do: plain
+// digits, never exponent notation (a start time is 1764126000, not
+// 1.764126e+09).
+func decimal(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // labelValue escapes a label value as the text format requires.
 func labelValue(s string) string {

@@ -15,25 +15,77 @@ import (
 // the status file: the file is the record, the config says what can be done.
 type CanStart func(name string) bool
 
-// Nagios renders the plugin output: a first line with the state, summary and
-// performance data, then one line per daemon (the plugin's long output).
-func (st *Status) Nagios(canStart CanStart) string {
+// maxFirstLine is the plugin guidelines' limit for the first line, which
+// is what a pager, an SMS or a dashboard tile shows.
+const maxFirstLine = 80
+
+// Nagios renders the plugin output: a first line with the state and a
+// summary, under 80 characters whatever the number of daemons, then one line
+// per daemon and the notes (the long output), then the performance data. No
+// text contains a "|": Nagios would take the rest for performance data.
+func (st *Status) Nagios(canStart CanStart, notes ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CORTEX %s - %s | %s\n", st.State, st.Summary, st.perfdata())
+	b.WriteString(firstLine(st.State, st.Summary))
+	b.WriteByte('\n')
+	var lines []string
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
 		if d == nil {
-			fmt.Fprintf(&b, "%s: not checked yet\n", name)
+			lines = append(lines, name+": not checked yet")
 			continue
 		}
-		fmt.Fprintf(&b, "%s: %s\n", name, d.line(canStart(name)))
+		lines = append(lines, pluginText(name+": "+d.line(canStart(name), st.now, st.restartWarning)))
+	}
+	for _, n := range notes {
+		lines = append(lines, pluginText(n))
+	}
+	// The performance data on a line of its own, after the long output:
+	// Nagios and Icinga read what follows a line's "|" as performance data,
+	// and the daemon lines stay whole for a person.
+	lines = append(lines, "| "+st.perfdata())
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
 	}
 	return b.String()
 }
 
+// FirstLine is the plugin's first line for a state and a summary.
+func FirstLine(state State, summary string) string { return firstLine(state, summary) }
+
+// firstLine cuts the summary at a list item so that the line stays under
+// maxFirstLine; the long output names every daemon.
+func firstLine(state State, summary string) string {
+	head := "CORTEX " + state.String() + " - "
+	line := head + pluginText(summary)
+	if utf8.RuneCountInString(line) < maxFirstLine {
+		return line
+	}
+	const more = " (more below)"
+	cut := maxFirstLine - 1 - utf8.RuneCountInString(more)
+	runes := []rune(line)[:cut]
+	s := string(runes)
+	if i := strings.LastIndexAny(s, ",;"); i > len(head) {
+		s = s[:i]
+	} else if i := strings.LastIndexByte(s, ' '); i > len(head) {
+		s = s[:i]
+	}
+	return s + more
+}
+
+// pluginText is text safe in plugin output: one line, control characters
+// escaped, and no "|", which starts performance data. U+00A6 BROKEN BAR
+// stands in for it, so a regexp alternation stays readable.
+func pluginText(s string) string {
+	return strings.ReplaceAll(escape.Line(s), "|", "¦")
+}
+
 // perfdata follows the plugin guidelines: 'label'=value[UOM];warn;crit;min;max.
-// "running" goes critical below the number checked; each daemon's instance
-// count goes critical below 1 and warns above max_instances.
+// "daemons running" goes critical below the number checked; each daemon's
+// instance count goes critical below 1 and warns above max_instances; its
+// restart count is a counter, so a graph shows restarts between checks.
+// Daemon names hold no space, so "<name> instances" never meets another
+// label.
 func (st *Status) perfdata() string {
 	checked, running := 0, 0
 	var fields []string
@@ -50,24 +102,27 @@ func (st *Status) perfdata() string {
 		if d.MaxInstances > 0 {
 			warn = fmt.Sprint(d.MaxInstances)
 		}
-		fields = append(fields, fmt.Sprintf("%s=%d;%s;1:;0;", perfLabel(name), d.Instances, warn))
+		fields = append(fields,
+			fmt.Sprintf("%s=%d;%s;1:;0;", perfLabel(name+" instances"), d.Instances, warn),
+			fmt.Sprintf("%s=%dc;;;0;", perfLabel(name+" restarts"), d.RestartsTotal))
 	}
 	head := []string{
-		fmt.Sprintf("'running'=%d;;%d:;0;%d", running, checked, checked),
-		fmt.Sprintf("'duration'=%.3fs;;;0;", float64(st.DurationMS)/1000),
+		fmt.Sprintf("'daemons running'=%d;;%d:;0;%d", running, checked, checked),
+		fmt.Sprintf("'pass duration'=%.3fs;;;0;", float64(st.DurationMS)/1000),
 	}
 	return strings.Join(append(head, fields...), " ")
 }
 
 // perfLabel quotes a label; the guidelines double a single quote inside it
-// and forbid '='.
+// and forbid '='; a "|" is written as in the text.
 func perfLabel(name string) string {
-	name = strings.ReplaceAll(name, "=", "_")
+	name = strings.ReplaceAll(pluginText(name), "=", "_")
 	return "'" + strings.ReplaceAll(name, "'", "''") + "'"
 }
 
-// line is one daemon in a sentence: what it is, and what to do if it is wrong.
-func (d *Daemon) line(canStart bool) string {
+// line is one daemon in a sentence: what it is, and what to do if it is
+// wrong. now and restartWarning say whether its last restart is recent.
+func (d *Daemon) line(canStart bool, now time.Time, restartWarning time.Duration) string {
 	var parts []string
 	if d.Running() {
 		parts = append(parts, fmt.Sprintf("running, PID %d", *d.PID))
@@ -90,15 +145,33 @@ func (d *Daemon) line(canStart bool) string {
 	if !d.Checked {
 		s += " (not checked this pass; last checked " + d.CheckedAt.Format(time.RFC3339) + ")"
 	}
-	if d.Message != "" {
-		s += " - " + d.Message
+	if note := d.note(canStart, now, restartWarning); note != "" {
+		s += " - " + note
 	}
-	return s + d.advice(canStart)
+	return s
+}
+
+// note is what the status says of a daemon beyond its condition: the
+// pass's message, a recent restart, and what to do.
+func (d *Daemon) note(canStart bool, now time.Time, restartWarning time.Duration) string {
+	s := d.Message
+	if d.Action != ActionRestarted && d.RecentRestart(now, restartWarning) {
+		if s != "" {
+			s += "; "
+		}
+		s += fmt.Sprintf("restarted by cortex-check --fix %s ago, at %s; it was %s",
+			HumanDuration(now.Sub(d.LastRestart.At)), d.LastRestart.At.Local().Format(time.TimeOnly), d.LastRestart.Reason)
+	}
+	return strings.TrimPrefix(s+d.advice(canStart), " ")
 }
 
 // advice is what to do about a stopped daemon nobody acted on.
 func (d *Daemon) advice(canStart bool) string {
-	if d.Running() || !d.Checked || (d.Action != ActionNone && d.Action != "") {
+	if d.HeldBack != nil && !d.Running() && d.Action != ActionHeldBack {
+		return fmt.Sprintf(" (held back since %s: %s)", d.HeldBack.At.Local().Format(time.TimeOnly), d.HeldBack.Reason)
+	}
+	// Suspended, orphaned and unknown daemons carry their own advice.
+	if d.Status != Stopped || !d.Checked || (d.Action != ActionNone && d.Action != "") {
 		return ""
 	}
 	if canStart {
@@ -153,7 +226,7 @@ func (st *Status) Text(color bool, canStart CanStart) string {
 			status += "?"
 		}
 		action := cmp.Or(d.Action, ActionNone)
-		t.add(d.State, name, status, pid, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.Message+d.advice(canStart(name))))
+		t.add(d.State, name, status, pid, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.note(canStart(name), st.now, st.restartWarning)))
 	}
 	t.write(&b)
 	return b.String()

@@ -47,7 +47,7 @@ func TestFinish(t *testing.T) {
 					d.Record(Outcome{Name: r.Name, Action: ActionRestarted, Message: "restarted", Restarts: []time.Time{now}, Attempted: true, Found: r}, now)
 				}
 			}
-			st.Finish(1500 * time.Millisecond)
+			st.Finish(1500*time.Millisecond, 5*time.Minute)
 			if st.State != tt.state || st.ExitCode != int(tt.state) || st.Summary != tt.summary {
 				t.Errorf("got %v %d %q, want %v %q", st.State, st.ExitCode, st.Summary, tt.state, tt.summary)
 			}
@@ -73,10 +73,11 @@ func TestNagios(t *testing.T) {
 	st.Set("pm-daemon", FromResult(running("pm-daemon", 42, 3*time.Hour+12*time.Minute), 1, now))
 	down := FromResult(check.Result{Name: "it's", Message: "no process matches pattern 'x'"}, 0, now)
 	st.Set("it's", down)
-	st.Finish(12 * time.Millisecond)
-	want := `CORTEX CRITICAL - 1/2 daemons running; down: it's | 'running'=1;;2:;0;2 'duration'=0.012s;;;0; 'pm-daemon'=1;1;1:;0; 'it''s'=0;;1:;0;
+	st.Finish(12*time.Millisecond, 5*time.Minute)
+	want := `CORTEX CRITICAL - 1/2 daemons running; down: it's
 pm-daemon: running, PID 42, up 3h12m
 it's: stopped - no process matches pattern 'x' (cortex-check --fix starts it)
+| 'daemons running'=1;;2:;0;2 'pass duration'=0.012s;;;0; 'pm-daemon instances'=1;1;1:;0; 'pm-daemon restarts'=0c;;;0; 'it''s instances'=0;;1:;0; 'it''s restarts'=0c;;;0;
 `
 	if got := st.Nagios(func(string) bool { return true }); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -89,7 +90,7 @@ func TestStatusJSONKeepsUncheckedEntries(t *testing.T) {
 	prev.Set("b", FromResult(running("b", 2, time.Hour), 0, now.Add(-time.Minute)))
 	prev.Daemons["b"].Restarts = []time.Time{now.Add(-2 * time.Minute)}
 	prev.Daemons["b"].RestartsTotal = 4
-	prev.Finish(0)
+	prev.Finish(0, 5*time.Minute)
 	data, err := prev.JSON()
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestStatusJSONKeepsUncheckedEntries(t *testing.T) {
 
 	st := New(now, "h", "v", []string{"a", "b"}, &back)
 	st.Set("b", FromResult(check.Result{Name: "b"}, 0, now))
-	st.Finish(0)
+	st.Finish(0, 5*time.Minute)
 	a, b := st.Daemons["a"], st.Daemons["b"]
 	if a.Checked || !a.Running() || !a.CheckedAt.Equal(now.Add(-time.Minute)) {
 		t.Errorf("unchecked a = %+v, want its last entry marked not checked", a)
@@ -109,8 +110,9 @@ func TestStatusJSONKeepsUncheckedEntries(t *testing.T) {
 	if !b.Checked || b.Running() || len(b.Restarts) != 1 || b.RestartsTotal != 4 {
 		t.Errorf("checked b = %+v, want stopped with its restart history kept", b)
 	}
-	if st.Summary != "0/1 daemons running; down: b" {
-		t.Errorf("summary %q counts unchecked daemons", st.Summary)
+	// --only b: a's last known state counts, marked as such.
+	if st.Summary != "1/2 daemons running; down: b" {
+		t.Errorf("summary %q", st.Summary)
 	}
 }
 

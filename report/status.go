@@ -114,7 +114,9 @@ type Status struct {
 	DurationMS int64              `json:"duration_ms"`
 	Daemons    map[string]*Daemon `json:"daemons"`
 
-	order []string // config order, for renderings; JSON maps have none
+	order          []string      // config order, for renderings; JSON maps have none
+	restartWarning time.Duration // how long a restart makes a daemon WARNING
+	now            time.Time     // when the renderings are read: the pass's time, or a reader's
 }
 
 // Daemon is one daemon's entry in the status file.
@@ -133,6 +135,19 @@ type Daemon struct {
 	Action        Action      `json:"action"`
 	Restarts      []time.Time `json:"restarts"` // recent restart attempts, oldest first
 	RestartsTotal int         `json:"restarts_total"`
+	// LastRestart is the last successful restart by --fix and why it was
+	// needed: for restart_warning after it, every pass says WARNING, so a
+	// restart reaches a person even when the next check finds it running.
+	LastRestart *Note `json:"last_restart,omitempty"`
+	// HeldBack is set while the flap guard holds the daemon's restarts
+	// back: since when, and the failure that led there.
+	HeldBack *Note `json:"held_back,omitempty"`
+}
+
+// Note is a dated reason.
+type Note struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
 }
 
 // Running says whether the daemon was seen running.
@@ -185,6 +200,13 @@ func (d *Daemon) judge() State {
 	return OK
 }
 
+// RecentRestart says whether the daemon runs after a restart less than
+// warning ago (at now): such a daemon is WARNING for that long, so that
+// the restart reaches a person through the monitoring system's retries.
+func (d *Daemon) RecentRestart(now time.Time, warning time.Duration) bool {
+	return d.Running() && d.LastRestart != nil && now.Sub(d.LastRestart.At) < warning
+}
+
 // Record sets what a --fix pass did: its action and message, the restart
 // history within the window, and, for a successful restart, the daemon as
 // the re-check found it.
@@ -193,9 +215,22 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 	if o.Attempted {
 		total++
 	}
-	if o.Action == ActionRestarted {
+	lastRestart, heldBack := d.LastRestart, d.HeldBack
+	switch o.Action {
+	case ActionRestarted:
+		why := string(d.Status)
+		if d.Message != "" {
+			why += " - " + d.Message
+		}
 		*d = *FromResult(o.Found, d.MaxInstances, now)
+		lastRestart = &Note{At: now.UTC().Truncate(time.Second), Reason: why}
+		heldBack = nil
+	case ActionHeldBack:
+		if heldBack == nil {
+			heldBack = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
+		}
 	}
+	d.LastRestart, d.HeldBack = lastRestart, heldBack
 	d.Action, d.Restarts, d.RestartsTotal = o.Action, o.Restarts, total
 	if o.Message != "" {
 		d.Message = o.Message
@@ -227,6 +262,12 @@ func (st *Status) Set(name string, d *Daemon) {
 	if old, ok := st.Daemons[name]; ok {
 		d.Restarts = old.Restarts
 		d.RestartsTotal = old.RestartsTotal
+		d.LastRestart = old.LastRestart
+		// Held back lasts while the daemon stays down; one that runs
+		// again (started by hand) is released.
+		if !d.Running() {
+			d.HeldBack = old.HeldBack
+		}
 	}
 	if d.Restarts == nil {
 		d.Restarts = []time.Time{}
@@ -234,26 +275,39 @@ func (st *Status) Set(name string, d *Daemon) {
 	st.Daemons[name] = d
 }
 
-// Finish sets the pass's state, exit code and summary from the checked
-// daemons. Nothing checked is UNKNOWN: there was nothing to judge.
-func (st *Status) Finish(took time.Duration) {
+// Finish sets the pass's state, exit code and summary. The state is the
+// worst over the daemons judged now and the last known state of those
+// --only left out: a check of one daemon cannot turn a known-down one OK.
+// A daemon restarted less than restartWarning ago is WARNING, and a held
+// back one says so. Nothing judged at all is UNKNOWN.
+func (st *Status) Finish(took, restartWarning time.Duration) {
 	st.DurationMS = took.Milliseconds()
-	checked, running := 0, 0
+	st.restartWarning, st.now = restartWarning, st.CheckedAt
+	checked, running, known := 0, 0, 0
 	var down, restarted, tooMany []string
 	st.State = OK
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
-		if d == nil || !d.Checked {
+		if d == nil {
 			continue
 		}
-		checked++
+		known++
+		if d.Checked {
+			checked++
+			d.State = d.judge()
+			if d.RecentRestart(st.CheckedAt, restartWarning) {
+				d.State = Worse(d.State, Warning)
+			}
+		}
 		st.State = Worse(st.State, d.State)
 		if d.Running() {
 			running++
-		} else {
+		} else if d.Checked {
 			down = append(down, name)
+		} else {
+			down = append(down, name+" (last known)")
 		}
-		if d.Action == ActionRestarted {
+		if d.Action == ActionRestarted || (d.Checked && d.RecentRestart(st.CheckedAt, restartWarning)) {
 			restarted = append(restarted, name)
 		}
 		if d.TooMany() {
@@ -264,7 +318,7 @@ func (st *Status) Finish(took time.Duration) {
 		st.State = Unknown
 		st.Summary = "no daemons checked"
 	} else {
-		st.Summary = fmt.Sprintf("%d/%d daemons running", running, checked)
+		st.Summary = fmt.Sprintf("%d/%d daemons running", running, known)
 		if len(down) > 0 {
 			st.Summary += "; down: " + strings.Join(down, ", ")
 		}
@@ -281,8 +335,8 @@ func (st *Status) Finish(took time.Duration) {
 // ForDisplay prepares a status read back from its file for a person at
 // now: daemons in config order (the file's JSON object keeps none) and
 // uptimes counted to now rather than to when the file was written.
-func (st *Status) ForDisplay(order []string, now time.Time) {
-	st.order = order
+func (st *Status) ForDisplay(order []string, now time.Time, restartWarning time.Duration) {
+	st.order, st.restartWarning, st.now = order, restartWarning, now
 	for _, name := range order {
 		if d := st.Daemons[name]; d != nil && d.Running() && d.StartedAt != nil {
 			up := int64(max(now.Sub(*d.StartedAt), 0) / time.Second)

@@ -65,6 +65,10 @@ type Runner struct {
 	Deadline time.Time
 	Force    bool // ignore the flap guard
 	DryRun   bool // decide, start nothing, log nothing
+	// Quiet says which daemons were already held back at the last pass:
+	// their held back is not logged again (a timer every 30 s would log it
+	// 120 times an hour).
+	Quiet func(name string) bool
 }
 
 // Down is a daemon found not running, with a start command, and its
@@ -75,6 +79,8 @@ type Down struct {
 	// Orphans are processes its dead main process left: they are stopped
 	// before the start, so that the new main process can bind its port.
 	Orphans []int
+	// LastFailure is why its last start failed, for the held-back message.
+	LastFailure string
 }
 
 // FlapGuard returns the attempts still inside the window ending at now, and
@@ -99,6 +105,7 @@ type job struct {
 	proc     Process
 	started  time.Time
 	seen     time.Time // when the started daemon was first seen running
+	died     time.Time // when it was first seen gone again
 	deadline time.Time
 	done     bool
 	outcome  report.Outcome
@@ -164,8 +171,12 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 	}
 	switch {
 	case !allowed && !r.Force:
-		r.finish(j, HeldBack, fmt.Sprintf("restarts held back: %d in %s (last at %s); fix the cause, then run cortex-check --fix --force",
-			len(recent), shortDuration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly)))
+		why := ""
+		if j.down.LastFailure != "" {
+			why = "; the last attempt failed: " + strings.TrimPrefix(j.down.LastFailure, "failed to start: ")
+		}
+		r.finish(j, HeldBack, fmt.Sprintf("restarts held back: %d in %s (last at %s)%s; fix the cause, then run cortex-check --fix --force",
+			len(recent), shortDuration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly), why))
 	}
 }
 
@@ -274,9 +285,17 @@ func (r *Runner) verify(jobs []*job) {
 			case res.Running() && j.seen.IsZero():
 				j.seen = now
 			case !res.Running() && !j.seen.IsZero():
+				if j.died.IsZero() {
+					j.died = now
+				}
+				// A waiting start program (pg_ctl -w) reports why: give
+				// it until the deadline to exit with its status and log.
+				if !exited && now.Before(j.deadline) {
+					continue
+				}
 				j.proc.Stop(d.StopGrace)
 				r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
-					shortDuration(now.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), tail(j.proc.LogTail())))
+					shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), tail(j.proc.LogTail())))
 				continue
 			}
 			if res.Running() && now.Sub(j.seen) >= d.StartHold {
@@ -321,7 +340,7 @@ func (r *Runner) verify(jobs []*job) {
 func (r *Runner) finish(j *job, action report.Action, message string) {
 	j.done = true
 	j.outcome.Action, j.outcome.Message = action, message
-	if r.DryRun {
+	if r.DryRun || (action == HeldBack && r.Quiet != nil && r.Quiet(j.down.Daemon.Name)) {
 		return
 	}
 	r.Log(fmt.Sprintf("%s: %s", j.down.Daemon.Name, message))
