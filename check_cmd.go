@@ -160,6 +160,8 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		Kill:        restart.Kill,
 		ReadFile:    os.ReadFile,
 		ReadPidfile: readPidfile,
+		EUID:        uid,
+		Hidden:      func() bool { return uid != 0 && check.ProcHidden() },
 		WriteFile: func(path string, data []byte, perm os.FileMode) error {
 			return trust.WriteFileAtomic(path, data, perm, uid)
 		},

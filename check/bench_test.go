@@ -111,3 +111,19 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 		t.Errorf("the scan found only %d matches: the test's processes do not match its daemons", found)
 	}
 }
+
+// BenchmarkDeepChain is the grouping of a 4,000-deep chain of matches into
+// instances: linear in the depth, not quadratic.
+func BenchmarkDeepChain(b *testing.B) {
+	procs := []Process{proc(1, 0, "/sbin/init")}
+	for pid := 2; pid <= 4001; pid++ {
+		procs = append(procs, proc(pid, pid-1, "/bin/bash /srv/deep.sh"))
+	}
+	cfg, err := Parse([]byte("[[daemon]]\nname = \"deep\"\npattern = 'deep\\.sh'\n"), "/srv/cortex.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		NewSnapshot(procs, -1, nil).Judge(cfg.Daemons, noFiles)
+	}
+}

@@ -325,6 +325,11 @@ func (fc *fileConfig) validate(dir string) (*Config, error) {
 		if fd.Name == "" {
 			return nil, fmt.Errorf("%s: name is required", where)
 		}
+		// Names become file names (<log_dir>/<name>.log) and perfdata
+		// labels: letters, digits and . _ @ - only.
+		if !validName.MatchString(fd.Name) {
+			return nil, fmt.Errorf("%s: name %q: use letters, digits, '.', '_', '@' and '-', starting with a letter or digit, at most 64 characters", where, fd.Name)
+		}
 		where = fmt.Sprintf("daemon[%d] (%s)", i+1, fd.Name)
 		if first, dup := seen[fd.Name]; dup {
 			return nil, fmt.Errorf("%s: name %q is already used by daemon[%d]: names must be unique", where, fd.Name, first)
@@ -492,6 +497,8 @@ func checkAfter(daemons []Daemon) error {
 	}
 	return nil
 }
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
 func resolve(dir, p string) string {
 	if filepath.IsAbs(p) {

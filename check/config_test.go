@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -97,15 +98,46 @@ restart_window = "1h"
 }
 
 func TestParseNameIsLiteralPattern(t *testing.T) {
-	cfg, err := Parse([]byte("[[daemon]]\nname = \"a.b+\"\n"), "/x/cortex.toml")
+	cfg, err := Parse([]byte("[[daemon]]\nname = \"a.b\"\n"), "/x/cortex.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := &cfg.Daemons[0]
-	if d.Pattern != `a\.b\+` {
+	if d.Pattern != `a\.b` {
 		t.Errorf("Pattern = %q, want the name quoted", d.Pattern)
 	}
-	if !d.match.matches(&Process{Cmdline: "run a.b+ now"}) || d.match.matches(&Process{Cmdline: "run axbb now"}) {
+	if !d.match.matches(&Process{Cmdline: "run a.b now"}) || d.match.matches(&Process{Cmdline: "run axb now"}) {
 		t.Error("a name without pattern must match itself literally and nothing else")
+	}
+}
+
+// Names become file names and perfdata labels: only a safe alphabet.
+func TestParseDaemonNames(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"pm-daemon", true},
+		{"redis@6379", true},
+		{"a.b_c-d", true},
+		{"9lives", true},
+		{"-leading-dash", false},
+		{".hidden", false},
+		{"../../etc/cron.d/x", false},
+		{"with space", false},
+		{"pipe|name", false},
+		{"quote'name", false},
+		{"semi;colon=eq", false},
+		{strings.Repeat("x", 64), true},
+		{strings.Repeat("x", 65), false},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(fmt.Sprintf("[[daemon]]\nname = %q\npattern = 'x'\n", tt.name)), "/x/cortex.toml")
+		if (err == nil) != tt.ok {
+			t.Errorf("name %q: err %v, want ok=%v", tt.name, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "use letters, digits") {
+			t.Errorf("name %q: %v does not say what a name may hold", tt.name, err)
+		}
 	}
 }

@@ -735,16 +735,43 @@ func (s *Snapshot) instanceRoots(matches []*Process) []*Process {
 	for _, p := range matches {
 		set[p.PID] = true
 	}
+	// under[pid] says whether a process has a matching ancestor, each
+	// process answered once: the cost stays linear in the depth of the
+	// trees (a 4,000-deep chain of matches is 4,000 steps, not 8 million).
+	under := make(map[int]bool, len(matches))
+	var path []*Process
 	var roots []*Process
 	for _, p := range matches {
-		root := true
-		for _, a := range s.ancestors(p) {
-			if set[a.PID] {
-				root = false
+		path = path[:0]
+		answer := false
+		for q := p; ; {
+			parent, ok := s.byPID[q.PPID]
+			if !ok || parent == q {
 				break
 			}
+			if v, known := under[parent.PID]; known {
+				answer = v || set[parent.PID]
+				break
+			}
+			path = append(path, parent)
+			if set[parent.PID] {
+				answer = true
+				break
+			}
+			if len(path) > len(s.Procs) { // a cycle in a lying table
+				break
+			}
+			q = parent
 		}
-		if root {
+		// Every process on the way shares the answer, save the
+		// matching ancestor itself, whose own answer is not known yet.
+		for _, q := range path {
+			if !set[q.PID] {
+				under[q.PID] = answer
+			}
+		}
+		under[p.PID] = answer
+		if !answer {
 			roots = append(roots, p)
 		}
 	}

@@ -373,3 +373,17 @@ func TestMatcherAgreesWithRegexp(t *testing.T) {
 		}
 	}
 }
+
+// A 4,000-deep chain of matching processes (a fork bomb of one script) is
+// one instance; the grouping walks each process once.
+func TestInstanceRootsDeepChain(t *testing.T) {
+	procs := []Process{proc(1, 0, "/sbin/init")}
+	for pid := 2; pid <= 4001; pid++ {
+		procs = append(procs, proc(pid, pid-1, "/bin/bash /srv/deep.sh"))
+	}
+	s := NewSnapshot(procs, -1, nil)
+	r := s.Judge([]Daemon{daemon(t, `name = "deep"`+"\npattern = 'deep\\.sh'")}, noFiles)[0]
+	if !r.Running() || r.Instances != 1 || r.PID != 2 {
+		t.Errorf("got %s, %d instances, PID %d; want one instance led by PID 2", r.Condition, r.Instances, r.PID)
+	}
+}

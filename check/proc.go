@@ -66,6 +66,11 @@ type Need struct {
 // TableReader reads the whole process table once.
 type TableReader func(need Need) ([]Process, error)
 
+// MaxCmdline is how much of a command line a pass reads and matches: real
+// ones are far shorter, and a process that makes its own 1 MiB long, with
+// a slow pattern, cannot stall a pass. Patterns see the first 64 KiB.
+const MaxCmdline = 64 << 10
+
 // maxPID bounds what a pidfile may hold: Linux's pid_max cannot exceed 2^22.
 const maxPID = 1 << 22
 

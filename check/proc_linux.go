@@ -68,7 +68,7 @@ type procReader struct {
 }
 
 func (r *procReader) read(pid int, name string, need Need, boot time.Time) (Process, error) {
-	b, err := r.readFile(name, "/stat")
+	b, err := r.readFile(name, "/stat", 4096)
 	if err != nil {
 		return Process{}, err
 	}
@@ -97,7 +97,7 @@ func (r *procReader) read(pid int, name string, need Need, boot time.Time) (Proc
 		p.UID = int(st.Uid)
 	}
 	if need.Cmdline {
-		b, err := r.readFile(name, "/cmdline")
+		b, err := r.readFile(name, "/cmdline", MaxCmdline)
 		if err != nil {
 			return Process{}, err
 		}
@@ -115,7 +115,7 @@ func ticksToDuration(ticks uint64) time.Duration {
 
 // readFile reads <root>/<pid><file> whole into the reader's buffer, which the
 // next call overwrites.
-func (r *procReader) readFile(pid, file string) ([]byte, error) {
+func (r *procReader) readFile(pid, file string, limit int) ([]byte, error) {
 	r.path = append(append(append(append(r.path[:0], r.root...), '/'), pid...), file...)
 	fd, err := syscall.Open(string(r.path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -123,11 +123,11 @@ func (r *procReader) readFile(pid, file string) ([]byte, error) {
 	}
 	defer syscall.Close(fd)
 	r.buf = r.buf[:0]
-	for {
+	for len(r.buf) < limit {
 		if len(r.buf) == cap(r.buf) {
 			r.buf = append(r.buf, 0)[:len(r.buf)]
 		}
-		n, err := syscall.Read(fd, r.buf[len(r.buf):cap(r.buf)])
+		n, err := syscall.Read(fd, r.buf[len(r.buf):min(cap(r.buf), limit)])
 		if err == syscall.EINTR {
 			continue
 		}
@@ -139,6 +139,7 @@ func (r *procReader) readFile(pid, file string) ([]byte, error) {
 		}
 		r.buf = r.buf[:len(r.buf)+n]
 	}
+	return r.buf, nil
 }
 
 // bootTime is when the system booted, from /proc/stat's btime line.
@@ -157,4 +158,12 @@ func bootTime(root string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("/proc/stat has no btime line")
+}
+
+// ProcHidden says whether /proc hides other users' processes from this
+// process (mounted with hidepid=1 or 2, or invisible): PID 1 is always
+// there, so not seeing it means not seeing others.
+func ProcHidden() bool {
+	_, err := os.Stat("/proc/1/stat")
+	return err != nil
 }

@@ -69,8 +69,10 @@ func TestReadTableLiesAndRaces(t *testing.T) {
 	if p := byPID[10]; p.PPID != 1 || !p.StartTime.Equal(time.Unix(1700000000+5, 0)) || p.Cmdline != "/bin/bash /srv/pm-daemon.sh" {
 		t.Errorf("PID 10 = %+v", p)
 	}
-	if p := byPID[14]; len(p.Cmdline) < 1<<20 || len(p.Args) != 3 {
-		t.Errorf("1 MiB command line read as %d bytes, %d args", len(p.Cmdline), len(p.Args))
+	// A 1 MiB command line is read up to MaxCmdline: its program and first
+	// arguments are there, the rest is never matched.
+	if p := byPID[14]; len(p.Cmdline) != MaxCmdline || len(p.Args) != 3 || p.Args[1] != "/srv/pm-daemon.sh" {
+		t.Errorf("1 MiB command line read as %d bytes, %d args; want %d bytes", len(p.Cmdline), len(p.Args), MaxCmdline)
 	}
 	if zombie := byPID[15]; !zombie.Gone() {
 		t.Error("zombie not Gone")

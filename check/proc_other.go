@@ -26,3 +26,6 @@ func ReadTable(need Need) ([]Process, error) {
 	}
 	return procs, nil
 }
+
+// ProcHidden is false where there is no /proc to hide processes.
+func ProcHidden() bool { return false }

@@ -50,6 +50,9 @@ type World struct {
 	Kill func(pids []int, grace time.Duration)
 	// ReadFile reads the previous status file.
 	ReadFile check.ReadFileFunc
+	// Hidden says whether /proc hides other users' processes from this
+	// pass (hidepid): then a daemon not found may run all the same.
+	Hidden func() bool
 	// ReadPidfile reads a pidfile's first line.
 	ReadPidfile func(path string) (check.Pidfile, error)
 	// WriteFile replaces a file whole or not at all.
@@ -59,6 +62,7 @@ type World struct {
 	// OpenLog opens the restart log for appending.
 	OpenLog func(path string) (io.WriteCloser, error)
 
+	EUID          int      // the pass's effective user
 	SelfPID       int      // the pass itself, never a daemon
 	SelfArgs      []string // its argv, where the table shows none
 	Host, Version string
@@ -166,11 +170,26 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	if err != nil {
 		notes = append(notes, "warning: "+err.Error())
 	}
+	if prev != nil && prev.Config != "" && prev.Config != cfg.Path {
+		// Another config's file: overwriting it would erase that
+		// config's entries and restart history.
+		err := WithHint(fmt.Errorf("status file %s belongs to the config %s, not to %s", cfg.StatusFile, prev.Config, cfg.Path),
+			"give each config its own status_file")
+		if observer == "" {
+			return Result{Err: err, Final: true, Notes: notes}
+		}
+		notes = append(notes, "warning: "+err.Error()+": judged without its history")
+		prev = nil
+	}
 	// One judgement of every configured daemon: --only limits what is
 	// judged now, and --fix still sees the others as dependencies.
 	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: w.ReadPidfile, LastMain: lastMain(prev)})
+	if w.Hidden != nil && w.Hidden() {
+		unseen(cfg, verdicts, w.EUID)
+	}
 	now := w.Now()
 	st := report.New(now, w.Host, w.Version, names(cfg.Daemons), prev)
+	st.Config = cfg.Path
 	running := map[string]bool{}
 	for i := range cfg.Daemons {
 		d := &cfg.Daemons[i]
@@ -184,20 +203,42 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 		// "recent restarts" must not grow with restarts long past.
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
+	var fixErr error
 	if opt.Fix && ctx.Err() == nil {
-		notes = append(notes, fix(ctx, cfg, daemons, st, running, snapshot, started, opt, w, prev)...)
+		var fixNotes []string
+		fixNotes, fixErr = fix(ctx, cfg, daemons, st, running, snapshot, started, opt, w, prev)
+		notes = append(notes, fixNotes...)
 	}
 	st.Finish(w.Now().Sub(started), cfg.RestartWarning)
 	if observer != "" {
 		return observe(ctx, st, observer, notes)
 	}
 	res := record(ctx, cfg, st, opt, w)
+	if fixErr != nil {
+		res.Err = WithHint(fmt.Errorf("--fix started nothing more: %w", fixErr),
+			"a start must be written to the status file first, so that the flap guard counts it; make its folder writable with free space (df -h)")
+	}
 	if res.Err != nil && !opt.Fix && ctx.Err() == nil {
 		// A plain pass that may not write judges all the same.
 		return observe(ctx, st, res.Err.Error(), notes)
 	}
 	res.Notes = append(notes, res.Notes...)
 	return res
+}
+
+// unseen turns "stopped" into UNKNOWN where the pass cannot see the
+// processes it looks for: not stopped, since it may run unseen.
+// A daemon of the pass's own user is seen, so its "stopped" stands.
+func unseen(cfg *check.Config, verdicts []check.Verdict, euid int) {
+	for i := range verdicts {
+		v := &verdicts[i]
+		if v.Condition != check.Stopped || v.PID > 0 || (cfg.Daemons[i].User != "" && cfg.Daemons[i].UID == euid) {
+			continue
+		}
+		v.Condition = check.Unknown
+		v.Message = "cannot see other users' processes (/proc is mounted with hidepid): run the check as root, or add its user to the group named by hidepid's gid= option; " + v.Message
+
+	}
 }
 
 // observe is the result of a pass that writes nothing.
@@ -254,7 +295,7 @@ func lastMain(prev *report.Status) map[string]int {
 
 // fix restarts the judged daemons that are down and records the outcomes.
 func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *report.Status, running map[string]bool,
-	snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status) (notes []string) {
+	snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status) (notes []string, err error) {
 	var down []restart.Down
 	for i := range daemons {
 		d := &daemons[i]
@@ -273,7 +314,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		}
 	}
 	if len(down) == 0 {
-		return nil
+		return nil, nil
 	}
 	log := &restartLog{path: cfg.LogFile, open: w.OpenLog, now: w.Now}
 	if opt.DryRun {
@@ -285,6 +326,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		ReadPidfile: w.ReadPidfile,
 		Start:       w.Start,
 		Kill:        w.Kill,
+		Record:      recordAttempt(cfg, st, w),
 		Log:         log.line,
 		Quiet:       heldBackBefore(prev),
 		Poll:        5 * time.Millisecond,
@@ -296,10 +338,46 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 	for _, o := range runner.Run(ctx, down, running) {
 		st.Daemons[o.Name].Record(o, now)
 	}
+	if runner.Err != nil {
+		return notes, runner.Err
+	}
 	if err := log.close(); err != nil {
 		notes = append(notes, "warning: restart log not written: "+err.Error())
 	}
-	return notes
+	return notes, nil
+}
+
+// recordAttempt writes each start attempt into the status file before the
+// start: a pass killed after it (SIGKILL, a crash, a reboot) still counts
+// the attempt against the flap guard, and one that cannot write it starts
+// nothing. The file then says the start was not verified; the pass's
+// final write replaces that with the outcome.
+func recordAttempt(cfg *check.Config, st *report.Status, w World) func(name string, at time.Time) error {
+	var pending *report.Status
+	return func(name string, at time.Time) error {
+		if pending == nil {
+			data, err := st.JSON()
+			if err == nil {
+				pending, err = report.ParseStatus(data, cfg.StatusFile)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		d := pending.Daemons[name]
+		d.Restarts = append(d.Restarts, at.UTC())
+		d.RestartsTotal++
+		d.Action = report.ActionRestartFailed
+		d.Message = "start attempted at " + at.Local().Format(time.TimeOnly) + "; the pass ended before it could verify it"
+		data, err := pending.JSON()
+		if err == nil {
+			err = w.WriteFile(cfg.StatusFile, data, 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("status file %s: %w", cfg.StatusFile, err)
+		}
+		return nil
+	}
 }
 
 // lastFailure is why the daemon's last start failed, from the last pass.

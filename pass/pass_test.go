@@ -285,3 +285,46 @@ func TestPassOnlyUnknownName(t *testing.T) {
 		t.Errorf("err %v, final %v: want a final error naming the daemon", res.Err, res.Final)
 	}
 }
+
+// On a /proc mounted with hidepid, a non-root pass that does not find a
+// daemon cannot say it is stopped: UNKNOWN, with the way out.
+func TestPassHidepidIsUnknownNotStopped(t *testing.T) {
+	h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+	w := h.world()
+	w.Hidden = func() bool { return true }
+	res := Run(context.Background(), loadTestConfig(t), Options{LockTimeout: time.Second}, w)
+	pm := res.Status.Daemons["pm-daemon"]
+	if res.Code() != int(report.Unknown) || pm.Status != check.Unknown || !strings.Contains(pm.Message, "hidepid") {
+		t.Errorf("code %d, pm-daemon %s %q; want UNKNOWN naming hidepid", res.Code(), pm.Status, pm.Message)
+	}
+}
+
+// A status file written by another config's pass is not overwritten: its
+// entries and restart history would be lost.
+func TestPassRefusesAnotherConfigsStatusFile(t *testing.T) {
+	h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+	other := `{"config": "/etc/other/cortex.toml", "daemons": {"x": {"status": "running"}}}`
+	h.files["/run/cortex/status.json"] = []byte(other)
+	res := Run(context.Background(), loadTestConfig(t), Options{LockTimeout: time.Second}, h.world())
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "belongs to the config /etc/other/cortex.toml, not to /etc/cortex/cortex.toml") {
+		t.Errorf("err %v: want a refusal naming both configs", res.Err)
+	}
+	if got := string(h.files["/run/cortex/status.json"]); got != other {
+		t.Errorf("the other config's status file was overwritten: %s", got)
+	}
+}
+
+// --read-only and --dry-run write nothing: no status file, no lock.
+func TestPassObserversWriteNothing(t *testing.T) {
+	for _, opt := range []Options{{ReadOnly: true}, {Fix: true, DryRun: true, Timeout: time.Second}} {
+		h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+		locked := false
+		w := h.world()
+		w.Lock = func(context.Context, string, time.Duration) (func(), error) { locked = true; return func() {}, nil }
+		res := Run(context.Background(), loadTestConfig(t), opt, w)
+		if res.Err != nil || res.Observer == "" || len(h.files) != 0 || locked || h.log.Len() != 0 || len(h.starts) != 0 {
+			t.Errorf("%+v: err %v, observer %q, %d files, locked %v, log %q, starts %v: want a judgement and nothing written",
+				opt, res.Err, res.Observer, len(h.files), locked, h.log.String(), h.starts)
+		}
+	}
+}

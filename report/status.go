@@ -105,8 +105,11 @@ type Outcome struct {
 
 // Status is the status file: the dashboard's one source of truth.
 type Status struct {
-	CheckedAt  time.Time          `json:"checked_at"`
-	Host       string             `json:"host"`
+	CheckedAt time.Time `json:"checked_at"`
+	Host      string    `json:"host"`
+	// Config is the absolute path of the config whose pass wrote the
+	// file: a pass of another config refuses to overwrite it.
+	Config     string             `json:"config,omitempty"`
 	Version    string             `json:"version"`
 	State      State              `json:"state"`
 	ExitCode   int                `json:"exit_code"`

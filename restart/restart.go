@@ -8,7 +8,6 @@ package restart
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +64,12 @@ type Runner struct {
 	Deadline time.Time
 	Force    bool // ignore the flap guard
 	DryRun   bool // decide, start nothing, log nothing
+	// Record writes a start attempt down before the start: a restart that
+	// cannot be recorded would escape the flap guard, so when Record
+	// fails nothing more is started and Err says why.
+	Record func(name string, at time.Time) error
+	// Err is set by Run when a start attempt could not be recorded.
+	Err error
 	// Quiet says which daemons were already held back at the last pass:
 	// their held back is not logged again (a timer every 30 s would log it
 	// 120 times an hour).
@@ -130,8 +135,7 @@ func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) 
 	wait := r.Poll
 	for {
 		r.launchReady(ctx, jobs, byName)
-		inFlight := slices.ContainsFunc(jobs, func(j *job) bool { return j.proc != nil && !j.done })
-		if !inFlight {
+		if inFlight(jobs) == 0 {
 			break
 		}
 		select {
@@ -182,12 +186,19 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 
 // launchReady starts every pending job whose dependencies have come up, and
 // holds back those whose dependencies failed.
+// MaxStarting is how many daemons --fix starts at once: a config with many
+// daemons down does not fork them all in one burst.
+const MaxStarting = 8
+
 func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string]*job) {
 	for changed := true; changed; {
 		changed = false
 		for _, j := range jobs {
 			if j.done || j.proc != nil {
 				continue
+			}
+			if inFlight(jobs) >= MaxStarting {
+				return
 			}
 			ready := true
 			for _, dep := range j.deps {
@@ -212,6 +223,16 @@ func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string
 	}
 }
 
+func inFlight(jobs []*job) int {
+	n := 0
+	for _, j := range jobs {
+		if j.proc != nil && !j.done {
+			n++
+		}
+	}
+	return n
+}
+
 func (r *Runner) launch(ctx context.Context, j *job) {
 	d := j.down.Daemon
 	if r.DryRun {
@@ -229,6 +250,17 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	if !now.Before(r.Deadline) {
 		r.finish(j, RestartFailed, "failed to start: timed out: the pass's --timeout ran out before its turn")
 		return
+	}
+	if r.Err != nil {
+		r.finish(j, HeldBack, "not restarted: an earlier start attempt could not be recorded: "+r.Err.Error())
+		return
+	}
+	if r.Record != nil {
+		if err := r.Record(d.Name, now); err != nil {
+			r.Err = err
+			r.finish(j, HeldBack, "not restarted: the attempt could not be recorded in the status file first: "+err.Error())
+			return
+		}
 	}
 	j.outcome.Attempted = true
 	j.outcome.Restarts = append(j.outcome.Restarts, now)
