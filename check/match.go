@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	shell "mvdan.cc/sh/v3/syntax"
+
 	"github.com/cortex/cortex-check/escape"
 )
 
@@ -248,46 +250,111 @@ func NewSnapshot(procs []Process, selfPID int, selfArgs []string) *Snapshot {
 		}
 	}
 	for _, a := range s.ancestors(self) {
-		if runsCommand(a.Cmdline, args) {
+		if runsCommand(a, args) {
 			s.ignored[a.PID] = true
 		}
 	}
 	return s
 }
 
-// runsCommand says whether a command line carries the command args, word
-// for word: directly (`timeout 30 cortex-check --fix`) or inside a shell's
-// script (`sh -c 'cortex-check --only pm-daemon'`). Words are compared
-// whole, quotes stripped, the program by its base name, so a path that
-// merely contains "cortex-check" or an argument like --fixture is no match.
-func runsCommand(cmdline string, args []string) bool {
-	hay := words(cmdline)
-	var needle []string
-	for _, a := range args {
-		needle = append(needle, words(a)...)
-	}
-	if len(needle) == 0 {
+// runsCommand says whether a process runs the command args: directly,
+// word for word (`timeout 30 cortex-check --fix`), or inside a shell
+// script among its arguments (`sh -c 'mkdir -p x && cortex-check --fix
+// >>log 2>&1; true'`), which a real shell parser reads, so ;, &&, ||,
+// pipes, redirections without spaces, $(...) and if/then all work. Words
+// are compared whole, the program by its base name, so a path that merely
+// contains "cortex-check" or an argument like --fixture is no match.
+func runsCommand(p *Process, args []string) bool {
+	if len(args) == 0 {
 		return false
 	}
-	needle[0] = filepath.Base(needle[0])
-	for i := 0; i+len(needle) <= len(hay); i++ {
-		if filepath.Base(hay[i]) != needle[0] {
-			continue
-		}
-		if slices.Equal(hay[i+1:i+len(needle)], needle[1:]) {
+	needle := append([]string{filepath.Base(args[0])}, args[1:]...)
+	argv := p.Args
+	if len(argv) == 0 {
+		// No argv (a test's process, or a platform without it): the
+		// command line itself, as a script.
+		return scriptRuns(p.Cmdline, needle, 0)
+	}
+	if hasCommand(argv, needle) {
+		return true
+	}
+	for _, a := range argv[1:] {
+		if scriptRuns(a, needle, 0) {
 			return true
 		}
 	}
 	return false
 }
 
-// words splits a command line into shell-ish words, dropping quotes.
-func words(s string) []string {
-	f := strings.Fields(s)
-	for i, w := range f {
-		f[i] = strings.Trim(w, `'"`)
+// hasCommand says whether the words hold the needle, its program by base
+// name.
+func hasCommand(words, needle []string) bool {
+	for i := 0; i+len(needle) <= len(words); i++ {
+		if filepath.Base(words[i]) == needle[0] && slices.Equal(words[i+1:i+len(needle)], needle[1:]) {
+			return true
+		}
 	}
-	return f
+	return false
+}
+
+// scriptRuns parses a shell script and says whether any simple command in
+// it, or in a script given to a nested shell, runs the needle.
+func scriptRuns(script string, needle []string, depth int) bool {
+	if depth > 2 || !strings.Contains(script, needle[0]) {
+		return false
+	}
+	f, err := shell.NewParser().Parse(strings.NewReader(script), "")
+	if err != nil {
+		return false
+	}
+	found := false
+	shell.Walk(f, func(n shell.Node) bool {
+		call, ok := n.(*shell.CallExpr)
+		if found || !ok {
+			return !found
+		}
+		words := make([]string, len(call.Args))
+		for i, w := range call.Args {
+			words[i] = literal(w)
+		}
+		if hasCommand(words, needle) {
+			found = true
+			return false
+		}
+		for _, w := range words[min(1, len(words)):] {
+			if scriptRuns(w, needle, depth+1) {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// literal is a shell word's value when it is plain text, quoted or not;
+// a word with expansions ($x, $(...)) is no literal and matches nothing.
+func literal(w *shell.Word) string {
+	var b strings.Builder
+	for _, part := range w.Parts {
+		switch x := part.(type) {
+		case *shell.Lit:
+			b.WriteString(x.Value)
+		case *shell.SglQuoted:
+			b.WriteString(x.Value)
+		case *shell.DblQuoted:
+			for _, q := range x.Parts {
+				lit, ok := q.(*shell.Lit)
+				if !ok {
+					return "\x00"
+				}
+				b.WriteString(lit.Value)
+			}
+		default:
+			return "\x00"
+		}
+	}
+	return b.String()
 }
 
 // ancestors lists p's parent, its parent, and so on, nearest first.

@@ -387,3 +387,35 @@ func TestInstanceRootsDeepChain(t *testing.T) {
 		t.Errorf("got %s, %d instances, PID %d; want one instance led by PID 2", r.Condition, r.Instances, r.PID)
 	}
 }
+
+// A wrapper's shell script is read by a real shell parser: the pass's own
+// command is found whatever the shell syntax around it, and a bystander
+// that merely names the command or the daemon's script is not a wrapper.
+func TestRunsCommand(t *testing.T) {
+	self := []string{"/usr/bin/cortex-check", "--only", "x"}
+	argv := func(a ...string) *Process { return &Process{Args: a, Cmdline: strings.Join(a, " ")} }
+	tests := []struct {
+		name string
+		p    *Process
+		want bool
+	}{
+		{"direct", argv("timeout", "30", "cortex-check", "--only", "x"), true},
+		{"sh -c with ;", argv("sh", "-c", "cortex-check --only x; true"), true},
+		{"&& and redirections without spaces", argv("/bin/sh", "-c", "mkdir -p /var/log/c&&/usr/bin/cortex-check --only x>>/var/log/c/x.log 2>&1"), true},
+		{"|| and a pipe", argv("bash", "-c", "cortex-check --only x || echo failed | logger"), true},
+		{"inside $(...)", argv("sh", "-c", "echo $(cortex-check --only x)"), true},
+		{"if then fi", argv("sh", "-c", "if true; then cortex-check --only x; fi"), true},
+		{"quoted arguments", argv("sh", "-c", "'cortex-check' \"--only\" 'x'"), true},
+		{"a nested shell", argv("sh", "-c", "sh -c 'cortex-check --only x'"), true},
+		{"other arguments are another command", argv("sh", "-c", "cortex-check --only y"), false},
+		{"a tail on the daemon's script", argv("tail", "-f", "/srv/x.sh"), false},
+		{"an editor on the binary", argv("vim", "/usr/bin/cortex-check"), false},
+		{"an expansion is no literal", argv("sh", "-c", "$CMD --only x"), false},
+		{"unparsable text", argv("sh", "-c", "cortex-check --only x; (("), false},
+	}
+	for _, tt := range tests {
+		if got := runsCommand(tt.p, self); got != tt.want {
+			t.Errorf("%s: runsCommand(%q) = %v, want %v", tt.name, tt.p.Args, got, tt.want)
+		}
+	}
+}

@@ -8,8 +8,11 @@ package restart
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	shell "mvdan.cc/sh/v3/syntax"
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/report"
@@ -238,7 +241,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	if r.DryRun {
 		// Decided like a real pass, dependencies included; nothing started.
 		j.outcome.Action = WouldRestart
-		j.outcome.Message = "would restart: " + strings.Join(d.Start, " ")
+		j.outcome.Message = "would restart: " + ShellQuote(d.Start)
 		j.done = true
 		return
 	}
@@ -268,7 +271,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
 		r.Kill(j.down.Orphans, d.StopGrace)
 	}
-	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, strings.Join(d.Start, " ")))
+	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, ShellQuote(d.Start)))
 	p, err := r.Start(d)
 	if err != nil {
 		r.finish(j, RestartFailed, "failed to start: "+err.Error())
@@ -376,6 +379,21 @@ func (r *Runner) finish(j *job, action report.Action, message string) {
 		return
 	}
 	r.Log(fmt.Sprintf("%s: %s", j.down.Daemon.Name, message))
+}
+
+// ShellQuote writes argv as a shell would need it typed, so a logged
+// command can be pasted back: an empty argument stays ” (redis's --save
+// ""), one with spaces is quoted.
+func ShellQuote(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		q, err := shell.Quote(a, shell.LangBash)
+		if err != nil { // a NUL byte: no shell can take it
+			q = strconv.Quote(a)
+		}
+		out[i] = q
+	}
+	return strings.Join(out, " ")
 }
 
 // exitNote says how the start program ended, when it has.
