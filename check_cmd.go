@@ -14,6 +14,7 @@ import (
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/pass"
+	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
 	"github.com/cortex/cortex-check/trust"
@@ -158,6 +159,9 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 			return starter.Start(d, owner)
 		},
 		Kill:        restart.Kill,
+		StopCommand: starter.RunStop,
+		Probe:       probe.Run,
+		ProbeExec:   starter.ProbeExec,
 		ReadFile:    os.ReadFile,
 		ReadPidfile: readPidfile,
 		EUID:        uid,

@@ -28,6 +28,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"cortex-check": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"fakeserver":   runFakeServer,
 	})
 }
 
@@ -96,6 +97,11 @@ func setupWork(env *testscript.Env) error {
 	}
 	// A stand-in that escapes every cleanup still ends by itself.
 	env.Setenv("CORTEX_STANDIN_LIFETIME", "120")
+	// The probe scenarios' server, by absolute path: start programs are
+	// looked up in a fixed PATH, not the script's.
+	if path, err := exec.LookPath("fakeserver"); err == nil {
+		env.Setenv("FAKESERVER", path)
+	}
 	work := env.WorkDir
 	env.Defer(func() { killWorkProcesses(work) })
 	return nil

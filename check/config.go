@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/cortex/cortex-check/probe"
 )
 
 // Defaults for keys the config may leave out. Paths are relative to the
@@ -70,8 +72,13 @@ type Daemon struct {
 	// user's processes count, and it starts as the pass's user.
 	User, Group string
 	// UID is User's uid once ResolveUsers has run; -1 for any user.
-	UID          int
-	Umask        int // the started daemon's umask
+	UID   int
+	Umask int // the started daemon's umask
+	// Probe checks that a running daemon works; nil without a probe table.
+	Probe *probe.Spec
+	// Stop is the daemon's own stop command; empty: SIGTERM to its
+	// process group and tree, then SIGKILL after StopGrace.
+	Stop         []string
 	After        []string
 	MaxInstances int // 0: no limit
 	StartTimeout time.Duration
@@ -126,6 +133,8 @@ type fileDaemon struct {
 	User          string            `toml:"user"`
 	Group         string            `toml:"group"`
 	Umask         *string           `toml:"umask"`
+	Probe         *fileProbe        `toml:"probe"`
+	Stop          []string          `toml:"stop"`
 	After         []string          `toml:"after"`
 	MaxInstances  int               `toml:"max_instances"`
 	StartTimeout  duration          `toml:"start_timeout"`
@@ -133,6 +142,42 @@ type fileDaemon struct {
 	StopGrace     duration          `toml:"stop_grace"`
 	MaxRestarts   *int              `toml:"max_restarts"`
 	RestartWindow duration          `toml:"restart_window"`
+}
+
+// fileProbe mirrors a [daemon.probe] table.
+type fileProbe struct {
+	HTTP         string    `toml:"http"`
+	ExpectStatus int       `toml:"expect_status"`
+	TCP          string    `toml:"tcp"`
+	Exec         *[]string `toml:"exec"`
+	Heartbeat    string    `toml:"heartbeat"`
+	MaxAge       duration  `toml:"max_age"`
+	Timeout      duration  `toml:"timeout"`
+	Failures     int       `toml:"failures"`
+	Grace        duration  `toml:"grace"`
+}
+
+// spec builds the probe's Spec, a heartbeat's path resolved against the
+// config's folder.
+func (fp *fileProbe) spec(dir string) (probe.Spec, error) {
+	s := probe.Spec{HTTP: fp.HTTP, ExpectStatus: fp.ExpectStatus, TCP: fp.TCP, Failures: fp.Failures,
+		MaxAge: fp.MaxAge.d, Timeout: fp.Timeout.d, Grace: fp.Grace.d}
+	if fp.Exec != nil {
+		s.Exec = *fp.Exec
+		if s.Exec == nil {
+			s.Exec = []string{}
+		}
+	}
+	if fp.Heartbeat != "" {
+		s.Heartbeat = resolve(dir, fp.Heartbeat)
+	}
+	if fp.Failures < 0 {
+		return s, fmt.Errorf("probe: failures = %d: give a count of 1 or more, e.g. failures = 3", fp.Failures)
+	}
+	if err := s.Validate(); err != nil {
+		return s, err
+	}
+	return s.WithDefaults(), nil
 }
 
 // duration accepts only Go duration strings ("5s", "10m"): a bare integer
@@ -240,7 +285,7 @@ func describeUnknownKey(data []byte, key toml.Key) string {
 // topKeys and daemonKeys are the keys a config may use, for suggestions.
 var (
 	topKeys    = []string{"status_file", "log_file", "log_dir", "lock_file", "textfile", "interval", "restart_warning", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window", "daemon"}
-	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "env_file", "user", "group", "umask", "after", "max_instances", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window"}
+	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "env_file", "user", "group", "umask", "probe", "stop", "after", "max_instances", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window"}
 )
 
 // suggest returns ` (did you mean "start"?)` for a key one or two edits
@@ -393,6 +438,17 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 		return d, errors.New("group needs user: give the user the daemon runs as")
 	}
 	d.User, d.Group, d.UID = fd.User, fd.Group, -1
+	if fd.Probe != nil {
+		s, err := fd.Probe.spec(dir)
+		if err != nil {
+			return d, err
+		}
+		d.Probe = &s
+	}
+	if fd.Stop != nil && (len(fd.Stop) == 0 || fd.Stop[0] == "") {
+		return d, errors.New(`stop is empty: give the program and its arguments, like stop = ["nginx", "-s", "quit"], or leave it out to stop with SIGTERM`)
+	}
+	d.Stop = fd.Stop
 	if fd.Dir != "" {
 		d.Dir = resolve(dir, fd.Dir)
 	}

@@ -552,6 +552,9 @@ const (
 	Suspended Condition = "suspended"
 	// Unknown: the pass may not see what it needs (an unreadable pidfile).
 	Unknown Condition = "unknown"
+	// Unhealthy: it runs, but its probe failed failures passes in a row;
+	// the pass sets it from the probe, --fix restarts it.
+	Unhealthy Condition = "unhealthy"
 )
 
 // Result is what one pass found of one daemon.
@@ -890,4 +893,28 @@ func joinInts(v []int) string {
 		s[i] = strconv.Itoa(n)
 	}
 	return strings.Join(s, ", ")
+}
+
+// Tree lists the processes pids and all their descendants, parents first:
+// what stopping an instance means (a server's workers, a script's children).
+func (s *Snapshot) Tree(pids []int) []int {
+	children := map[int][]int{}
+	for i := range s.Procs {
+		p := &s.Procs[i]
+		children[p.PPID] = append(children[p.PPID], p.PID)
+	}
+	seen := map[int]bool{}
+	var out []int
+	queue := slices.Clone(pids)
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		if seen[pid] || pid <= 1 || s.selfLine[pid] {
+			continue
+		}
+		seen[pid] = true
+		out = append(out, pid)
+		queue = append(queue, children[pid]...)
+	}
+	return out
 }

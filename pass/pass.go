@@ -18,6 +18,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
 )
@@ -48,6 +49,14 @@ type World struct {
 	Start func(d *check.Daemon) (restart.Process, error)
 	// Kill stops processes: SIGTERM, up to grace, then SIGKILL.
 	Kill func(pids []int, grace time.Duration)
+	// StopCommand runs a daemon's own stop command, as its user, and
+	// waits for it.
+	StopCommand func(d *check.Daemon) error
+	// Probe runs health probes, all at once (probe.Run).
+	Probe func(ctx context.Context, targets []probe.Target) []probe.Result
+	// ProbeExec runs an exec probe's command as the daemon's user with
+	// the clean environment of a start.
+	ProbeExec func(d *check.Daemon) probe.ExecFunc
 	// ReadFile reads the previous status file.
 	ReadFile check.ReadFileFunc
 	// Hidden says whether /proc hides other users' processes from this
@@ -190,10 +199,8 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	now := w.Now()
 	st := report.New(now, w.Host, w.Version, names(cfg.Daemons), prev)
 	st.Config = cfg.Path
-	running := map[string]bool{}
 	for i := range cfg.Daemons {
 		d := &cfg.Daemons[i]
-		running[d.Name] = verdicts[i].Running()
 		if !slices.ContainsFunc(daemons, func(c check.Daemon) bool { return c.Name == d.Name }) {
 			continue
 		}
@@ -203,10 +210,21 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 		// "recent restarts" must not grow with restarts long past.
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
+	checkHealth(ctx, daemons, st, observer == "", w, started.Add(opt.Timeout))
+	// What counts as running for after: judged now, and healthy where
+	// there is a probe.
+	running := map[string]bool{}
+	for i := range cfg.Daemons {
+		name := cfg.Daemons[i].Name
+		running[name] = verdicts[i].Running()
+		if e := st.Daemons[name]; e != nil && e.Checked {
+			running[name] = e.Running()
+		}
+	}
 	var fixErr error
 	if opt.Fix && ctx.Err() == nil {
 		var fixNotes []string
-		fixNotes, fixErr = fix(ctx, cfg, daemons, st, running, snapshot, started, opt, w, prev)
+		fixNotes, fixErr = fix(ctx, cfg, daemons, st, running, snap, snapshot, started, opt, w, prev)
 		notes = append(notes, fixNotes...)
 	}
 	st.Finish(w.Now().Sub(started), cfg.RestartWarning)
@@ -295,7 +313,7 @@ func lastMain(prev *report.Status) map[string]int {
 
 // fix restarts the judged daemons that are down and records the outcomes.
 func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *report.Status, running map[string]bool,
-	snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status) (notes []string, err error) {
+	snap *check.Snapshot, snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status) (notes []string, err error) {
 	var down []restart.Down
 	for i := range daemons {
 		d := &daemons[i]
@@ -311,6 +329,10 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name)})
 		case check.Orphaned:
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: entry.PIDs, LastFailure: lastFailure(prev, d.Name)})
+		case check.Unhealthy:
+			// It runs but does not work: stop its instance, then start.
+			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name),
+				Replace: snap.Tree(entry.PIDs), Reason: "unhealthy (" + entry.Probe.Error + ")"})
 		}
 	}
 	if len(down) == 0 {
@@ -326,6 +348,8 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		ReadPidfile: w.ReadPidfile,
 		Start:       w.Start,
 		Kill:        w.Kill,
+		StopCommand: w.StopCommand,
+		Ready:       readiness(ctx, w),
 		Record:      recordAttempt(cfg, st, w),
 		Log:         log.line,
 		Quiet:       heldBackBefore(prev),
@@ -336,7 +360,12 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 	}
 	now := w.Now()
 	for _, o := range runner.Run(ctx, down, running) {
-		st.Daemons[o.Name].Record(o, now)
+		e := st.Daemons[o.Name]
+		e.Record(o, now)
+		// A restart with a probe counted only once the probe passed.
+		if d, _ := cfg.Daemon(o.Name); o.Action == report.ActionRestarted && d.Probe != nil {
+			e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: probe.Healthy, At: now.UTC().Truncate(time.Millisecond)}
+		}
 	}
 	if runner.Err != nil {
 		return notes, runner.Err

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cortex/cortex-check/probe"
 )
 
 // Metrics renders the status in the Prometheus text format, for
@@ -37,6 +39,20 @@ func (st *Status) Metrics() []byte {
 				return 0, false
 			}
 			return float64(d.StartedAt.Unix()), true
+		})
+	perDaemon("cortex_daemon_healthy", "gauge", "Whether the daemon's health probe passed at its last check (1) or not (0); no sample for a daemon without a probe.",
+		func(d *Daemon) (float64, bool) {
+			if d.Probe == nil {
+				return 0, false
+			}
+			return boolFloat(d.Probe.Result == probe.Healthy), true
+		})
+	perDaemon("cortex_probe_duration_seconds", "gauge", "How long the daemon's health probe took at its last check.",
+		func(d *Daemon) (float64, bool) {
+			if d.Probe == nil {
+				return 0, false
+			}
+			return d.Probe.Latency, true
 		})
 	perDaemon("cortex_daemon_held_back", "gauge", "Whether the flap guard holds the daemon's restarts back (1) or not (0): it stays down until a person acts.",
 		func(d *Daemon) (float64, bool) { return boolFloat(d.HeldBack != nil && !d.Running()), true })

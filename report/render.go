@@ -132,9 +132,12 @@ func (d *Daemon) line(canStart bool, now time.Time, restartWarning time.Duration
 		if d.UptimeSeconds != nil {
 			parts = append(parts, "up "+HumanDuration(time.Duration(*d.UptimeSeconds)*time.Second))
 		}
+		if d.Probe != nil && d.Probe.Result == "healthy" {
+			parts = append(parts, "healthy")
+		}
 	} else {
 		parts = append(parts, string(d.Status))
-		if d.PID != nil && d.Status == Suspended {
+		if d.PID != nil && (d.Status == Suspended || d.Status == Unhealthy) {
 			parts = append(parts, fmt.Sprintf("PID %d", *d.PID))
 		}
 	}
@@ -169,6 +172,9 @@ func (d *Daemon) note(canStart bool, now time.Time, restartWarning time.Duration
 func (d *Daemon) advice(canStart bool) string {
 	if d.HeldBack != nil && !d.Running() && d.Action != ActionHeldBack {
 		return fmt.Sprintf(" (held back since %s: %s)", d.HeldBack.At.Local().Format(time.TimeOnly), d.HeldBack.Reason)
+	}
+	if d.Status == Unhealthy && canStart && d.Checked && (d.Action == ActionNone || d.Action == "") {
+		return " (cortex-check --fix restarts it)"
 	}
 	// Suspended, orphaned and unknown daemons carry their own advice.
 	if d.Status != Stopped || !d.Checked || (d.Action != ActionNone && d.Action != "") {

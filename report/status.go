@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/probe"
 )
 
 // State is a Nagios plugin state; its value is the exit code.
@@ -76,6 +77,7 @@ const (
 	Stopped   = check.Stopped
 	Orphaned  = check.Orphaned
 	Suspended = check.Suspended
+	Unhealthy = check.Unhealthy
 )
 
 // Action is what a pass did about a daemon: the status file's "action" field.
@@ -145,6 +147,20 @@ type Daemon struct {
 	// HeldBack is set while the flap guard holds the daemon's restarts
 	// back: since when, and the failure that led there.
 	HeldBack *Note `json:"held_back,omitempty"`
+	// Probe is the health probe's last result, for a daemon with one.
+	Probe *Probe `json:"probe,omitempty"`
+}
+
+// Probe is a daemon's health as its probe found it.
+type Probe struct {
+	Kind    string        `json:"kind"`   // http, tcp, exec or heartbeat
+	Result  probe.Verdict `json:"result"` // healthy, failing, unhealthy or starting
+	At      time.Time     `json:"at"`
+	Latency float64       `json:"latency_seconds"`
+	Error   string        `json:"error,omitempty"`
+	// Count is the run of failing passes a writer counted; it resets on
+	// success and lives here from one pass to the next.
+	probe.Count
 }
 
 // Note is a dated reason.
@@ -266,6 +282,7 @@ func (st *Status) Set(name string, d *Daemon) {
 		d.Restarts = old.Restarts
 		d.RestartsTotal = old.RestartsTotal
 		d.LastRestart = old.LastRestart
+		d.Probe = old.Probe // the pass's probe replaces it
 		// Held back lasts while the daemon stays down; one that runs
 		// again (started by hand) is released.
 		if !d.Running() {

@@ -2,6 +2,7 @@ package restart
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/trust"
 )
 
@@ -330,6 +332,8 @@ func Marked(mark string) []int {
 func Kill(pids []int, grace time.Duration) {
 	for _, pid := range pids {
 		syscall.Kill(pid, syscall.SIGTERM)
+		// A suspended process acts on SIGTERM only once continued.
+		syscall.Kill(pid, syscall.SIGCONT)
 	}
 	deadline := time.Now().Add(grace)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
@@ -436,4 +440,61 @@ func loginShell(name string) string {
 		}
 	}
 	return ""
+}
+
+// command builds argv (a probe's exec, a daemon's stop) to run as the
+// daemon's user with the environment and folder of its start: never
+// through a shell, never with the pass's environment.
+func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
+	owner, err := LookupOwner(d)
+	if err != nil {
+		return nil, err
+	}
+	prog := argv[0]
+	if !strings.Contains(prog, "/") {
+		if prog, err = s.Program(&check.Daemon{Start: argv}); err != nil {
+			return nil, err
+		}
+	} else if !filepath.IsAbs(prog) {
+		prog = filepath.Join(s.ConfigDir, prog)
+	}
+	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
+		return nil, fmt.Errorf("refused: %w", err)
+	}
+	env, err := Environment(d, owner, s.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	cmd := &exec.Cmd{Path: prog, Args: slices.Clone(argv), Dir: d.Dir, Env: env}
+	if owner.UID != os.Geteuid() || owner.GID != os.Getegid() {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(owner.UID), Gid: uint32(owner.GID), Groups: owner.Groups}}
+	}
+	return cmd, nil
+}
+
+// ProbeExec runs an exec probe's command as the daemon's user.
+func (s Starter) ProbeExec(d *check.Daemon) probe.ExecFunc {
+	return func(ctx context.Context, argv []string) ([]byte, error) {
+		cmd, err := s.command(d, argv)
+		if err != nil {
+			return nil, err
+		}
+		return probe.RunCommand(ctx, cmd)
+	}
+}
+
+// RunStop runs the daemon's stop command and waits for it, up to
+// stop_grace.
+func (s Starter) RunStop(d *check.Daemon) error {
+	cmd, err := s.command(d, d.Stop)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d.StopGrace)
+	defer cancel()
+	out, err := probe.RunCommand(ctx, cmd)
+	if err != nil {
+		return fmt.Errorf("%w%s", err, tail(string(out)))
+	}
+	return nil
 }

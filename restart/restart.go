@@ -56,6 +56,11 @@ type Runner struct {
 	// Kill stops processes left by a dead main process (orphans): SIGTERM,
 	// up to grace, then SIGKILL; it returns when they are gone.
 	Kill func(pids []int, grace time.Duration)
+	// StopCommand runs a daemon's own stop command and waits for it.
+	StopCommand func(d *check.Daemon) error
+	// Ready says whether a started daemon that runs is ready (its probe
+	// passes), and why not; nil: running is ready.
+	Ready func(d *check.Daemon) (bool, string)
 	// Log writes one line of the restart log, without timestamp.
 	Log func(line string)
 	// Poll is the first wait between two reads of the process table; it
@@ -89,6 +94,11 @@ type Down struct {
 	Orphans []int
 	// LastFailure is why its last start failed, for the held-back message.
 	LastFailure string
+	// Replace are the PIDs of a running but unhealthy instance, its tree:
+	// stopped (with the daemon's stop command, or TERM then KILL) before
+	// the start. Reason says why, for the log.
+	Replace []int
+	Reason  string
 }
 
 // FlapGuard returns the attempts still inside the window ending at now, and
@@ -226,6 +236,21 @@ func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string
 	}
 }
 
+// stop ends a running instance before its restart: the daemon's stop
+// command when it has one, then TERM and KILL for whatever of the tree is
+// left.
+func (r *Runner) stop(d *check.Daemon, pids []int) {
+	if len(d.Stop) > 0 && r.StopCommand != nil {
+		r.Log(fmt.Sprintf("%s: Stopping: %s", d.Name, ShellQuote(d.Stop)))
+		if err := r.StopCommand(d); err != nil {
+			r.Log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
+		}
+	} else {
+		r.Log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, joinInts(pids), shortDuration(d.StopGrace)))
+	}
+	r.Kill(pids, d.StopGrace)
+}
+
 func inFlight(jobs []*job) int {
 	n := 0
 	for _, j := range jobs {
@@ -270,6 +295,12 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	if len(j.down.Orphans) > 0 {
 		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
 		r.Kill(j.down.Orphans, d.StopGrace)
+	}
+	if j.down.Reason != "" {
+		r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, j.down.Reason))
+	}
+	if len(j.down.Replace) > 0 {
+		r.stop(d, j.down.Replace)
 	}
 	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, ShellQuote(d.Start)))
 	p, err := r.Start(d)
@@ -331,6 +362,22 @@ func (r *Runner) verify(jobs []*job) {
 				j.proc.Stop(d.StopGrace)
 				r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
 					shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), tail(j.proc.LogTail())))
+				continue
+			}
+			if res.Running() && d.Probe != nil && r.Ready != nil {
+				// With a probe, ready is what counts: its first pass.
+				ok, why := r.Ready(d)
+				if !ok {
+					if now.Before(j.deadline) {
+						continue
+					}
+					j.proc.Stop(d.StopGrace)
+					r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but was not ready within start_timeout %s: %s; stopped",
+						res.PID, shortDuration(d.StartTimeout), why))
+					continue
+				}
+				j.outcome.Found = res
+				r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (ready in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond)))
 				continue
 			}
 			if res.Running() && now.Sub(j.seen) >= d.StartHold {
