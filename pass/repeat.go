@@ -31,7 +31,7 @@ var RealClock = Clock{
 const repeatEvery = time.Second
 
 // Repeat runs pass after pass, about once a second, until every daemon runs
-// (the state is OK or WARNING), the answer cannot change, ctx ends, or the
+// and is healthy (the state is OK or WARNING, every probe passes), the answer cannot change, ctx ends, or the
 // whole duration d is up; the last pass speaks. The last pause is cut
 // short so that the last pass runs right at the end of d, never earlier.
 // progress, when set, hears each pass that is not the last, with the time
@@ -54,7 +54,9 @@ func Repeat(ctx context.Context, d time.Duration, clock Clock, run func() Result
 	}
 }
 
+// done: every daemon runs, and every probe passes (one failing below
+// its failures is still OK, but not yet healthy).
 func done(res Result) bool {
 	code := res.Code()
-	return code == int(report.OK) || code == int(report.Warning)
+	return (code == int(report.OK) || code == int(report.Warning)) && res.Status.Healthy()
 }

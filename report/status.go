@@ -352,6 +352,16 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 	st.ExitCode = int(st.State)
 }
 
+// Healthy says whether every checked daemon with a probe passed it.
+func (st *Status) Healthy() bool {
+	for _, d := range st.Daemons {
+		if d != nil && d.Checked && d.Probe != nil && d.Probe.Result != probe.Healthy {
+			return false
+		}
+	}
+	return true
+}
+
 // ForDisplay prepares a status read back from its file for a person at
 // now: daemons in config order (the file's JSON object keeps none) and
 // uptimes counted to now rather than to when the file was written.
