@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
-	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
@@ -106,7 +105,7 @@ func (c *checkCmd) print(a *app, res pass.Result, canStart report.CanStart) erro
 		if c.Format != "nagios" {
 			return res.Err
 		}
-		full := escape.Line(res.Err.Error())
+		full := report.PluginText(res.Err.Error())
 		if res.Status != nil {
 			full += " (" + res.Status.Summary + ")"
 		}
@@ -115,10 +114,10 @@ func (c *checkCmd) print(a *app, res pass.Result, canStart report.CanStart) erro
 		fmt.Fprintln(a.stdout, full)
 		var h *pass.Hinted
 		if errors.As(res.Err, &h) && h.Hint != "" {
-			fmt.Fprintln(a.stdout, "hint: "+escape.Line(h.Hint))
+			fmt.Fprintln(a.stdout, "hint: "+report.PluginText(h.Hint))
 		}
 		for _, n := range notes {
-			fmt.Fprintln(a.stdout, escape.Line(n))
+			fmt.Fprintln(a.stdout, report.PluginText(n))
 		}
 		return shown(res.Err)
 	}

@@ -89,8 +89,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		// kong exits 80 on a usage error; a Nagios plugin exits 3.
-		fmt.Fprintf(stdout, "CORTEX UNKNOWN - bad arguments: %s\n", escape.Line(err.Error()))
-		fmt.Fprintln(stderr, "hint: cortex-check --help lists the commands and flags")
+		msg := "bad arguments: " + err.Error()
+		fmt.Fprintln(stdout, report.FirstLine(report.Unknown, msg))
+		fmt.Fprintln(stdout, report.PluginText(msg))
+		fmt.Fprintln(stdout, "hint: cortex-check --help lists the commands and flags")
 		return exitUsage
 	}
 	a := &app{ctx: context.Background(), config: c.Config, stdout: stdout, stderr: stderr}
@@ -131,7 +133,10 @@ func (e shownError) Unwrap() error { return e.error }
 func shown(err error) error { return shownError{err} }
 
 func printError(w io.Writer, err error) {
-	if _, ok := err.(shownError); ok {
+	// kong's Run may wrap the command's error (errors.Join with its
+	// hooks' errors): look through it.
+	var printed shownError
+	if errors.As(err, &printed) {
 		return // the Nagios output said it all, hint included
 	}
 	fmt.Fprintf(w, "cortex-check: error: %s\n", escape.Line(err.Error()))

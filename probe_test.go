@@ -18,17 +18,25 @@ import (
 // dir, so a probe can be made to pass, fail or hang while the process
 // runs. It ends by itself after two minutes.
 //
-//	fakeserver -listen ADDR [-http] [-status-file F] [-down-when F] [-hang] [-beat F] [-beat-until F] [WORKDIR]
+//	fakeserver -listen ADDR [-http] [-status-file F] [-down-when F [-down-at-start]] [-hang] [-beat F] [-beat-until F] [WORKDIR]
 func runFakeServer() {
 	fs := flag.NewFlagSet("fakeserver", flag.ExitOnError)
 	listen := fs.String("listen", "", "address to listen on")
 	serveHTTP := fs.Bool("http", false, "answer HTTP (200, or the code in -status-file)")
 	statusFile := fs.String("status-file", "", "file holding the HTTP status to answer")
-	downWhen := fs.String("down-when", "", "close the listener while this file exists")
+	downWhen := fs.String("down-when", "", "close the listener while this file exists, if it was written after this server started")
 	hang := fs.Bool("hang", false, "accept connections and never answer")
 	beat := fs.String("beat", "", "touch this file every 100ms")
 	beatUntil := fs.String("beat-until", "", "stop touching the beat file once this file exists")
+	downAtStart := fs.Bool("down-at-start", false, "a -down-when file there before the start counts too")
 	fs.Parse(os.Args[1:])
+	started := time.Now()
+	// down is the -down-when file, written after this server started: a
+	// server started to replace a broken one is not broken by it.
+	down := func() bool {
+		fi, err := os.Stat(*downWhen)
+		return *downWhen != "" && err == nil && (*downAtStart || !fi.ModTime().Before(started))
+	}
 	fmt.Printf("fakeserver[%d]: started on %s\n", os.Getpid(), *listen)
 	go func() {
 		time.Sleep(2 * time.Minute)
@@ -52,7 +60,7 @@ func runFakeServer() {
 		select {}
 	}
 	for {
-		if _, err := os.Stat(*downWhen); *downWhen != "" && err == nil {
+		if down() {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
@@ -64,7 +72,7 @@ func runFakeServer() {
 		if *downWhen != "" {
 			go func() {
 				for {
-					if _, err := os.Stat(*downWhen); err == nil {
+					if down() {
 						l.Close()
 						return
 					}

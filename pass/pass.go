@@ -414,8 +414,8 @@ func lastFailure(prev *report.Status, name string) string {
 	if prev == nil || prev.Daemons[name] == nil {
 		return ""
 	}
-	if d := prev.Daemons[name]; d.Action == report.ActionRestartFailed {
-		return d.Message
+	if d := prev.Daemons[name]; d.LastFailure != nil {
+		return d.LastFailure.Reason
 	}
 	return ""
 }

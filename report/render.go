@@ -73,9 +73,11 @@ func firstLine(state State, summary string) string {
 	return s + more
 }
 
-// pluginText is text safe in plugin output: one line, control characters
+// PluginText is text safe in plugin output: one line, control characters
 // escaped, and no "|", which starts performance data. U+00A6 BROKEN BAR
 // stands in for it, so a regexp alternation stays readable.
+func PluginText(s string) string { return pluginText(s) }
+
 func pluginText(s string) string {
 	return strings.ReplaceAll(escape.Line(s), "|", "¦")
 }
@@ -170,8 +172,12 @@ func (d *Daemon) note(canStart bool, now time.Time, restartWarning time.Duration
 
 // advice is what to do about a stopped daemon nobody acted on.
 func (d *Daemon) advice(canStart bool) string {
-	if d.HeldBack != nil && !d.Running() && d.Action != ActionHeldBack {
-		return fmt.Sprintf(" (held back since %s: %s)", d.HeldBack.At.Local().Format(time.TimeOnly), d.HeldBack.Reason)
+	if d.HeldBack != nil && !d.Running() {
+		since := d.HeldBack.At.Local().Format(time.TimeOnly)
+		if d.Action == ActionHeldBack { // the message says why
+			return " (held back since " + since + ")"
+		}
+		return fmt.Sprintf(" (held back since %s: %s)", since, d.HeldBack.Reason)
 	}
 	if d.Status == Unhealthy && canStart && d.Checked && (d.Action == ActionNone || d.Action == "") {
 		return " (cortex-check --fix restarts it)"

@@ -147,6 +147,9 @@ type Daemon struct {
 	// HeldBack is set while the flap guard holds the daemon's restarts
 	// back: since when, and the failure that led there.
 	HeldBack *Note `json:"held_back,omitempty"`
+	// LastFailure is the last failed start and why, kept until a start
+	// succeeds: the held-back message says it on every pass.
+	LastFailure *Note `json:"last_failure,omitempty"`
 	// Probe is the health probe's last result, for a daemon with one.
 	Probe *Probe `json:"probe,omitempty"`
 }
@@ -234,8 +237,10 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 	if o.Attempted {
 		total++
 	}
-	lastRestart, heldBack := d.LastRestart, d.HeldBack
+	lastRestart, heldBack, lastFailure := d.LastRestart, d.HeldBack, d.LastFailure
 	switch o.Action {
+	case ActionRestartFailed:
+		lastFailure = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 	case ActionRestarted:
 		why := string(d.Status)
 		if d.Message != "" {
@@ -243,13 +248,13 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 		}
 		*d = *FromResult(o.Found, d.MaxInstances, now)
 		lastRestart = &Note{At: now.UTC().Truncate(time.Second), Reason: why}
-		heldBack = nil
+		heldBack, lastFailure = nil, nil
 	case ActionHeldBack:
 		if heldBack == nil {
 			heldBack = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 		}
 	}
-	d.LastRestart, d.HeldBack = lastRestart, heldBack
+	d.LastRestart, d.HeldBack, d.LastFailure = lastRestart, heldBack, lastFailure
 	d.Action, d.Restarts, d.RestartsTotal = o.Action, o.Restarts, total
 	if o.Message != "" {
 		d.Message = o.Message
@@ -282,6 +287,7 @@ func (st *Status) Set(name string, d *Daemon) {
 		d.Restarts = old.Restarts
 		d.RestartsTotal = old.RestartsTotal
 		d.LastRestart = old.LastRestart
+		d.LastFailure = old.LastFailure
 		d.Probe = old.Probe // the pass's probe replaces it
 		// Held back lasts while the daemon stays down; one that runs
 		// again (started by hand) is released.
