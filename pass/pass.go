@@ -229,6 +229,15 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	}
 	st.Finish(w.Now().Sub(started), cfg.RestartWarning)
 	if observer != "" {
+		// An observer that finds the writers' file old tells the
+		// monitoring system what status would: no timer runs --fix.
+		if prev != nil && !prev.CheckedAt.IsZero() && now.Sub(prev.CheckedAt) > 3*cfg.Interval {
+			st.State = report.Worse(st.State, report.Warning)
+			st.ExitCode = int(st.State)
+			st.Summary += "; timer stopped"
+			notes = append(notes, fmt.Sprintf("warning: no writer pass for %s (the status file %s was written at %s, interval %s): the timer or cron job running cortex-check --fix is not running; systemctl status cortex-check.timer",
+				report.HumanDuration(now.Sub(prev.CheckedAt)), cfg.StatusFile, prev.CheckedAt.Local().Format(time.RFC3339), cfg.Interval))
+		}
 		return observe(ctx, st, observer, notes)
 	}
 	res := record(ctx, cfg, st, opt, w)
