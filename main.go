@@ -40,6 +40,12 @@ type cli struct {
 	Status      statusCmd   `cmd:"" help:"Show the last pass's status file as a table; exit 3 when it is stale (the timer is not running)."`
 	Schedule    scheduleCmd `cmd:"" help:"Print the files that run a pass every interval under systemd, launchd or cron."`
 	Monitor     monitorCmd  `cmd:"" help:"Print the glue for Nagios, Icinga 2, NRPE or Prometheus: a read-only check, or alerting rules."`
+
+	Stop    stopCmd    `cmd:"" help:"Stop daemons and hold them, so the timer's --fix does not start them again, until start or release."`
+	Start   startCmd   `cmd:"" help:"Release daemons and start those that are down."`
+	Restart restartCmd `cmd:"" help:"Stop daemons and start them again."`
+	Hold    holdCmd    `cmd:"" help:"Hold daemons, running or not: --fix leaves them alone for --for (default 1h), and they show WARNING."`
+	Release releaseCmd `cmd:"" help:"End a hold: the next --fix starts them if they are down."`
 }
 
 const description = `Checks that the daemons configured in cortex.toml run, restarts the missing
@@ -96,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	a := &app{ctx: context.Background(), config: c.Config, stdout: stdout, stderr: stderr}
-	if strings.HasPrefix(kctx.Command(), "check") {
+	if verb := strings.Fields(kctx.Command())[0]; verb == "check" || verb == "stop" || verb == "start" || verb == "restart" {
 		// A signal mid-pass stops new work; the pass writes the status file
 		// whole, releases the lock and exits 3. The first signal cancels
 		// the context and restores the default handling, so a second one

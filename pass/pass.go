@@ -33,6 +33,7 @@ type Options struct {
 	LockTimeout time.Duration // how long to wait for another pass
 	Textfile    string        // overrides the config's textfile
 	ReadOnly    bool          // an observer: judge live, write nothing
+	Act         Act           // a person's verb on the Only daemons; zero for a pass
 	// ConfigUntrusted says why others could have changed the config (nil:
 	// they could not), as found when it was read.
 	ConfigUntrusted error
@@ -138,7 +139,8 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 		// Start commands run with the pass's privileges: --fix refuses a
 		// config others could have changed; a pass that runs no command
 		// only says so.
-		if opt.Fix && !opt.DryRun {
+		runs := opt.Act.Verb == VerbStop || opt.Act.Verb == VerbStart || opt.Act.Verb == VerbRestart
+		if (opt.Fix || runs) && !opt.DryRun {
 			return Result{Err: WithHint(fmt.Errorf("--fix refused: %w", err), "a plain pass (without --fix) still checks; it never runs start commands"), Final: true}
 		}
 		notes = append(notes, "warning: "+err.Error())
@@ -154,7 +156,7 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 		switch {
 		case err == nil:
 			defer unlock()
-		case !opt.Fix && ctx.Err() == nil:
+		case !mustWrite(opt) && ctx.Err() == nil:
 			observer = err.Error()
 		default:
 			return Result{Err: err, Final: ctx.Err() != nil}
@@ -221,6 +223,17 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 			running[name] = e.Running()
 		}
 	}
+	if opt.Act.Verb != "" {
+		// A verb's own log lines go to the restart log too; start and
+		// restart then restart like --fix, the flap guard lifted.
+		log := &restartLog{path: cfg.LogFile, open: w.OpenLog, now: w.Now}
+		act(opt.Act, daemons, st, snap, w, log, now)
+		if err := log.close(); err != nil {
+			notes = append(notes, "warning: restart log not written: "+err.Error())
+		}
+		opt.Fix = opt.Act.Verb == VerbStart || opt.Act.Verb == VerbRestart
+		opt.Force = opt.Fix
+	}
 	var fixErr error
 	if opt.Fix && ctx.Err() == nil {
 		var fixNotes []string
@@ -245,7 +258,7 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 		res.Err = WithHint(fmt.Errorf("--fix started nothing more: %w", fixErr),
 			"a start must be written to the status file first, so that the flap guard counts it; make its folder writable with free space (df -h)")
 	}
-	if res.Err != nil && !opt.Fix && ctx.Err() == nil {
+	if res.Err != nil && !mustWrite(opt) && ctx.Err() == nil {
 		// A plain pass that may not write judges all the same.
 		return observe(ctx, st, res.Err.Error(), notes)
 	}
@@ -268,6 +281,11 @@ func unseen(cfg *check.Config, verdicts []check.Verdict, euid int) {
 	}
 }
 
+// mustWrite says whether the pass is a writer or nothing: --fix and a
+// person's verb must record what they do; a plain pass may fall back to
+// observing.
+func mustWrite(opt Options) bool { return opt.Fix || opt.Act.Verb != "" }
+
 // observe is the result of a pass that writes nothing.
 func observe(ctx context.Context, st *report.Status, why string, notes []string) Result {
 	data, _ := st.JSON()
@@ -283,7 +301,7 @@ func observe(ctx context.Context, st *report.Status, why string, notes []string)
 // most plainLockWait.
 func takeLock(ctx context.Context, cfg *check.Config, opt Options, w World) (unlock func(), err error) {
 	wait := opt.LockTimeout
-	if !opt.Fix {
+	if !mustWrite(opt) {
 		wait = min(wait, plainLockWait)
 	}
 	return w.Lock(ctx, cfg.LockFile, wait)
@@ -329,6 +347,9 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		entry := st.Daemons[d.Name]
 		if len(d.Start) == 0 {
 			continue
+		}
+		if entry.Hold.Active(st.CheckedAt) {
+			continue // a person said to leave it alone
 		}
 		// Stopped and orphaned daemons are started; a suspended one is
 		// left alone (a second copy would fight it for its port), and one

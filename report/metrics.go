@@ -54,6 +54,8 @@ func (st *Status) Metrics() []byte {
 			}
 			return d.Probe.Latency, true
 		})
+	perDaemon("cortex_daemon_held", "gauge", "Whether a person holds the daemon (cortex-check hold or stop): --fix leaves it alone (1) or not (0).",
+		func(d *Daemon) (float64, bool) { return boolFloat(d.Hold.Active(st.CheckedAt)), true })
 	perDaemon("cortex_daemon_held_back", "gauge", "Whether the flap guard holds the daemon's restarts back (1) or not (0): it stays down until a person acts.",
 		func(d *Daemon) (float64, bool) { return boolFloat(d.HeldBack != nil && !d.Running()), true })
 	perDaemon("cortex_daemon_restarts_total", "counter", "Restart attempts by cortex-check --fix, failed ones included; resets when the status file is removed.",

@@ -167,6 +167,13 @@ func (d *Daemon) note(canStart bool, now time.Time, restartWarning time.Duration
 		s += fmt.Sprintf("restarted by cortex-check --fix %s ago, at %s; it was %s",
 			HumanDuration(now.Sub(d.LastRestart.At)), d.LastRestart.At.Local().Format(time.TimeOnly), d.LastRestart.Reason)
 	}
+	if d.Hold.Active(now) {
+		if s != "" {
+			s += "; "
+		}
+		s += d.Hold.Describe() + " (cortex-check release or start ends it)"
+		return s
+	}
 	return strings.TrimPrefix(s+d.advice(canStart), " ")
 }
 

@@ -152,6 +152,9 @@ type Daemon struct {
 	LastFailure *Note `json:"last_failure,omitempty"`
 	// Probe is the health probe's last result, for a daemon with one.
 	Probe *Probe `json:"probe,omitempty"`
+	// Hold is set while a person holds the daemon (cortex-check hold or
+	// stop): --fix neither starts nor restarts it, and it is WARNING.
+	Hold *Hold `json:"hold,omitempty"`
 }
 
 // Probe is a daemon's health as its probe found it.
@@ -164,6 +167,34 @@ type Probe struct {
 	// Count is the run of failing passes a writer counted; it resets on
 	// success and lives here from one pass to the next.
 	probe.Count
+}
+
+// Hold is a person's word that a daemon is to be left alone.
+type Hold struct {
+	By     string     `json:"by"` // the user, as cortex-check saw them
+	Reason string     `json:"reason,omitempty"`
+	Since  time.Time  `json:"since"`
+	Until  *time.Time `json:"until,omitempty"` // nil: until released
+}
+
+// Active says whether the hold still holds at now: it ends by itself at
+// Until.
+func (h *Hold) Active(now time.Time) bool {
+	return h != nil && (h.Until == nil || now.Before(*h.Until))
+}
+
+// Describe says who holds it, why and until when.
+func (h *Hold) Describe() string {
+	s := "held by " + h.By + " since " + h.Since.Local().Format(time.DateTime)
+	if h.Until != nil {
+		s += " until " + h.Until.Local().Format(time.DateTime)
+	} else {
+		s += " until released"
+	}
+	if h.Reason != "" {
+		s += ": " + h.Reason
+	}
+	return s
 }
 
 // Note is a dated reason.
@@ -288,6 +319,9 @@ func (st *Status) Set(name string, d *Daemon) {
 		d.RestartsTotal = old.RestartsTotal
 		d.LastRestart = old.LastRestart
 		d.LastFailure = old.LastFailure
+		if old.Hold.Active(st.CheckedAt) {
+			d.Hold = old.Hold // one that ran out ends here
+		}
 		d.Probe = old.Probe // the pass's probe replaces it
 		// Held back lasts while the daemon stays down; one that runs
 		// again (started by hand) is released.
@@ -310,7 +344,7 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 	st.DurationMS = took.Milliseconds()
 	st.restartWarning, st.now = restartWarning, st.CheckedAt
 	checked, running, known := 0, 0, 0
-	var down, restarted, tooMany []string
+	var down, restarted, tooMany, heldNames []string
 	st.State = OK
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
@@ -324,20 +358,31 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 			if d.RecentRestart(st.CheckedAt, restartWarning) {
 				d.State = Worse(d.State, Warning)
 			}
+			// Held by a person: WARNING whether it runs or not, so
+			// monitoring shows it without paging for it.
+			if d.Hold.Active(st.CheckedAt) && d.State != Unknown {
+				d.State = Warning
+			}
 		}
 		st.State = Worse(st.State, d.State)
-		if d.Running() {
+		held := d.Hold.Active(st.CheckedAt)
+		switch {
+		case d.Running():
 			running++
-		} else if d.Checked {
+		case held: // stopped on purpose: listed as held, not as down
+		case d.Checked:
 			down = append(down, name)
-		} else {
+		default:
 			down = append(down, name+" (last known)")
 		}
-		if d.Action == ActionRestarted || (d.Checked && d.RecentRestart(st.CheckedAt, restartWarning)) {
+		if d.Checked && (d.Action == ActionRestarted || d.RecentRestart(st.CheckedAt, restartWarning)) {
 			restarted = append(restarted, name)
 		}
 		if d.TooMany() {
 			tooMany = append(tooMany, name)
+		}
+		if held {
+			heldNames = append(heldNames, name)
 		}
 	}
 	if checked == 0 {
@@ -353,6 +398,9 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		}
 		if len(tooMany) > 0 {
 			st.Summary += "; too many instances: " + strings.Join(tooMany, ", ")
+		}
+		if len(heldNames) > 0 {
+			st.Summary += "; held: " + strings.Join(heldNames, ", ")
 		}
 	}
 	st.ExitCode = int(st.State)

@@ -240,15 +240,22 @@ func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string
 // command when it has one, then TERM and KILL for whatever of the tree is
 // left.
 func (r *Runner) stop(d *check.Daemon, pids []int) {
-	if len(d.Stop) > 0 && r.StopCommand != nil {
-		r.Log(fmt.Sprintf("%s: Stopping: %s", d.Name, ShellQuote(d.Stop)))
-		if err := r.StopCommand(d); err != nil {
-			r.Log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
+	Stop(d, pids, r.StopCommand, r.Kill, r.Log)
+}
+
+// Stop stops a running instance, pids being its tree: the daemon's stop
+// command when it has one (run waits for it), then SIGTERM and, after
+// stop_grace, SIGKILL for whatever is left. It logs what it does.
+func Stop(d *check.Daemon, pids []int, run func(*check.Daemon) error, kill func([]int, time.Duration), log func(string)) {
+	if len(d.Stop) > 0 && run != nil {
+		log(fmt.Sprintf("%s: Stopping: %s", d.Name, ShellQuote(d.Stop)))
+		if err := run(d); err != nil {
+			log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
 		}
 	} else {
-		r.Log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, joinInts(pids), shortDuration(d.StopGrace)))
+		log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, joinInts(pids), shortDuration(d.StopGrace)))
 	}
-	r.Kill(pids, d.StopGrace)
+	kill(pids, d.StopGrace)
 }
 
 func inFlight(jobs []*job) int {
