@@ -56,6 +56,7 @@ func (c *checkCmd) options() pass.Options {
 // Run runs one pass, or, with --wait, passes until every daemon runs.
 func (c *checkCmd) Run(a *app) error {
 	var canStart report.CanStart
+	notBefore := map[string]time.Time{} // under --wait, a failed start waits start_timeout
 	once := func() pass.Result {
 		cfg, untrusted, err := loadConfig(a.config)
 		if err != nil {
@@ -63,8 +64,16 @@ func (c *checkCmd) Run(a *app) error {
 		}
 		canStart = pass.CanStart(cfg)
 		opt := c.options()
-		opt.ConfigUntrusted = untrusted
-		return pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr))
+		opt.ConfigUntrusted, opt.NotBefore = untrusted, notBefore
+		res := pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr))
+		if res.Status != nil {
+			for _, d := range cfg.Daemons {
+				if e := res.Status.Daemons[d.Name]; e != nil && e.Checked && e.Action == report.ActionRestartFailed {
+					notBefore[d.Name] = time.Now().Add(d.StartTimeout)
+				}
+			}
+		}
+		return res
 	}
 	var res pass.Result
 	if c.Wait <= 0 {

@@ -224,7 +224,7 @@ func Load(path string, read func(abs string) ([]byte, error)) (*Config, error) {
 		}
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(data, abs)
+	return parse(data, abs, path)
 }
 
 // missingConfig is a config file that is not there; it is fs.ErrNotExist
@@ -239,10 +239,19 @@ func (e missingConfig) Unwrap() error { return fs.ErrNotExist }
 // Parse decodes and validates a config whose file is at the absolute path.
 // Errors start with the file's name, and its line where the parser knows it.
 func Parse(data []byte, path string) (*Config, error) {
-	name := filepath.Base(path)
+	return parse(data, path, path)
+}
+
+// parse is Parse with the name the user gave the file, for messages: the
+// path as given to -c, absolute when it was.
+func parse(data []byte, path, name string) (*Config, error) {
 	var fc fileConfig
 	md, err := toml.Decode(string(data), &fc)
 	if err != nil {
+		// Wrong types: every one of them, in TOML's terms, with lines.
+		if errs := typeErrors(data, name); len(errs) > 0 {
+			return nil, errors.New(strings.Join(errs, "; "))
+		}
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			// The parser may quote the offending input, newline included:

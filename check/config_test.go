@@ -141,3 +141,35 @@ func TestParseDaemonNames(t *testing.T) {
 		}
 	}
 }
+
+// Wrong types are reported all at once, in TOML's terms, with their
+// lines and an example, not as the first Go decoding error.
+func TestParseTypeErrors(t *testing.T) {
+	text := `interval = 30
+[[daemon]]
+name = "web"
+start = "nginx"
+max_instances = "2"
+[daemon.probe]
+tcp = 6379
+[[daemon]]
+name = "worker"
+after = "web"
+env = ["x"]
+`
+	_, err := Parse([]byte(text), "/etc/cortex/cortex.toml")
+	if err == nil {
+		t.Fatal("a config with wrong types was accepted")
+	}
+	want := []string{
+		`/etc/cortex/cortex.toml:1: interval must be a string, e.g. interval = "30s"`,
+		`/etc/cortex/cortex.toml:4: daemon[1] (web): start must be a list of strings, e.g. start = ["nginx", "-g", "daemon off;"]`,
+		`/etc/cortex/cortex.toml:5: daemon[1] (web): max_instances must be a whole number, e.g. max_instances = 1`,
+		`/etc/cortex/cortex.toml:7: daemon[1] (web): probe.tcp must be a string, e.g. tcp = "127.0.0.1:6379"`,
+		`/etc/cortex/cortex.toml:10: daemon[2] (worker): after must be a list of strings, e.g. after = ["pm-daemon"]`,
+		`/etc/cortex/cortex.toml:11: daemon[2] (worker): env must be a table of strings, e.g. env = { LANG = "C.UTF-8" }`,
+	}
+	if got := err.Error(); got != strings.Join(want, "; ") {
+		t.Errorf("got\n%s\nwant\n%s", strings.ReplaceAll(got, "; ", "\n"), strings.Join(want, "\n"))
+	}
+}

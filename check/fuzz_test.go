@@ -41,7 +41,7 @@ func FuzzParse(f *testing.F) {
 		cfg, err := Parse([]byte(text), "/srv/cortex.toml")
 		if err != nil {
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "cortex.toml") || strings.Contains(msg, "\n") {
+			if !strings.HasPrefix(msg, "/srv/cortex.toml") || strings.Contains(msg, "\n") {
 				t.Errorf("error %q: want one line starting with the file's name", msg)
 			}
 			return

@@ -34,6 +34,10 @@ type Options struct {
 	Textfile    string        // overrides the config's textfile
 	ReadOnly    bool          // an observer: judge live, write nothing
 	Act         Act           // a person's verb on the Only daemons; zero for a pass
+	// NotBefore holds back a daemon's next start until a time: --wait's
+	// passes a second apart must not spend the flap guard's budget on
+	// a start that failed a moment ago.
+	NotBefore map[string]time.Time
 	// ConfigUntrusted says why others could have changed the config (nil:
 	// they could not), as found when it was read.
 	ConfigUntrusted error
@@ -350,6 +354,10 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		}
 		if entry.Hold.Active(st.CheckedAt) {
 			continue // a person said to leave it alone
+		}
+		if t := opt.NotBefore[d.Name]; st.CheckedAt.Before(t) {
+			entry.Message += fmt.Sprintf("; its last start failed, the next one after %s (start_timeout later)", t.Local().Format(time.TimeOnly))
+			continue
 		}
 		// Stopped and orphaned daemons are started; a suspended one is
 		// left alone (a second copy would fight it for its port), and one

@@ -1,0 +1,157 @@
+package check
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// valueKind is the TOML type a key takes.
+type valueKind int
+
+const (
+	kString valueKind = iota
+	kStrings
+	kInt
+	kStringMap
+	kTable
+)
+
+// keySpec is a key's type with an example, for messages in TOML's terms
+// rather than Go's ("destination has type slice").
+type keySpec struct {
+	kind    valueKind
+	example string
+}
+
+var (
+	topSchema = map[string]keySpec{
+		"status_file": {kString, `status_file = "/var/lib/cortex/status.json"`}, "log_file": {kString, `log_file = "/var/log/cortex/cortex-check.log"`},
+		"log_dir": {kString, `log_dir = "/var/log/cortex"`}, "lock_file": {kString, `lock_file = "/run/cortex/cortex.lock"`},
+		"textfile": {kString, `textfile = "/var/lib/prometheus/node-exporter/cortex.prom"`}, "interval": {kString, `interval = "30s"`},
+		"restart_warning": {kString, `restart_warning = "5m"`}, "start_timeout": {kString, `start_timeout = "5s"`},
+		"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
+		"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
+	}
+	daemonSchema = map[string]keySpec{
+		"name": {kString, `name = "redis"`}, "pattern": {kString, `pattern = '^redis-server 127\.0\.0\.1:6379$'`},
+		"process": {kString, `process = "redis-server"`}, "pidfile": {kString, `pidfile = "/run/redis/redis.pid"`},
+		"start": {kStrings, `start = ["nginx", "-g", "daemon off;"]`}, "stop": {kStrings, `stop = ["nginx", "-s", "quit"]`},
+		"dir": {kString, `dir = "/srv/app"`}, "env": {kStringMap, `env = { LANG = "C.UTF-8" }`},
+		"env_file": {kStrings, `env_file = ["/etc/default/app", "-/etc/app.env"]`}, "user": {kString, `user = "redis"`},
+		"group": {kString, `group = "redis"`}, "umask": {kString, `umask = "027"`}, "after": {kStrings, `after = ["pm-daemon"]`},
+		"max_instances": {kInt, `max_instances = 1`}, "start_timeout": {kString, `start_timeout = "5s"`},
+		"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
+		"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
+		"probe": {kTable, "[daemon.probe] with tcp = \"127.0.0.1:6379\""},
+	}
+	probeSchema = map[string]keySpec{
+		"http": {kString, `http = "http://127.0.0.1:8080/health"`}, "expect_status": {kInt, `expect_status = 200`},
+		"tcp": {kString, `tcp = "127.0.0.1:6379"`}, "exec": {kStrings, `exec = ["redis-cli", "-p", "6379", "ping"]`},
+		"heartbeat": {kString, `heartbeat = "run/worker.beat"`}, "max_age": {kString, `max_age = "90s"`},
+		"timeout": {kString, `timeout = "2s"`}, "failures": {kInt, `failures = 3`}, "grace": {kString, `grace = "30s"`},
+	}
+)
+
+var kindNames = map[valueKind]string{kString: "a string", kStrings: "a list of strings", kInt: "a whole number", kStringMap: "a table of strings", kTable: "a table"}
+
+// typeErrors lists every key in the file whose value has the wrong TOML
+// type, each with its line and an example, so that one run shows them
+// all. It says nothing of keys it does not know: those are reported apart.
+func typeErrors(data []byte, name string) []string {
+	var loose map[string]any
+	if _, err := toml.Decode(string(data), &loose); err != nil {
+		return nil
+	}
+	var errs []string
+	check := func(schema map[string]keySpec, values map[string]any, where string, line func(key string) int) {
+		for key, v := range values {
+			spec, known := schema[key]
+			if !known || fits(spec.kind, v) {
+				continue
+			}
+			errs = append(errs, fmt.Sprintf("%s:%d: %s%s must be %s, e.g. %s", name, line(key), where, key, kindNames[spec.kind], spec.example))
+		}
+	}
+	check(topSchema, loose, "", func(key string) int { return findLine(data, -1, "", key) })
+	daemons, _ := loose["daemon"].([]map[string]any)
+	for i, d := range daemons {
+		where := fmt.Sprintf("daemon[%d]%s: ", i+1, quotedName(d["name"]))
+		check(daemonSchema, d, where, func(key string) int { return findLine(data, i, "", key) })
+		if p, ok := d["probe"].(map[string]any); ok {
+			check(probeSchema, p, where+"probe.", func(key string) int { return findLine(data, i, "probe", key) })
+		}
+	}
+	// Sorted by line, the order a person fixes them in.
+	sortByLine(errs, name)
+	return errs
+}
+
+func fits(k valueKind, v any) bool {
+	switch k {
+	case kString:
+		_, ok := v.(string)
+		return ok
+	case kInt:
+		_, ok := v.(int64)
+		return ok
+	case kStrings:
+		list, ok := v.([]any)
+		for _, e := range list {
+			if _, isString := e.(string); !isString {
+				return false
+			}
+		}
+		return ok
+	case kStringMap:
+		m, ok := v.(map[string]any)
+		for _, e := range m {
+			if _, isString := e.(string); !isString {
+				return false
+			}
+		}
+		return ok
+	}
+	_, ok := v.(map[string]any)
+	return ok
+}
+
+var tableHeader = regexp.MustCompile(`^\s*\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?`)
+
+// findLine finds the line of key in the top level (daemon -1), in the
+// daemon-th [[daemon]] table, or in its [daemon.probe] subtable. It reads
+// the text as simply as TOML is written in practice; 0 when not found.
+func findLine(data []byte, daemon int, sub, key string) int {
+	keyRE := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(key) + `\s*=`)
+	index, table := -1, ""
+	for n, line := range strings.Split(string(data), "\n") {
+		if m := tableHeader.FindStringSubmatch(line); m != nil {
+			table = m[1]
+			if table == "daemon" && strings.Contains(line, "[[") {
+				index++
+			}
+			continue
+		}
+		want := daemon < 0 && table == "" ||
+			daemon >= 0 && index == daemon && (sub == "" && table == "daemon" || sub != "" && table == "daemon."+sub)
+		if want && keyRE.MatchString(line) {
+			return n + 1
+		}
+	}
+	return 0
+}
+
+func sortByLine(errs []string, name string) {
+	lineOf := func(s string) int {
+		var n int
+		fmt.Sscanf(strings.TrimPrefix(s, name+":"), "%d", &n)
+		return n
+	}
+	for i := 1; i < len(errs); i++ {
+		for j := i; j > 0 && lineOf(errs[j]) < lineOf(errs[j-1]); j-- {
+			errs[j], errs[j-1] = errs[j-1], errs[j]
+		}
+	}
+}
