@@ -32,7 +32,10 @@ say "started, ends by itself in ${lifetime}s"
 child=
 trap 'kill $child 2>/dev/null; say "stopping on signal"; exit 0' TERM INT HUP
 end=$((SECONDS + lifetime))
+beat=${CORTEX_HEARTBEAT:-}
+[ -z "$beat" ] || mkdir -p "$(dirname "$beat")"
 while [ "$SECONDS" -lt "$end" ]; do
+	[ -z "$beat" ] || touch "$beat"
 	# sleep in the background and wait for it, so a signal is handled at once
 	sleep 1 &
 	child=$!
