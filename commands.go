@@ -89,7 +89,7 @@ func (s *scheduleCmd) Run(a *app) error {
 	if err != nil {
 		return fmt.Errorf("find this binary's path: %w", err)
 	}
-	job := schedule.Job{Binary: binary, Config: cfg.Path, Interval: cmpDuration(s.Interval, cfg.Interval), User: s.User, LogDir: cfg.LogDir}
+	job := schedule.Job{Binary: binary, Config: cfg.Path, Interval: cmpDuration(s.Interval, cfg.Interval), User: s.User, LogDir: cfg.LogDir, Textfile: cfg.Textfile}
 	if job.Interval < time.Second {
 		return errors.New("--interval must be at least 1s")
 	}

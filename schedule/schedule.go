@@ -20,6 +20,10 @@ type Job struct {
 	Interval time.Duration
 	User     bool   // a systemd user unit
 	LogDir   string // where cron's output goes
+	// Textfile is the config's Prometheus textfile, written by each
+	// pass; named on the command line too, so that a person reading the
+	// unit sees where the metrics go.
+	Textfile string
 }
 
 // File is one file to install.
@@ -30,7 +34,11 @@ type File struct {
 }
 
 func (j Job) args() []string {
-	return []string{j.Binary, "-c", j.Config, "--fix", "--quiet"}
+	args := []string{j.Binary, "-c", j.Config, "--fix", "--quiet"}
+	if j.Textfile != "" {
+		args = append(args, "--textfile", j.Textfile)
+	}
+	return args
 }
 
 func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }

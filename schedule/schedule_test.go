@@ -62,3 +62,22 @@ func TestQuoting(t *testing.T) {
 		t.Errorf("cron command = %s, want %s", got, want)
 	}
 }
+
+// A config with a textfile: the scheduled command names it.
+func TestScheduleTextfile(t *testing.T) {
+	j := Job{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: 30 * time.Second,
+		LogDir: "/var/log/cortex", Textfile: "/var/lib/prometheus/node-exporter/cortex.prom"}
+	want := "--textfile /var/lib/prometheus/node-exporter/cortex.prom"
+	for _, f := range Systemd(j) {
+		if strings.HasSuffix(f.Name, ".service") && !strings.Contains(f.Content, want) {
+			t.Errorf("%s lacks %q:\n%s", f.Name, want, f.Content)
+		}
+	}
+	files, err := Cron(j)
+	if err != nil || !strings.Contains(files[0].Content, want) {
+		t.Errorf("cron lacks %q: %v", want, err)
+	}
+	if !strings.Contains(Launchd(j)[0].Content, "<string>--textfile</string>") {
+		t.Error("launchd plist lacks --textfile")
+	}
+}
