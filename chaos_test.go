@@ -181,7 +181,7 @@ func TestChaos(t *testing.T) {
 	if bad.Load() > 0 {
 		t.Errorf("%d of %d reads of the status file were not whole JSON", bad.Load(), reads.Load())
 	}
-	st, err := report.ReadStatus(status)
+	st, err := report.ReadStatus(status, os.ReadFile)
 	if err != nil || st == nil {
 		t.Fatalf("status file: %v", err)
 	}

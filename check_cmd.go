@@ -170,7 +170,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		StopCommand: starter.RunStop,
 		Probe:       probe.Run,
 		ProbeExec:   starter.ProbeExec,
-		ReadFile:    os.ReadFile,
+		ReadFile:    readStatusFile,
 		ReadPidfile: readPidfile,
 		EUID:        uid,
 		Hidden:      func() bool { return uid != 0 && check.ProcHidden() },
@@ -186,6 +186,25 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		Host:     hostname(),
 		Version:  buildVersion(),
 	}
+}
+
+// readStatusFile reads the previous status file under the rule the writer
+// writes it by: walked from /, in folders only root or the pass's user can
+// write, without following a link at its name or blocking on a FIFO. A
+// status file others could have planted or forged is not believed: the
+// pass judges without its history and says why.
+func readStatusFile(path string) ([]byte, error) {
+	cf, err := trust.ReadConfig(path, os.Geteuid())
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("status file not read: %s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "config: "), "config "))
+	}
+	if cf.Untrusted != nil {
+		return nil, fmt.Errorf("status file not read: %v", cf.Untrusted)
+	}
+	return cf.Data, nil
 }
 
 // readPidfile reads a pidfile's first line through trust, which refuses

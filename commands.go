@@ -28,7 +28,7 @@ func (s *statusCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	st, err := report.ReadStatus(cfg.StatusFile)
+	st, err := report.ReadStatus(cfg.StatusFile, readStatusFile)
 	if err != nil {
 		return err
 	}

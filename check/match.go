@@ -673,6 +673,19 @@ func (s *Snapshot) orphan(root *Process, roots []*Process, deadMain map[int]bool
 	return siblings > 1
 }
 
+// ownProcess says whether p could be a process of d's program: its user
+// when d has one, and its process name, or else its whole matcher (nginx's
+// workers have the master's name "nginx" but not its title).
+func (d *Daemon) ownProcess(p *Process) bool {
+	if d.UID >= 0 && p.UID != d.UID {
+		return false
+	}
+	if d.Process != "" {
+		return processNameIs(p, d.Process)
+	}
+	return d.match.hasPatternOrProcess() && d.match.matches(p)
+}
+
 // findOrphans turns a stopped verdict into orphaned when processes are
 // left from the daemon's dead main process: live members of its process
 // group or session (nginx's workers, whatever the pattern says of them; the
@@ -691,8 +704,12 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 		}
 	}
 	if len(deadMain) > 0 {
+		// A dead main PID is a clue (a pidfile the daemon's account
+		// writes may name anything), never a licence to kill: only
+		// members of its group that are the daemon's own program (its
+		// process name, or its whole matcher) and user count.
 		for i := range s.Procs {
-			if p := &s.Procs[i]; deadMain[p.PGID] || deadMain[p.SID] {
+			if p := &s.Procs[i]; (deadMain[p.PGID] || deadMain[p.SID]) && d.ownProcess(p) {
 				add(p)
 			}
 		}

@@ -126,11 +126,11 @@ type fakeProc struct {
 	err    error
 }
 
-func (p *fakeProc) PID() int                { return p.pid }
-func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
-func (p *fakeProc) ExitErr() error          { return p.err }
-func (p *fakeProc) LogTail() string         { return "" }
-func (p *fakeProc) Stop(time.Duration)      {}
+func (p *fakeProc) PID() int                        { return p.pid }
+func (p *fakeProc) Exited() <-chan struct{}         { return p.exited }
+func (p *fakeProc) ExitErr() error                  { return p.err }
+func (p *fakeProc) LogTail() (string, string, bool) { return "", "", false }
+func (p *fakeProc) Stop(time.Duration)              {}
 
 const testConfig = `
 status_file = "/run/cortex/status.json"

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -452,14 +451,15 @@ func (st *Status) JSON() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// ReadStatus reads a status file. A missing file is no error: it returns nil.
-func ReadStatus(path string) (*Status, error) {
-	b, err := os.ReadFile(path)
+// ReadStatus reads a status file with read. A missing file is no error:
+// it returns nil.
+func ReadStatus(path string, read func(string) ([]byte, error)) (*Status, error) {
+	b, err := read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read status file: %w", err)
+		return nil, err
 	}
 	return ParseStatus(b, path)
 }

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
-	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/trust"
 )
@@ -101,7 +100,39 @@ func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
 	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
 		return "", fmt.Errorf("refused: %w", err)
 	}
+	// A file among the arguments may be what really runs (a script given
+	// to /bin/sh, a config that names programs): the same rule.
+	for _, file := range argFiles(d) {
+		if err := trust.Path(file, s.UID, owner.UID); err != nil {
+			return "", fmt.Errorf("refused: %s, an argument of start: %w", file, err)
+		}
+	}
+	if _, err := s.Environment(d, owner); err != nil {
+		return "", err
+	}
 	return prog, nil
+}
+
+// argFiles lists the existing regular files start's arguments name,
+// relative ones against dir (the daemon's working folder), and the values
+// of --key=value arguments.
+func argFiles(d *check.Daemon) []string {
+	var out []string
+	for _, a := range d.Start[1:] {
+		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			a = v
+		}
+		if a == "" || strings.HasPrefix(a, "-") {
+			continue
+		}
+		if !filepath.IsAbs(a) {
+			a = filepath.Join(d.Dir, a)
+		}
+		if fi, err := os.Stat(a); err == nil && fi.Mode().IsRegular() {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // startMu serialises the part of a start that changes process-wide or
@@ -134,7 +165,7 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := Environment(d, owner, s.Getenv)
+	env, err := s.Environment(d, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +228,8 @@ func startClean(cmd *exec.Cmd, umask int) error {
 // Environment is what a started daemon gets: the fixed base, LANG and TZ
 // when the pass has them, the identity of the user it runs as, PWD, then
 // its env_file files and its env, in that order.
-func Environment(d *check.Daemon, owner Owner, getenv func(string) string) ([]string, error) {
+func (s Starter) Environment(d *check.Daemon, owner Owner) ([]string, error) {
+	getenv := s.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -217,7 +249,7 @@ func Environment(d *check.Daemon, owner Owner, getenv func(string) string) ([]st
 		vars["SHELL"] = owner.Shell
 	}
 	for _, f := range d.EnvFiles {
-		if err := readEnvFile(f, vars); err != nil {
+		if err := readEnvFile(f, vars, s.UID, owner.UID); err != nil {
 			return nil, err
 		}
 	}
@@ -238,11 +270,22 @@ func Environment(d *check.Daemon, owner Owner, getenv func(string) string) ([]st
 
 // readEnvFile adds the KEY=value lines of an env_file; blank lines and #
 // comments are skipped, a value may be quoted. A path starting with "-"
-// may be missing.
-func readEnvFile(path string, vars map[string]string) error {
+// may be missing. An env_file steers what runs (BASH_ENV, LD_PRELOAD,
+// PATH), so it must pass the trusted-path rule like a start program: owned
+// by root, the pass's user or the daemon's, in folders others cannot
+// write. It is opened without following a link at its name and without
+// blocking (a FIFO there must not hang the pass), only as a regular file,
+// and what it holds is never quoted back.
+func readEnvFile(path string, vars map[string]string, uid, daemonUID int) error {
 	optional := strings.HasPrefix(path, "-")
 	path = strings.TrimPrefix(path, "-")
-	f, err := os.Open(path)
+	if err := trust.Path(path, uid, daemonUID); err != nil {
+		if optional && errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("env_file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		if optional && errors.Is(err, fs.ErrNotExist) {
 			return nil
@@ -250,6 +293,13 @@ func readEnvFile(path string, vars map[string]string) error {
 		return fmt.Errorf("env_file: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		what := "not readable"
+		if err == nil {
+			what = fileKind(fi.Mode())
+		}
+		return fmt.Errorf("env_file %s is %s, not a regular file: set env_file to a file of KEY=value lines", path, what)
+	}
 	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -259,7 +309,7 @@ func readEnvFile(path string, vars map[string]string) error {
 		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" || strings.ContainsAny(k, " \t\x00") {
-			return fmt.Errorf("env_file %s:%d: want KEY=value, got %q", path, n, escape.Truncate(line, 40))
+			return fmt.Errorf("env_file %s:%d: want KEY=value (the line is not shown: it may be secret)", path, n)
 		}
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
@@ -271,6 +321,21 @@ func readEnvFile(path string, vars map[string]string) error {
 		return fmt.Errorf("env_file %s: %w", path, err)
 	}
 	return nil
+}
+
+// fileKind names what a non-regular file is, for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO (named pipe)"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a folder"
+	}
+	return "not a regular file"
 }
 
 func unwrapExec(err error) error {
@@ -366,13 +431,18 @@ func gone(pid int) bool {
 }
 
 // LogTail returns the last few lines the daemon wrote since it was started,
-// read from the descriptor the pass opened, and closes it: it is asked
-// once, when the start is settled.
-func (p *started) LogTail() string {
+// read from the descriptor the pass opened (never again by a path the
+// daemon's user could point elsewhere), the log's path, and whether all
+// may read it. The descriptor lives as long as the pass.
+func (p *started) LogTail() (string, string, bool) {
 	const maxBytes, maxLines = 600, 3
+	public := false
+	if fi, err := p.log.Stat(); err == nil {
+		public = fi.Mode().Perm()&0o004 != 0
+	}
 	b, err := io.ReadAll(io.NewSectionReader(p.log, p.offset, 1<<20))
 	if err != nil && len(b) == 0 {
-		return ""
+		return "", p.log.Name(), public
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	if len(lines) > maxLines {
@@ -382,7 +452,7 @@ func (p *started) LogTail() string {
 	if len(s) > maxBytes {
 		s = "..." + s[len(s)-maxBytes:]
 	}
-	return s
+	return s, p.log.Name(), public
 }
 
 // LookupOwner finds who d runs as: its user (and group) from the system's
@@ -461,7 +531,7 @@ func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
 		return nil, fmt.Errorf("refused: %w", err)
 	}
-	env, err := Environment(d, owner, s.Getenv)
+	env, err := s.Environment(d, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -494,7 +564,11 @@ func (s Starter) RunStop(d *check.Daemon) error {
 	defer cancel()
 	out, err := probe.RunCommand(ctx, cmd)
 	if err != nil {
-		return fmt.Errorf("%w%s", err, tail(string(out)))
+		// Only the restart log (root's, 0640) hears this.
+		if said := strings.Join(strings.Fields(string(out)), " "); said != "" {
+			return fmt.Errorf("%w; it said: %s", err, said)
+		}
+		return err
 	}
 	return nil
 }

@@ -34,8 +34,10 @@ type Process interface {
 	// ExitErr is the program's exit error (nil for status 0), valid once
 	// Exited is closed.
 	ExitErr() error
-	// LogTail is the last lines the program wrote to its log.
-	LogTail() string
+	// LogTail is the last lines the program wrote to its log, the log's
+	// path, and whether all may read the log: a private log's lines are
+	// never copied into what others read (the status file is 0644).
+	LogTail() (lines, path string, public bool)
 	// Stop ends a start that could not be verified: the start program,
 	// its process group, and every process it spawned that carries its
 	// mark, even those that left with setsid or a double fork. It sends
@@ -368,7 +370,7 @@ func (r *Runner) verify(jobs []*job) {
 				}
 				j.proc.Stop(d.StopGrace)
 				r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
-					shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), tail(j.proc.LogTail())))
+					shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), r.tail(j)))
 				continue
 			}
 			if res.Running() && d.Probe != nil && r.Ready != nil {
@@ -392,7 +394,7 @@ func (r *Runner) verify(jobs []*job) {
 				msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", res.PID,
 					j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartHold))
 				if exitErr != nil {
-					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, tail(j.proc.LogTail()))
+					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, r.tail(j))
 				}
 				r.finish(j, Restarted, msg)
 				continue
@@ -402,7 +404,7 @@ func (r *Runner) verify(jobs []*job) {
 			}
 		}
 		if exitErr != nil {
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, tail(j.proc.LogTail())))
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, r.tail(j)))
 			continue
 		}
 		if now.Before(j.deadline) {
@@ -413,7 +415,7 @@ func (r *Runner) verify(jobs []*job) {
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", err))
 		case exited:
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s%s",
-				d.Describe(), shortDuration(now.Sub(j.started)), tail(j.proc.LogTail())))
+				d.Describe(), shortDuration(now.Sub(j.started)), r.tail(j)))
 		case !now.Before(r.Deadline):
 			j.proc.Stop(d.StopGrace)
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout; PID %d stopped so that the next pass starts clean", j.proc.PID()))
@@ -469,12 +471,23 @@ func joinInts(v []int) string {
 	return strings.Join(s, ", ")
 }
 
-func tail(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
+// tail is what a message says of a failed start's log: its last lines
+// when all may read the log; otherwise where it is, and the lines go only
+// into the restart log (root's, 0640), never into the 0644 status file or
+// the output that monitoring shows.
+func (r *Runner) tail(j *job) string {
+	lines, path, public := j.proc.LogTail()
+	lines = strings.Join(strings.Fields(lines), " ")
+	if lines == "" {
 		return ""
 	}
-	return "; its log ends: " + strings.Join(strings.Fields(s), " ")
+	if public {
+		return "; its log ends: " + lines
+	}
+	if !r.DryRun {
+		r.Log(fmt.Sprintf("%s: its log %s ends: %s", j.down.Daemon.Name, path, lines))
+	}
+	return "; see its log " + path + " (its last lines are in the restart log, not here: the log is not readable by all)"
 }
 
 // shortDuration writes 10m rather than 10m0s.

@@ -79,8 +79,10 @@ type fakeProc struct {
 func (p *fakeProc) PID() int                { return p.pid }
 func (p *fakeProc) Exited() <-chan struct{} { return p.exited }
 func (p *fakeProc) ExitErr() error          { return p.err }
-func (p *fakeProc) LogTail() string         { return "last words" }
-func (p *fakeProc) Stop(time.Duration)      { p.stopped = true }
+func (p *fakeProc) LogTail() (string, string, bool) {
+	return "last words", "/var/log/cortex/x.log", true
+}
+func (p *fakeProc) Stop(time.Duration) { p.stopped = true }
 
 func (h *fakeHost) start(d *check.Daemon) (Process, error) {
 	h.mu.Lock()
