@@ -343,7 +343,7 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 	st.DurationMS = took.Milliseconds()
 	st.restartWarning, st.now = restartWarning, st.CheckedAt
 	checked, running, known := 0, 0, 0
-	var down, restarted, tooMany, heldNames []string
+	var down, unknown, restarted, tooMany, heldNames []string
 	st.State = OK
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
@@ -369,6 +369,8 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		case d.Running():
 			running++
 		case held: // stopped on purpose: listed as held, not as down
+		case d.Status == check.Unknown:
+			unknown = append(unknown, name) // not seen, so not said to be down
 		case d.Checked:
 			down = append(down, name)
 		default:
@@ -391,6 +393,9 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		st.Summary = fmt.Sprintf("%d/%d daemons running", running, known)
 		if len(down) > 0 {
 			st.Summary += "; down: " + strings.Join(down, ", ")
+		}
+		if len(unknown) > 0 {
+			st.Summary += "; unknown: " + strings.Join(unknown, ", ")
 		}
 		if len(restarted) > 0 {
 			st.Summary += "; restarted: " + strings.Join(restarted, ", ")
