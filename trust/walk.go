@@ -20,6 +20,7 @@ const (
 	forRun    purpose = iota // a program or its interpreter
 	forConfig                // the config: it holds the start commands
 	forWrite                 // a folder cortex-check writes files in
+	forRead                  // a file cortex-check reads for what it says (a pidfile)
 )
 
 func (p purpose) risk() string {
@@ -28,6 +29,8 @@ func (p purpose) risk() string {
 		return "could make cortex-check run their code as " + runAs()
 	case forConfig:
 		return "could change the commands cortex-check runs as " + runAs()
+	case forRead:
+		return "could have cortex-check read, as " + runAs() + ", a file they may not read"
 	default:
 		return "could swap the files cortex-check writes there as " + runAs() + " for files or links of their choosing"
 	}
@@ -60,6 +63,7 @@ type walker struct {
 	// a daemon's folder must not be able to lead the walk into folders it
 	// may not write or read itself.
 	rootLinks bool
+	linksOnly bool // folders are not judged, only links (by rootLinks): pidfiles
 }
 
 func (w *walker) trusts(uid int) bool { return uid == 0 || slices.Contains(w.uids, uid) }
@@ -92,6 +96,9 @@ func (w *walker) flag(e *Error) error {
 
 // judge applies the folder rule to one stat; nil means trusted.
 func (w *walker) judge(path string, fi info, r role) *Error {
+	if w.linksOnly {
+		return nil
+	}
 	ownerOK := w.trusts(fi.uid)
 	gw := r != asLink && fi.mode&0o020 != 0
 	ow := r != asLink && fi.mode&0o002 != 0
@@ -197,8 +204,12 @@ func (w *walker) linkRule(path string, fi, dir info) *Error {
 	default:
 		return nil
 	}
-	e.Risk = who + " and so have cortex-check, running as " + runAs() + ", create or write files where they may not"
-	e.Fix = "use a path without this link, or make " + path + " a real folder"
+	what, use := "create or write files where they may not", "use a path without this link"
+	if w.purpose == forRead {
+		what, use = "read a file they may not read", "set pidfile to a path without this link"
+	}
+	e.Risk = who + " and so have cortex-check, running as " + runAs() + ", " + what
+	e.Fix = use + ", or make " + path + " a real folder"
 	return e
 }
 
