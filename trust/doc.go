@@ -4,12 +4,19 @@
 // can make root write, read, run or hang on something that uid could not
 // already.
 //
-// Every path but a pidfile's is walked from / one component at a time
-// through open folder descriptors: each folder and each symbolic link on the way (and the
+// Every path is walked from / one component at a time through open folder
+// descriptors: each folder and each symbolic link on the way (and the
 // folders a link leads through) is judged, and the final file is opened
 // relative to the folder that was judged, without following a link, and
 // judged again through its own descriptor. Nothing is checked by name and
-// then used by name.
+// then used by name. A pidfile's folders are not judged (a pidfile in a
+// daemon's own folder is normal), only the links on its path.
+//
+// The link rule, where the pass writes or reads a pidfile: a symbolic link
+// is followed only when root (or the caller) owns it and the folder it is
+// in, and no one else may write that folder. The uids trusted for folders
+// are not trusted for links there: a daemon's account that owns a folder
+// on the path must not lead root into folders it may not write or read.
 //
 // The folder rule: a folder is trusted when it is owned by root or by one of
 // the uids the caller trusts, and not writable by group or others. A folder

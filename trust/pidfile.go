@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,24 +20,48 @@ const maxPidfile = 4 << 10
 var ErrNoPID = errors.New("no PID in the pidfile")
 
 // ReadPidfile returns the first line of the pidfile at path, spaces
-// trimmed; it is digits only. It opens the file without following a link
-// at its name and without blocking (O_RDONLY|O_NONBLOCK|O_NOFOLLOW), checks
-// through the descriptor that it is a regular file with one link, and reads
-// at most 4 KiB: a FIFO, a device such as /dev/zero, a symbolic link or a
-// hard link planted at a pidfile's name is refused, never read, so a user
-// who can write the pidfile's folder can neither hang the pass nor have
-// root read another file for them.
+// trimmed; it is digits only.
 //
-// Errors: a missing pidfile matches fs.ErrNotExist (the daemon is stopped);
-// a refused or unreadable one matches fs.ErrPermission (unknown); one
-// without a PID matches ErrNoPID. What a pidfile holds when it is not a PID
-// is never put in the error: root may have read it for someone who could
-// not.
+// The folders on the path are walked from / one at a time, as elsewhere in
+// this package, but not judged: a pidfile in a daemon's own folder is
+// normal. Only symbolic links are: one on the way is followed only when it
+// and the folder it is in are root's (or the caller's) and no one else may
+// write that folder, so a user who owns a folder on the path cannot lead
+// root to a file they may not read. The pidfile itself is opened relative
+// to the folder reached, without following a link at its name and without
+// blocking (O_RDONLY|O_NONBLOCK|O_NOFOLLOW); fstat must show a regular file
+// with one link, and at most 4 KiB is read: a FIFO, a device such as
+// /dev/zero, a symbolic link or a hard link planted at a pidfile's name is
+// refused, never read, so a user who can write the pidfile's folder can
+// neither hang the pass nor have root read another file for them.
+//
+// Errors: a missing pidfile (or folder) matches fs.ErrNotExist (the daemon
+// is stopped); a refused or unreadable one matches fs.ErrPermission
+// (unknown); one without a PID matches ErrNoPID. What a pidfile holds when
+// it is not a PID is never put in the error: root may have read it for
+// someone who could not.
 func ReadPidfile(path string) (line []byte, written time.Time, err error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	dirPath, name := filepath.Split(path)
+	if name == "" { // "run/": the folder itself, refused below as one
+		name = "."
+	}
+	if dirPath == "" {
+		dirPath = "."
+	}
+	w := &walker{purpose: forRead, rootLinks: true, linksOnly: true, context: "pidfile " + path}
+	t, err := w.walk(dirPath, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A folder on the way is missing: so is the pidfile, as before.
+		return nil, time.Time{}, &fs.PathError{Op: "open", Path: path, Err: unix.ENOENT}
+	}
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer t.close()
+	fd, err := unix.Openat(t.dir, name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err == unix.ELOOP {
 		var st unix.Stat_t
-		if unix.Lstat(path, &st) == nil && infoOf(&st).isLink() {
+		if unix.Fstatat(t.dir, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && infoOf(&st).isLink() {
 			e := refusal("pidfile", path, infoOf(&st))
 			e.Problem = "is a symbolic link"
 			e.Risk = "cortex-check, running as " + runAs() + ", does not follow links to read a pidfile: whoever can write its folder could point it at any file"
@@ -59,6 +84,12 @@ func ReadPidfile(path string) (line []byte, written time.Time, err error) {
 			e.Fix = "rm " + path + " and let the daemon write a fresh one"
 		} else {
 			e.Risk = "reading it could hang cortex-check or never end"
+			if fi.typ() != unix.S_IFIFO {
+				// Not "rm /dev/zero" (or a folder, or a socket): the
+				// config names the wrong file. A FIFO at a pidfile's
+				// name was most likely planted: rm it, as onlyLink says.
+				e.Fix = "set pidfile to where the daemon writes its PID"
+			}
 		}
 		return nil, time.Time{}, e
 	}

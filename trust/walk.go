@@ -20,6 +20,7 @@ const (
 	forRun    purpose = iota // a program or its interpreter
 	forConfig                // the config: it holds the start commands
 	forWrite                 // a folder cortex-check writes files in
+	forRead                  // a file cortex-check reads for what it says (a pidfile)
 )
 
 func (p purpose) risk() string {
@@ -28,6 +29,8 @@ func (p purpose) risk() string {
 		return "could make cortex-check run their code as " + runAs()
 	case forConfig:
 		return "could change the commands cortex-check runs as " + runAs()
+	case forRead:
+		return "could have cortex-check read, as " + runAs() + ", a file they may not read"
 	default:
 		return "could swap the files cortex-check writes there as " + runAs() + " for files or links of their choosing"
 	}
@@ -53,6 +56,14 @@ type walker struct {
 	lenient  bool    // record the first refusal in bad and walk on, for warn-only callers
 	bad      *Error  // the first refusal, when lenient
 	pathList string  // the PATH #!/usr/bin/env searches; SafePATH unless a test says otherwise
+
+	// rootLinks: a symbolic link is followed only when no one but root or
+	// the caller can change it or put another in its place (see linkRule).
+	// The uids trusted for folders are not trusted for links: the owner of
+	// a daemon's folder must not be able to lead the walk into folders it
+	// may not write or read itself.
+	rootLinks bool
+	linksOnly bool // folders are not judged, only links (by rootLinks): pidfiles
 }
 
 func (w *walker) trusts(uid int) bool { return uid == 0 || slices.Contains(w.uids, uid) }
@@ -85,6 +96,9 @@ func (w *walker) flag(e *Error) error {
 
 // judge applies the folder rule to one stat; nil means trusted.
 func (w *walker) judge(path string, fi info, r role) *Error {
+	if w.linksOnly {
+		return nil
+	}
 	ownerOK := w.trusts(fi.uid)
 	gw := r != asLink && fi.mode&0o020 != 0
 	ow := r != asLink && fi.mode&0o002 != 0
@@ -149,6 +163,56 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 	return e
 }
 
+// rootOrCaller reports whether uid is root or the caller: the only users
+// whose links a rootLinks walk follows.
+func rootOrCaller(uid int) bool { return uid == 0 || uid == os.Geteuid() }
+
+// linkRule is rootLinks' rule for the symbolic link at path (lstat fi) in
+// the folder dir (fstat of the folder the walk holds open): the link must
+// be owned by root or the caller, and so must its folder, which must not
+// be writable by group or others unless it is root's and sticky. Otherwise
+// the link's owner could point it anywhere, and the folder's writers could
+// swap it for another link of root's (a relative one moved up a level, or
+// a hard link to one where protected_hardlinks is off), and so make
+// cortex-check, as root, write or read where they may not.
+func (w *walker) linkRule(path string, fi, dir info) *Error {
+	callers := "root"
+	if euid := os.Geteuid(); euid != 0 {
+		callers += " or " + userName(euid)
+	}
+	e := refusal("symbolic link", path, fi)
+	e.Context = w.context
+	who := ""
+	switch {
+	case !rootOrCaller(fi.uid):
+		e.ownerInProblem = true
+		e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), callers)
+		who = "its owner " + userName(fi.uid) + " could point it at any folder"
+	case !rootOrCaller(dir.uid):
+		e.Problem = fmt.Sprintf("is in a folder owned by %s, not by %s", userDesc(dir.uid), callers)
+		who = userName(dir.uid) + " could put another link in its place"
+	case dir.mode&0o022 != 0 && !(dir.sticky() && dir.uid == 0):
+		by := "others"
+		if dir.mode&0o020 != 0 {
+			by = "group " + groupName(dir.gid)
+			if dir.mode&0o002 != 0 {
+				by += " and by others"
+			}
+		}
+		e.Problem = "is in a folder writable by " + by
+		who = "whoever can write that folder could put another link in its place"
+	default:
+		return nil
+	}
+	what, use := "create or write files where they may not", "use a path without this link"
+	if w.purpose == forRead {
+		what, use = "read a file they may not read", "set pidfile to a path without this link"
+	}
+	e.Risk = who + " and so have cortex-check, running as " + runAs() + ", " + what
+	e.Fix = use + ", or make " + path + " a real folder"
+	return e
+}
+
 // target is where a walk ended: an open folder and a name in it, so that the
 // caller opens exactly what was walked to (openat, O_NOFOLLOW), never the
 // path again.
@@ -188,6 +252,7 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 	}
 	comps := split(path)
 	cur, curPath := -1, "/"
+	var curSt info // fstat of cur, for linkRule
 	defer func() {
 		if err != nil && cur >= 0 {
 			unix.Close(cur)
@@ -206,7 +271,8 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 		if err := unix.Fstat(fd, &st); err != nil {
 			return &fs.PathError{Op: "stat", Path: "/", Err: err}
 		}
-		return w.flag(w.judge("/", infoOf(&st), asAbove))
+		curSt = infoOf(&st)
+		return w.flag(w.judge("/", curSt, asAbove))
 	}
 	if err := toRoot(); err != nil {
 		return nil, err
@@ -233,6 +299,12 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 		case fi.isLink():
 			if err := w.flag(w.judge(full, fi, asLink)); err != nil {
 				return nil, err
+			}
+			if w.rootLinks {
+				// Never flagged and walked on: following it is the harm.
+				if e := w.linkRule(full, fi, curSt); e != nil {
+					return nil, e
+				}
 			}
 			if links++; links > maxLinks {
 				return nil, &fs.PathError{Op: "open", Path: path, Err: unix.ELOOP}
@@ -261,7 +333,8 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 			if err := unix.Fstat(fd, &st); err != nil {
 				return nil, &fs.PathError{Op: "stat", Path: full, Err: err}
 			}
-			if err := w.flag(w.judge(full, infoOf(&st), asAbove)); err != nil {
+			curSt = infoOf(&st)
+			if err := w.flag(w.judge(full, curSt, asAbove)); err != nil {
 				return nil, err
 			}
 		case last && !folder:

@@ -36,11 +36,16 @@ const LogMode = 0o640
 //
 // The folder (and every folder above it) must pass the folder rule for root
 // or owner.UID, and the folder itself must not be writable by others even
-// if sticky (anyone could plant the log there first). Missing folders are
-// created 0755 and owned by root, not by owner: the daemon gets its log
-// through the descriptor the pass hands it and needs no right to the
-// folder, and a root-owned folder stays trusted; chown it yourself if the
-// daemon must create files there.
+// if sticky (anyone could plant the log there first). owner.UID is trusted
+// for folders only, never for symbolic links: a link on the way is
+// followed only when root (or the caller) owns it and the folder it is in,
+// which no one else may write; otherwise the owner could lead root to
+// create or open the log in a folder the owner may not write. Missing
+// folders are created 0755 and owned by root, not by owner: the daemon
+// gets its log through the descriptor the pass hands it and needs no right
+// to the folder, and a root-owned folder stays trusted; chown it yourself
+// if the daemon must create files there. No folder is created past a
+// refused link: the walk stops there.
 //
 // The log is opened relative to that folder with O_NOFOLLOW|O_NONBLOCK, and
 // fstat must show a regular file with exactly one link: a symbolic link, a
@@ -49,7 +54,7 @@ const LogMode = 0o640
 // to LogMode through the descriptor. The file is open for reading too, for
 // TailFrom.
 func OpenAppend(path string, owner Owner) (*os.File, error) {
-	w := &walker{uids: []int{owner.UID}, purpose: forWrite, create: true}
+	w := &walker{uids: []int{owner.UID}, purpose: forWrite, create: true, rootLinks: true}
 	return w.openIn(path, "log", func(dir int, name string) (int, bool, error) {
 		const flags = unix.O_RDWR | unix.O_APPEND | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
 		for range 3 { // a name removed or created between the two opens: try again
@@ -80,12 +85,12 @@ func OpenAppend(path string, owner Owner) (*os.File, error) {
 }
 
 // OpenLock opens (creating if needed, mode 0600) the lock file at path for
-// flock. The folder rule applies for uid as in OpenAppend. The lock must be
-// a regular file with one link, owned by uid, and neither readable nor
-// writable by group or others: flock needs no write access, so anyone who
-// can open the lock at all can hold it and stop every pass.
+// flock. The folder and link rules apply for uid as in OpenAppend. The
+// lock must be a regular file with one link, owned by uid, and neither
+// readable nor writable by group or others: flock needs no write access,
+// so anyone who can open the lock at all can hold it and stop every pass.
 func OpenLock(path string, uid int) (*os.File, error) {
-	w := &walker{uids: []int{uid}, purpose: forWrite, create: true}
+	w := &walker{uids: []int{uid}, purpose: forWrite, create: true, rootLinks: true}
 	f, err := w.openIn(path, "lock", func(dir int, name string) (int, bool, error) {
 		fd, err := unix.Openat(dir, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0o600)
 		return fd, false, err
@@ -255,14 +260,14 @@ func TailFrom(f *os.File, offset int64, maxBytes int) (string, error) {
 // WriteFileAtomic replaces path with data whole or not at all: a reader
 // sees the old file or the new one, never a part. The folder (created 0755
 // if missing) must pass the folder rule for uid and not be writable by
-// others even if sticky. The data goes to a new temporary file in that
+// others even if sticky; links on the way are followed as in OpenAppend. The data goes to a new temporary file in that
 // folder (random name, O_CREAT|O_EXCL|O_NOFOLLOW, so nothing planted is
 // written through), is synced, and renamed over path: a symbolic or hard
 // link at path is replaced, never followed. The folder is synced after the
 // rename so the new name survives a crash. On failure the temporary file is
 // removed and the old file is unchanged.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode, uid int) (err error) {
-	w := &walker{uids: []int{uid}, purpose: forWrite, create: true}
+	w := &walker{uids: []int{uid}, purpose: forWrite, create: true, rootLinks: true}
 	dirPath, name := filepath.Split(path)
 	if name == "" || name == "." || name == ".." {
 		return fmt.Errorf("write %s: not a file name", path)

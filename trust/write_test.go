@@ -343,3 +343,99 @@ func unchanged(t *testing.T, path, want string) {
 		t.Errorf("%s was changed: holds %q, want %q", path, b, want)
 	}
 }
+
+// rootOnly makes a folder only root may enter, holding a root-only file at
+// name: what a daemon's account must not reach through root.
+func rootOnly(t *testing.T, b, name string) (dir, file string) {
+	t.Helper()
+	dir = mkdir(t, b+"/rootonly", 0o700, 0)
+	file = mkfile(t, dir+"/"+name, secret, 0o600, 0)
+	return dir, file
+}
+
+func TestWriteLinkRule(t *testing.T) {
+	nobodyOwner := Owner{UID: nobody, GID: nobody}
+
+	t.Run("the owner's link on the way into root's folder", func(t *testing.T) {
+		// The daemon's account owns its logs folder's parent and swaps the
+		// folder for a link into a folder only root may write.
+		b, daemonDir, _ := attackable(t)
+		dir, file := rootOnly(t, b, "app.log")
+		asNobody(t, "ln", "-s", dir, daemonDir+"/logs")
+		link := daemonDir + "/logs"
+		for _, path := range []string{
+			link + "/app.log",     // root's existing file: never opened
+			link + "/other.log",   // never created owned by the account
+			link + "/sub/app.log", // no folder created past the link
+		} {
+			_, err := OpenAppend(path, nobodyOwner)
+			e := refused(t, err, "its folder: symbolic link "+link+" is owned by nobody (uid 65534), not by root (mode 0777)",
+				"its owner nobody could point it at any folder and so have cortex-check, running as root, create or write files where they may not",
+				"fix: use a path without this link, or make "+link+" a real folder")
+			if e.Path != link || e.Kind != "symbolic link" {
+				t.Errorf("%s: refusal names %s %s, want the link", path, e.Kind, e.Path)
+			}
+		}
+		unchanged(t, file, secret)
+		statIs(t, file, 0o600, 0, 0)
+		onlyEntry(t, dir, "app.log")
+	})
+
+	t.Run("the owner's link is not followed even into the owner's folder", func(t *testing.T) {
+		_, daemonDir, _ := attackable(t)
+		mkdir(t, daemonDir+"/real", 0o755, nobody)
+		asNobody(t, "ln", "-s", "real", daemonDir+"/logs")
+		_, err := OpenAppend(daemonDir+"/logs/app.log", nobodyOwner)
+		refused(t, err, "symbolic link "+daemonDir+"/logs is owned by nobody")
+		onlyEntry(t, daemonDir+"/real")
+	})
+
+	t.Run("root's link in the owner's folder", func(t *testing.T) {
+		// The account cannot change root's link, but it can rename it, or
+		// another of root's, to the name on the path.
+		b, daemonDir, _ := attackable(t)
+		dir, file := rootOnly(t, b, "app.log")
+		mklink(t, dir, daemonDir+"/logs", 0)
+		_, err := OpenAppend(daemonDir+"/logs/app.log", nobodyOwner)
+		refused(t, err, "symbolic link "+daemonDir+"/logs is in a folder owned by nobody (uid 65534), not by root (owner root, mode 0777)",
+			"nobody could put another link in its place")
+		unchanged(t, file, secret)
+		onlyEntry(t, dir, "app.log")
+	})
+
+	t.Run("root's link in root's folder to the owner's folder: the log is created", func(t *testing.T) {
+		// /var/run -> /run style: root's links on the way are followed.
+		b := base(t)
+		app := mkdir(t, b+"/real/app", 0o755, nobody)
+		mklink(t, "real", b+"/run", 0)
+		f, err := OpenAppend(b+"/run/app/app.log", nobodyOwner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		statIs(t, app+"/app.log", LogMode, nobody, nobody)
+	})
+
+	t.Run("the owner's real folder: the log is created owned by the owner", func(t *testing.T) {
+		b := base(t)
+		dir := mkdir(t, b+"/var/log/app", 0o755, nobody)
+		f, err := OpenAppend(dir+"/app.log", nobodyOwner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		statIs(t, dir+"/app.log", LogMode, nobody, nobody)
+	})
+
+	t.Run("state and lock files: the uid's link on the way", func(t *testing.T) {
+		b, daemonDir, _ := attackable(t)
+		dir, file := rootOnly(t, b, "status.json")
+		asNobody(t, "ln", "-s", dir, daemonDir+"/state")
+		err := WriteFileAtomic(daemonDir+"/state/status.json", []byte("{}"), 0o644, nobody)
+		refused(t, err, "symbolic link "+daemonDir+"/state is owned by nobody")
+		_, err = OpenLock(daemonDir+"/state/x.lock", nobody)
+		refused(t, err, "symbolic link "+daemonDir+"/state is owned by nobody")
+		unchanged(t, file, secret)
+		onlyEntry(t, dir, "status.json")
+	})
+}
