@@ -634,7 +634,7 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
 	roots := s.instanceRoots(alive)
 	var live []*Process
 	for _, root := range roots {
-		if !s.orphan(root, roots, deadMain) {
+		if !s.orphan(root, deadMain) {
 			live = append(live, root)
 		}
 	}
@@ -653,24 +653,17 @@ func (s *Snapshot) alive(pid int) bool {
 }
 
 // orphan says whether an instance root is left over from a dead main
-// process: its process group's leader is gone, and that leader was the
-// daemon's last known main process, or the group holds other roots too
-// (the workers of one master). A daemon that left its group by setsid
-// leads its own group and is never an orphan.
-func (s *Snapshot) orphan(root *Process, roots []*Process, deadMain map[int]bool) bool {
+// process: its process group's (or session's) leader is gone, and that
+// leader was the daemon's main process, as the last pass or the pidfile
+// knew it. A group whose leader merely exited is not enough: daemons that
+// a start script launched with & and left are as alive as any. A daemon
+// that left its group by setsid leads its own group and is never an
+// orphan.
+func (s *Snapshot) orphan(root *Process, deadMain map[int]bool) bool {
 	if root.PGID == 0 || root.PGID == root.PID || s.alive(root.PGID) {
 		return false
 	}
-	if deadMain[root.PGID] || deadMain[root.SID] {
-		return true
-	}
-	siblings := 0
-	for _, r := range roots {
-		if r.PGID == root.PGID {
-			siblings++
-		}
-	}
-	return siblings > 1
+	return deadMain[root.PGID] || deadMain[root.SID]
 }
 
 // ownProcess says whether p could be a process of d's program: its user
@@ -716,7 +709,7 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 	}
 	roots := s.instanceRoots(alive)
 	for _, root := range roots {
-		if s.orphan(root, roots, deadMain) {
+		if s.orphan(root, deadMain) {
 			add(root)
 		}
 	}
