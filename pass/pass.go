@@ -133,141 +133,215 @@ const plainLockWait = time.Second
 // with --read-only or --dry-run, or a plain pass that may not take the
 // lock or write the status file (Result.Observer says why).
 func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
-	started := w.Now()
-	daemons, err := selectDaemons(cfg, opt.Only)
-	if err != nil {
-		return Result{Err: err, Final: true}
+	r := &run{ctx: ctx, cfg: cfg, opt: opt, w: w, started: w.Now()}
+	if res, ok := r.prepare(); !ok {
+		return res
 	}
-	var notes []string
-	if err := opt.ConfigUntrusted; err != nil {
+	defer r.unlock()
+	if res, ok := r.judge(); !ok {
+		return res
+	}
+	fixErr := r.act()
+	r.st.Finish(w.Now().Sub(r.started), cfg.RestartWarning)
+	return r.finish(fixErr)
+}
+
+// run is one pass in progress: what it was given and what it has found.
+type run struct {
+	ctx     context.Context
+	cfg     *check.Config
+	opt     Options
+	w       World
+	started time.Time
+
+	daemons  []check.Daemon // judged now (--only)
+	observer string         // why it writes nothing; "" for a writer
+	unlock   func()
+	notes    []string
+	snap     *check.Snapshot
+	prev     *report.Status
+	st       *report.Status
+	running  map[string]bool // what counts as running for after
+}
+
+// prepare selects the daemons, weighs the config's trust and settles the
+// pass's role, taking the lock for a writer.
+func (r *run) prepare() (Result, bool) {
+	r.unlock = func() {}
+	daemons, err := selectDaemons(r.cfg, r.opt.Only)
+	if err != nil {
+		return Result{Err: err, Final: true}, false
+	}
+	r.daemons = daemons
+	if err := r.opt.ConfigUntrusted; err != nil {
 		// Start commands run with the pass's privileges: --fix refuses a
 		// config others could have changed; a pass that runs no command
 		// only says so.
-		runs := opt.Act.Verb == VerbStop || opt.Act.Verb == VerbStart || opt.Act.Verb == VerbRestart
-		if (opt.Fix || runs) && !opt.DryRun {
-			return Result{Err: WithHint(fmt.Errorf("--fix refused: %w", err), "a plain pass (without --fix) still checks; it never runs start commands"), Final: true}
+		if runsCommands(r.opt) {
+			return Result{Err: WithHint(fmt.Errorf("--fix refused: %w", err), "a plain pass (without --fix) still checks; it never runs start commands"), Final: true}, false
 		}
-		notes = append(notes, "warning: "+err.Error())
+		r.note("warning: " + err.Error())
 	}
-	observer := ""
 	switch {
-	case opt.ReadOnly:
-		observer = "--read-only"
-	case opt.DryRun:
-		observer = "--dry-run"
+	case r.opt.ReadOnly:
+		r.observer = "--read-only"
+	case r.opt.DryRun:
+		r.observer = "--dry-run"
 	default:
-		unlock, err := takeLock(ctx, cfg, opt, w)
+		unlock, err := takeLock(r.ctx, r.cfg, r.opt, r.w)
 		switch {
 		case err == nil:
-			defer unlock()
-		case !mustWrite(opt) && ctx.Err() == nil:
-			observer = err.Error()
+			r.unlock = unlock
+		case !mustWrite(r.opt) && r.ctx.Err() == nil:
+			r.observer = err.Error()
 		default:
-			return Result{Err: err, Final: ctx.Err() != nil}
+			return Result{Err: err, Final: r.ctx.Err() != nil}, false
 		}
 	}
+	return Result{}, true
+}
 
-	snapshot := func() (*check.Snapshot, error) {
-		procs, err := w.ReadTable(check.Needs(cfg.Daemons))
-		if err != nil {
-			return nil, err
-		}
-		return check.NewSnapshot(procs, w.SelfPID, w.SelfArgs), nil
+func (r *run) note(s string) { r.notes = append(r.notes, s) }
+
+// runsCommands says whether the pass may run commands: --fix, or a verb
+// that stops or starts.
+func runsCommands(opt Options) bool {
+	if opt.DryRun {
+		return false
 	}
-	snap, err := snapshot()
+	v := opt.Act.Verb
+	return opt.Fix || v == VerbStop || v == VerbStart || v == VerbRestart
+}
+
+// snapshot reads the process table.
+func (r *run) snapshot() (*check.Snapshot, error) {
+	procs, err := r.w.ReadTable(check.Needs(r.cfg.Daemons))
 	if err != nil {
-		return Result{Err: err, Notes: notes}
+		return nil, err
 	}
-	// Every pass reads the status file: the restart history, the last
-	// restart and held-back notes, and the last known state of what --only
-	// leaves out.
-	prev, err := previous(cfg, w)
+	return check.NewSnapshot(procs, r.w.SelfPID, r.w.SelfArgs), nil
+}
+
+// judge reads the process table and the last status file, judges every
+// configured daemon once, and probes the judged ones.
+func (r *run) judge() (Result, bool) {
+	snap, err := r.snapshot()
 	if err != nil {
-		notes = append(notes, "warning: "+err.Error())
+		return Result{Err: err, Notes: r.notes}, false
 	}
-	if prev != nil && prev.Config != "" && prev.Config != cfg.Path {
-		// Another config's file: overwriting it would erase that
-		// config's entries and restart history.
-		err := WithHint(fmt.Errorf("status file %s belongs to the config %s, not to %s", cfg.StatusFile, prev.Config, cfg.Path),
-			"give each config its own status_file")
-		if observer == "" {
-			return Result{Err: err, Final: true, Notes: notes}
-		}
-		notes = append(notes, "warning: "+err.Error()+": judged without its history")
-		prev = nil
+	r.snap = snap
+	if res, ok := r.readPrevious(); !ok {
+		return res, false
 	}
 	// One judgement of every configured daemon: --only limits what is
 	// judged now, and --fix still sees the others as dependencies.
-	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: w.ReadPidfile, LastMain: lastMain(prev)})
-	if w.Hidden != nil && w.Hidden() {
-		unseen(cfg, verdicts, w.EUID)
+	verdicts := snap.Judge(r.cfg.Daemons, check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev)})
+	if r.w.Hidden != nil && r.w.Hidden() {
+		unseen(r.cfg, verdicts, r.w.EUID)
 	}
-	now := w.Now()
-	st := report.New(now, w.Host, w.Version, names(cfg.Daemons), prev)
-	st.Config = cfg.Path
-	for i := range cfg.Daemons {
-		d := &cfg.Daemons[i]
-		if !slices.ContainsFunc(daemons, func(c check.Daemon) bool { return c.Name == d.Name }) {
+	now := r.w.Now()
+	r.st = report.New(now, r.w.Host, r.w.Version, names(r.cfg.Daemons), r.prev)
+	r.st.Config = r.cfg.Path
+	for i := range r.cfg.Daemons {
+		d := &r.cfg.Daemons[i]
+		if !slices.ContainsFunc(r.daemons, func(c check.Daemon) bool { return c.Name == d.Name }) {
 			continue
 		}
 		entry := report.FromResult(verdicts[i].Result, d.MaxInstances, now)
-		st.Set(d.Name, entry)
+		r.st.Set(d.Name, entry)
 		// Keep only the restarts inside the window: the status file's
 		// "recent restarts" must not grow with restarts long past.
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
-	checkHealth(ctx, daemons, st, observer == "", w, started.Add(opt.Timeout))
+	checkHealth(r.ctx, r.daemons, r.st, r.observer == "", r.w, r.started.Add(r.opt.Timeout))
 	// What counts as running for after: judged now, and healthy where
 	// there is a probe.
-	running := map[string]bool{}
-	for i := range cfg.Daemons {
-		name := cfg.Daemons[i].Name
-		running[name] = verdicts[i].Running()
-		if e := st.Daemons[name]; e != nil && e.Checked {
-			running[name] = e.Running()
+	r.running = map[string]bool{}
+	for i := range r.cfg.Daemons {
+		name := r.cfg.Daemons[i].Name
+		r.running[name] = verdicts[i].Running()
+		if e := r.st.Daemons[name]; e != nil && e.Checked {
+			r.running[name] = e.Running()
 		}
 	}
+	return Result{}, true
+}
+
+// readPrevious reads the status file, which every pass needs: the restart
+// history, the last restart and held-back notes, and the last known state
+// of what --only leaves out. Another config's file is not this pass's.
+func (r *run) readPrevious() (Result, bool) {
+	prev, err := previous(r.cfg, r.w)
+	if err != nil {
+		r.note("warning: " + err.Error())
+	}
+	if prev != nil && prev.Config != "" && prev.Config != r.cfg.Path {
+		// Overwriting it would erase that config's entries and history.
+		err := WithHint(fmt.Errorf("status file %s belongs to the config %s, not to %s", r.cfg.StatusFile, prev.Config, r.cfg.Path),
+			"give each config its own status_file")
+		if r.observer == "" {
+			return Result{Err: err, Final: true, Notes: r.notes}, false
+		}
+		r.note("warning: " + err.Error() + ": judged without its history")
+		prev = nil
+	}
+	r.prev = prev
+	return Result{}, true
+}
+
+// act carries out a person's verb, then --fix's restarts.
+func (r *run) act() error {
+	opt := r.opt
 	if opt.Act.Verb != "" {
 		// A verb's own log lines go to the restart log too; start and
 		// restart then restart like --fix, the flap guard lifted.
-		log := &restartLog{path: cfg.LogFile, open: w.OpenLog, now: w.Now}
-		act(opt.Act, daemons, st, snap, w, log, now)
+		log := &restartLog{path: r.cfg.LogFile, open: r.w.OpenLog, now: r.w.Now}
+		act(opt.Act, r.daemons, r.st, r.snap, r.w, log, r.st.CheckedAt)
 		if err := log.close(); err != nil {
-			notes = append(notes, "warning: restart log not written: "+err.Error())
+			r.note("warning: restart log not written: " + err.Error())
 		}
 		opt.Fix = opt.Act.Verb == VerbStart || opt.Act.Verb == VerbRestart
 		opt.Force = opt.Fix
 	}
-	var fixErr error
-	if opt.Fix && ctx.Err() == nil {
-		var fixNotes []string
-		fixNotes, fixErr = fix(ctx, cfg, daemons, st, running, snap, snapshot, started, opt, w, prev)
-		notes = append(notes, fixNotes...)
+	if !opt.Fix || r.ctx.Err() != nil {
+		return nil
 	}
-	st.Finish(w.Now().Sub(started), cfg.RestartWarning)
-	if observer != "" {
-		// An observer that finds the writers' file old tells the
-		// monitoring system what status would: no timer runs --fix.
-		if prev != nil && !prev.CheckedAt.IsZero() && now.Sub(prev.CheckedAt) > 3*cfg.Interval {
-			st.State = report.Worse(st.State, report.Warning)
-			st.ExitCode = int(st.State)
-			st.Summary += "; timer stopped"
-			notes = append(notes, fmt.Sprintf("warning: no writer pass for %s (the status file %s was written at %s, interval %s): the timer or cron job running cortex-check --fix is not running; systemctl status cortex-check.timer",
-				report.HumanDuration(now.Sub(prev.CheckedAt)), cfg.StatusFile, prev.CheckedAt.Local().Format(time.RFC3339), cfg.Interval))
-		}
-		return observe(ctx, st, observer, notes)
+	notes, err := fix(r.ctx, r.cfg, r.daemons, r.st, r.running, r.snap, r.snapshot, r.started, opt, r.w, r.prev)
+	r.notes = append(r.notes, notes...)
+	return err
+}
+
+// finish records a writer's findings, or returns an observer's.
+func (r *run) finish(fixErr error) Result {
+	if r.observer != "" {
+		r.timerCheck()
+		return observe(r.ctx, r.st, r.observer, r.notes)
 	}
-	res := record(ctx, cfg, st, opt, w)
+	res := record(r.ctx, r.cfg, r.st, r.opt, r.w)
 	if fixErr != nil {
 		res.Err = WithHint(fmt.Errorf("--fix started nothing more: %w", fixErr),
 			"a start must be written to the status file first, so that the flap guard counts it; make its folder writable with free space (df -h)")
 	}
-	if res.Err != nil && !mustWrite(opt) && ctx.Err() == nil {
+	if res.Err != nil && !mustWrite(r.opt) && r.ctx.Err() == nil {
 		// A plain pass that may not write judges all the same.
-		return observe(ctx, st, res.Err.Error(), notes)
+		return observe(r.ctx, r.st, res.Err.Error(), r.notes)
 	}
-	res.Notes = append(notes, res.Notes...)
+	res.Notes = append(r.notes, res.Notes...)
 	return res
+}
+
+// timerCheck makes an observer that finds the writers' file older than
+// three intervals say what status would: no timer runs --fix.
+func (r *run) timerCheck() {
+	prev, now := r.prev, r.st.CheckedAt
+	if prev == nil || prev.CheckedAt.IsZero() || now.Sub(prev.CheckedAt) <= 3*r.cfg.Interval {
+		return
+	}
+	r.st.State = report.Worse(r.st.State, report.Warning)
+	r.st.ExitCode = int(r.st.State)
+	r.st.Summary += "; timer stopped"
+	r.note(fmt.Sprintf("warning: no writer pass for %s (the status file %s was written at %s, interval %s): the timer or cron job running cortex-check --fix is not running; systemctl status cortex-check.timer",
+		report.HumanDuration(now.Sub(prev.CheckedAt)), r.cfg.StatusFile, prev.CheckedAt.Local().Format(time.RFC3339), r.cfg.Interval))
 }
 
 // unseen turns "stopped" into UNKNOWN where the pass cannot see the
