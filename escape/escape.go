@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	shell "mvdan.cc/sh/v3/syntax"
 )
 
 // Line returns s on one line: runs of whitespace (newlines included) become
@@ -61,4 +63,20 @@ func Truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "..."
+}
+
+// Shell writes argv as a POSIX shell would need it typed, each argument
+// quoted where it must be, so that a logged or generated command can be
+// pasted back: an empty argument stays ” (redis's --save ""), one with
+// spaces or quotes is quoted.
+func Shell(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		q, err := shell.Quote(a, shell.LangPOSIX)
+		if err != nil { // a NUL byte, which no shell can take
+			q = strconv.Quote(a)
+		}
+		out[i] = q
+	}
+	return strings.Join(out, " ")
 }

@@ -64,3 +64,23 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+// A logged command can be pasted back into a shell: empty arguments and
+// arguments with spaces stay visible.
+func TestShell(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"redis-server", "--save", "", "--port", "6379"}, `redis-server --save '' --port 6379`},
+		{[]string{"nginx", "-g", "daemon off;"}, `nginx -g 'daemon off;'`},
+		{[]string{"/srv/my daemon/run.sh"}, `'/srv/my daemon/run.sh'`},
+		{[]string{"echo", "it's"}, `echo "it's"`},
+		{[]string{"plain", "-v"}, `plain -v`},
+	}
+	for _, tt := range tests {
+		if got := Shell(tt.argv); got != tt.want {
+			t.Errorf("Shell(%q) = %s, want %s", tt.argv, got, tt.want)
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/cortex/cortex-check/escape"
 )
 
 // Check is what the monitoring system runs and where.
@@ -129,7 +131,7 @@ define service {
 // nagiosCommand quotes a command line for Nagios, which splits it like sh
 // (and hands it to sh when it sees shell syntax). pluginPaths has already
 // ruled out $, which Nagios would expand.
-func nagiosCommand(args []string) string { return shellQuote(args) }
+func nagiosCommand(args []string) string { return escape.Shell(args) }
 
 // Icinga returns an Icinga 2 CheckCommand and a Service applied to the
 // host.
@@ -209,20 +211,6 @@ func NRPE(c Check) ([]File, error) {
 #
 # %[3]s
 command[%[1]s]=%[4]s
-`, CommandName, c.Host, c.observer("# ", "nrpe_user (nagios)"), shellQuote(c.args()))
+`, CommandName, c.Host, c.observer("# ", "nrpe_user (nagios)"), escape.Shell(c.args()))
 	return []File{{Name: "cortex-check.cfg", Install: "/etc/nagios/nrpe.d", Content: content}}, nil
-}
-
-// shellQuote quotes arguments for /bin/sh: single quotes around any that
-// need them.
-func shellQuote(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,") == "" {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
 }

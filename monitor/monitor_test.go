@@ -56,8 +56,8 @@ func TestCommandLines(t *testing.T) {
 	c := testCheck
 	c.Binary = "/opt/cortex tools/cortex-check"
 	c.Config = "/etc/it's/cortex.toml"
-	hasLine(t, generate(t, Nagios, c), "#", `command_line '/opt/cortex tools/cortex-check' -c '/etc/it'\''s/cortex.toml' --read-only`)
-	hasLine(t, generate(t, NRPE, c), "#", `command[check_cortex]='/opt/cortex tools/cortex-check' -c '/etc/it'\''s/cortex.toml' --read-only`)
+	hasLine(t, generate(t, Nagios, c), "#", `command_line '/opt/cortex tools/cortex-check' -c "/etc/it's/cortex.toml" --read-only`)
+	hasLine(t, generate(t, NRPE, c), "#", `command[check_cortex]='/opt/cortex tools/cortex-check' -c "/etc/it's/cortex.toml" --read-only`)
 	icinga := generate(t, Icinga, c)
 	hasLine(t, icinga, "//", `command = [ "/opt/cortex tools/cortex-check" ]`)
 	hasLine(t, icinga, "//", `vars.cortex_config = "/etc/it's/cortex.toml"`)

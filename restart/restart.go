@@ -8,13 +8,11 @@ package restart
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
-	shell "mvdan.cc/sh/v3/syntax"
-
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/report"
 )
 
@@ -250,7 +248,7 @@ func (r *Runner) stop(d *check.Daemon, pids []int) {
 // stop_grace, SIGKILL for whatever is left. It logs what it does.
 func Stop(d *check.Daemon, pids []int, run func(*check.Daemon) error, kill func([]int, time.Duration), log func(string)) {
 	if len(d.Stop) > 0 && run != nil {
-		log(fmt.Sprintf("%s: Stopping: %s", d.Name, ShellQuote(d.Stop)))
+		log(fmt.Sprintf("%s: Stopping: %s", d.Name, escape.Shell(d.Stop)))
 		if err := run(d); err != nil {
 			log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
 		}
@@ -275,7 +273,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	if r.DryRun {
 		// Decided like a real pass, dependencies included; nothing started.
 		j.outcome.Action = WouldRestart
-		j.outcome.Message = "would restart: " + ShellQuote(d.Start)
+		j.outcome.Message = "would restart: " + escape.Shell(d.Start)
 		j.done = true
 		return
 	}
@@ -311,7 +309,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	if len(j.down.Replace) > 0 {
 		r.stop(d, j.down.Replace)
 	}
-	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, ShellQuote(d.Start)))
+	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, escape.Shell(d.Start)))
 	p, err := r.Start(d)
 	if err != nil {
 		r.finish(j, RestartFailed, "failed to start: "+err.Error())
@@ -435,21 +433,6 @@ func (r *Runner) finish(j *job, action report.Action, message string) {
 		return
 	}
 	r.Log(fmt.Sprintf("%s: %s", j.down.Daemon.Name, message))
-}
-
-// ShellQuote writes argv as a shell would need it typed, so a logged
-// command can be pasted back: an empty argument stays ” (redis's --save
-// ""), one with spaces is quoted.
-func ShellQuote(argv []string) string {
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		q, err := shell.Quote(a, shell.LangBash)
-		if err != nil { // a NUL byte: no shell can take it
-			q = strconv.Quote(a)
-		}
-		out[i] = q
-	}
-	return strings.Join(out, " ")
 }
 
 // exitNote says how the start program ended, when it has.

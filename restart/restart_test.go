@@ -353,23 +353,3 @@ func TestRunTimesOutAtThePassDeadline(t *testing.T) {
 		t.Errorf("got %s %q, want a failure that says timed out", out[0].Action, out[0].Message)
 	}
 }
-
-// A logged command can be pasted back into a shell: empty arguments and
-// arguments with spaces stay visible.
-func TestShellQuote(t *testing.T) {
-	tests := []struct {
-		argv []string
-		want string
-	}{
-		{[]string{"redis-server", "--save", "", "--port", "6379"}, `redis-server --save '' --port 6379`},
-		{[]string{"nginx", "-g", "daemon off;"}, `nginx -g 'daemon off;'`},
-		{[]string{"/srv/my daemon/run.sh"}, `'/srv/my daemon/run.sh'`},
-		{[]string{"echo", "it's"}, `echo "it's"`},
-		{[]string{"plain", "-v"}, `plain -v`},
-	}
-	for _, tt := range tests {
-		if got := ShellQuote(tt.argv); got != tt.want {
-			t.Errorf("ShellQuote(%q) = %s, want %s", tt.argv, got, tt.want)
-		}
-	}
-}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cortex/cortex-check/escape"
 )
 
 // Job is what every scheduler runs: the binary with the config, --fix
@@ -157,8 +159,8 @@ func Cron(j Job) ([]File, error) {
 	}
 	// The log's folder may not exist yet, and sh would then refuse the
 	// redirection and never start the pass.
-	command := cronEscape("mkdir -p " + shellQuote([]string{j.LogDir}) + " && " +
-		shellQuote(j.args()) + " >>" + shellQuote([]string{j.LogDir + "/cortex-check.cron.log"}) + " 2>&1")
+	command := cronEscape("mkdir -p " + escape.Shell([]string{j.LogDir}) + " && " +
+		escape.Shell(j.args()) + " >>" + escape.Shell([]string{j.LogDir + "/cortex-check.cron.log"}) + " 2>&1")
 	var b strings.Builder
 	fmt.Fprintf(&b, `# cortex-check every %ds. Install with crontab -e (in /etc/cron.d, add the user
 # after the five time fields). Paths are absolute: cron's PATH is only
@@ -169,20 +171,6 @@ func Cron(j Job) ([]File, error) {
 		b.WriteString(s + command + "\n")
 	}
 	return []File{{Name: "cortex-check.crontab", Install: "crontab -e", Content: b.String()}}, nil
-}
-
-// shellQuote quotes arguments for /bin/sh: single quotes around any that
-// need them.
-func shellQuote(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,") == "" {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
 }
 
 // cronEscape escapes %, which cron turns into a newline.

@@ -3,6 +3,8 @@ package schedule
 import (
 	"strings"
 	"testing"
+
+	"github.com/cortex/cortex-check/escape"
 	"time"
 )
 
@@ -58,7 +60,7 @@ func TestQuoting(t *testing.T) {
 	if got, want := systemdCommand(args), `"/opt/my tools/cortex-check" -c "/etc/it's 100%%/cortex.toml"`; got != want {
 		t.Errorf("systemdCommand = %s, want %s", got, want)
 	}
-	if got, want := cronEscape(shellQuote(args)), `'/opt/my tools/cortex-check' -c '/etc/it'\''s 100\%/cortex.toml'`; got != want {
+	if got, want := cronEscape(escape.Shell(args)), `'/opt/my tools/cortex-check' -c "/etc/it's 100\%/cortex.toml"`; got != want {
 		t.Errorf("cron command = %s, want %s", got, want)
 	}
 }
