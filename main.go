@@ -61,8 +61,13 @@ Examples:
   cortex-check status               the last pass's table; exit 3 if stale
   cortex-check schedule systemd     a service and timer running --fix every 30s
   cortex-check --wait 10s           repeat until all run (CI smoke tests)
-  cortex-check --textfile /var/lib/node_exporter/cortex.prom
-  cortex-check -c /etc/cortex/cortex.toml --fix`
+  cortex-check --read-only          judge live, write nothing (Nagios, NRPE, Icinga)
+  cortex-check stop pm-daemon       stop it and hold it, so --fix leaves it alone
+  cortex-check start pm-daemon      release it and start it
+  cortex-check --textfile /var/lib/prometheus/node-exporter/cortex.prom
+  cortex-check -c /etc/cortex/cortex.toml --fix
+
+The flags of a pass (--fix, --read-only, --format, --only, ...): cortex-check check --help`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

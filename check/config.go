@@ -299,6 +299,10 @@ var (
 
 // suggest returns ` (did you mean "start"?)` for a key one or two edits
 // away from a known one.
+// DidYouMean is ` (did you mean "pm-daemon"?)` for a name one or two edits
+// away from one of known, else "".
+func DidYouMean(name string, known []string) string { return suggest(name, known) }
+
 func suggest(key string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {

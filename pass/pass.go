@@ -468,6 +468,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		Poll:        5 * time.Millisecond,
 		Deadline:    started.Add(opt.Timeout),
 		Force:       opt.Force,
+		By:          opt.Act.By,
 		DryRun:      opt.DryRun,
 	}
 	now := w.Now()
@@ -612,7 +613,7 @@ func selectDaemons(cfg *check.Config, only []string) ([]check.Daemon, error) {
 	}
 	for _, name := range only {
 		if _, ok := cfg.Daemon(name); !ok {
-			return nil, WithHint(fmt.Errorf("--only: no daemon named %q in %s", name, cfg.Path),
+			return nil, WithHint(fmt.Errorf("no daemon named %q in %s%s", name, cfg.Path, check.DidYouMean(name, names(cfg.Daemons))),
 				"configured daemons: "+strings.Join(names(cfg.Daemons), ", "))
 		}
 	}

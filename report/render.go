@@ -89,16 +89,21 @@ func pluginText(s string) string {
 // Daemon names hold no space, so "<name> instances" never meets another
 // label.
 func (st *Status) perfdata() string {
-	checked, running := 0, 0
+	known, running := 0, 0
 	var fields []string
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
-		if d == nil || !d.Checked {
+		if d == nil {
 			continue
 		}
-		checked++
+		// What the first line counts: the daemons judged now and the last
+		// known state of the rest.
+		known++
 		if d.Running() {
 			running++
+		}
+		if !d.Checked {
+			continue
 		}
 		warn := ""
 		if d.MaxInstances > 0 {
@@ -109,7 +114,7 @@ func (st *Status) perfdata() string {
 			fmt.Sprintf("%s=%dc;;;0;", perfLabel(name+" restarts"), d.RestartsTotal))
 	}
 	head := []string{
-		fmt.Sprintf("'daemons running'=%d;;%d:;0;%d", running, checked, checked),
+		fmt.Sprintf("'daemons running'=%d;;%d:;0;%d", running, known, known),
 		fmt.Sprintf("'pass duration'=%.3fs;;;0;", float64(st.DurationMS)/1000),
 	}
 	return strings.Join(append(head, fields...), " ")

@@ -102,6 +102,8 @@ type Outcome struct {
 	// Restarts is the daemon's restart history within its window, this
 	// pass's attempt included, oldest first.
 	Restarts []time.Time
+	// By is the person whose verb started it; "" for --fix.
+	By string
 }
 
 // Status is the status file: the dashboard's one source of truth.
@@ -264,7 +266,7 @@ func (d *Daemon) RecentRestart(now time.Time, warning time.Duration) bool {
 // the re-check found it.
 func (d *Daemon) Record(o Outcome, now time.Time) {
 	total := d.RestartsTotal
-	if o.Attempted {
+	if o.Attempted && o.By == "" { // the counter counts --fix's restarts, not a person's starts
 		total++
 	}
 	lastRestart, heldBack, lastFailure := d.LastRestart, d.HeldBack, d.LastFailure
@@ -277,7 +279,9 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 			why += " - " + d.Message
 		}
 		*d = *FromResult(o.Found, d.MaxInstances, now)
-		lastRestart = &Note{At: now.UTC().Truncate(time.Second), Reason: why}
+		if o.By == "" { // a person's start warns no one
+			lastRestart = &Note{At: now.UTC().Truncate(time.Second), Reason: why}
+		}
 		heldBack, lastFailure = nil, nil
 	case ActionHeldBack:
 		if heldBack == nil {
@@ -304,6 +308,10 @@ func New(now time.Time, host, version string, order []string, prev *Status) *Sta
 		if old, ok := prev.Daemons[name]; ok {
 			kept := *old
 			kept.Checked = false
+			if kept.Running() && kept.StartedAt != nil { // its uptime, to now
+				up := int64(max(now.Sub(*kept.StartedAt), 0) / time.Second)
+				kept.UptimeSeconds = &up
+			}
 			st.Daemons[name] = &kept
 		}
 	}
@@ -397,14 +405,14 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		if len(unknown) > 0 {
 			st.Summary += "; unknown: " + strings.Join(unknown, ", ")
 		}
-		if len(restarted) > 0 {
-			st.Summary += "; restarted: " + strings.Join(restarted, ", ")
+		if len(heldNames) > 0 {
+			st.Summary += "; held: " + strings.Join(heldNames, ", ")
 		}
 		if len(tooMany) > 0 {
 			st.Summary += "; too many instances: " + strings.Join(tooMany, ", ")
 		}
-		if len(heldNames) > 0 {
-			st.Summary += "; held: " + strings.Join(heldNames, ", ")
+		if len(restarted) > 0 {
+			st.Summary += "; restarted: " + strings.Join(restarted, ", ")
 		}
 	}
 	st.ExitCode = int(st.State)

@@ -78,6 +78,10 @@ type Runner struct {
 	Record func(name string, at time.Time) error
 	// Err is set by Run when a start attempt could not be recorded.
 	Err error
+	// By names the person whose verb (start, restart) asked for these
+	// starts; "" for --fix. A person's start does not count against the
+	// flap guard and is not reported as the timer's restart.
+	By string
 	// Quiet says which daemons were already held back at the last pass:
 	// their held back is not logged again (a timer every 30 s would log it
 	// 120 times an hour).
@@ -298,7 +302,10 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 		}
 	}
 	j.outcome.Attempted = true
-	j.outcome.Restarts = append(j.outcome.Restarts, now)
+	if r.By == "" { // a person's start is not the flap guard's business
+		j.outcome.Restarts = append(j.outcome.Restarts, now)
+	}
+	j.outcome.By = r.By
 	if len(j.down.Orphans) > 0 {
 		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
 		r.Kill(j.down.Orphans, d.StopGrace)
