@@ -57,3 +57,12 @@ func TestVersionFrom(t *testing.T) {
 		}
 	}
 }
+
+// validate reads like English: "1 daemon", "2 daemons".
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 daemons", 1: "1 daemon", 2: "2 daemons"} {
+		if got := plural(n, "daemon"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,5 +130,28 @@ func TestHumanDuration(t *testing.T) {
 		if got := HumanDuration(tt.d); got != tt.want {
 			t.Errorf("HumanDuration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
+	}
+}
+
+// Timestamps and counters read like Prometheus's own: plain decimals, never
+// exponent notation (a regression: %v wrote 1.764126e+09).
+func TestMetricsPlainDecimals(t *testing.T) {
+	st := New(now, "h", "v", []string{"a"}, nil)
+	d := FromResult(running("a", 42, time.Hour), 0, now)
+	d.RestartsTotal = 12345678
+	st.Set("a", d)
+	st.Finish(time.Second, 5*time.Minute)
+	m := string(st.Metrics())
+	for _, want := range []string{
+		fmt.Sprintf(`cortex_daemon_start_time_seconds{daemon="a"} %d`, now.Add(-time.Hour).Unix()),
+		`cortex_daemon_restarts_total{daemon="a"} 12345678`,
+		fmt.Sprintf("cortex_check_last_run_timestamp_seconds %d", now.Unix()),
+	} {
+		if !strings.Contains(m, want+"\n") {
+			t.Errorf("metrics lack %q:\n%s", want, m)
+		}
+	}
+	if strings.Contains(m, "e+") {
+		t.Errorf("exponent notation in the metrics:\n%s", m)
 	}
 }
