@@ -296,7 +296,7 @@ func (r *run) act() error {
 		// A verb's own log lines go to the restart log too; start and
 		// restart then restart like --fix, the flap guard lifted.
 		log := &restartLog{path: r.cfg.LogFile, open: r.w.OpenLog, now: r.w.Now}
-		act(opt.Act, r.daemons, r.st, r.snap, r.w, log, r.st.CheckedAt)
+		act(opt.Act, r.daemons, r.st, r.snap, r.w, log, r.w.Now())
 		if err := log.close(); err != nil {
 			r.note("warning: restart log not written: " + err.Error())
 		}

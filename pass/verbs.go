@@ -62,7 +62,7 @@ func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot,
 func newHold(a Act, now time.Time) *report.Hold {
 	h := &report.Hold{By: a.By, Reason: a.Reason, Since: now.UTC().Truncate(time.Second)}
 	if a.For > 0 {
-		until := h.Since.Add(a.For)
+		until := now.UTC().Add(a.For) // from now, not from the second shown
 		h.Until = &until
 	}
 	return h
