@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/cortex/cortex-check/escape"
 )
 
 // Result is what one probe found.
@@ -96,7 +98,7 @@ func (t Target) run(ctx context.Context) Result {
 	start := env.Now()
 	r := Result{At: start}
 	if err := s.Validate(); err != nil {
-		r.Err = oneLine(err.Error())
+		r.Err = escape.Line(err.Error())
 		return r
 	}
 	// Deadlines are on the real clock, as contexts are, whatever env.Now.
@@ -143,7 +145,7 @@ func (t Target) run(ctx context.Context) Result {
 			msg += ": " + out.tail
 		}
 	}
-	r.Err = oneLine(s.subject() + ": " + msg)
+	r.Err = escape.Line(s.subject() + ": " + msg)
 	return r
 }
 

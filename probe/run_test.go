@@ -207,7 +207,7 @@ func TestExec(t *testing.T) {
 		{"exit 1 with output", fail, false, "exec redis-cli -p 6379 ping: exit status 1: Could not connect to Redis at 127.0.0.1:6379: Connection refused"},
 		{"exit 3 silent", silent, false, "exec redis-cli -p 6379 ping: exit status 3"},
 		{"cannot start", noProgram, false, "exec redis-cli -p 6379 ping: as redis: fork/exec /usr/bin/redis-cli: permission denied"},
-		{"output on one line", garbled, false, `exec redis-cli -p 6379 ping: exit status 1: line one\n\x1b[31mline two\x1b[0m`},
+		{"output on one line", garbled, false, `exec redis-cli -p 6379 ping: exit status 1: line one \x1b[31mline two\x1b[0m`},
 		{"hangs", hang, false, "exec redis-cli -p 6379 ping: timed out after 100ms: started, waiting for the server"},
 		{"no ExecFunc", nil, false, "exec redis-cli -p 6379 ping: cannot run it: no ExecFunc given (a bug in cortex-check)"},
 	}

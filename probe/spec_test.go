@@ -149,24 +149,6 @@ func TestHuman(t *testing.T) {
 	}
 }
 
-func TestOneLine(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain text: \"quoted\" and 'single'", "plain text: \"quoted\" and 'single'"},
-		{"two\nlines\r\n", `two\nlines\r\n`},
-		{"tab\there", `tab\there`},
-		{"\x1b[31mred\x1b[0m", `\x1b[31mred\x1b[0m`},
-		{"bad \xff byte", `bad \xff byte`},
-		{"zero\u200bwidth and bom\ufeff", `zero\u200bwidth and bom\ufeff`},
-		{"naïve café ✓", "naïve café ✓"},
-		{"real \ufffd stays", "real \ufffd stays"},
-	}
-	for _, tt := range tests {
-		if got := oneLine(tt.in); got != tt.want {
-			t.Errorf("oneLine(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestTail(t *testing.T) {
 	if got := tail([]byte("  PONG\n")); got != "PONG" {
 		t.Errorf("tail = %q, want PONG", got)

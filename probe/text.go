@@ -1,54 +1,10 @@
 package probe
 
 import (
-	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
-
-// oneLine escapes control characters and invalid UTF-8 the way Go quotes
-// them (\n, \x1b, \ufeff), so that a message stays on one line of the
-// Nagios output, the log and the status file, and an answer from a
-// misbehaving daemon cannot garble a terminal. Quotes are left alone.
-func oneLine(s string) string {
-	clean := true
-	for _, r := range s {
-		// Printable includes the ASCII space, not tabs or other spaces.
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case !unicode.IsPrint(r) && r < utf8.RuneSelf:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case !unicode.IsPrint(r) && r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case !unicode.IsPrint(r):
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
 
 // tailLen is how much of a failing command's output goes into the error:
 // enough for the last line or two, which usually say why.
