@@ -166,7 +166,14 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 			}
 			return starter.Start(d, owner)
 		},
-		Kill:        restart.Kill,
+		Kill: restart.Kill,
+		CheckStart: func(d *check.Daemon) error {
+			owner, err := restart.LookupOwner(d)
+			if err == nil {
+				_, err = starter.Check(d, owner)
+			}
+			return err
+		},
 		StopCommand: starter.RunStop,
 		Probe:       probe.Run,
 		ProbeExec:   starter.ProbeExec,

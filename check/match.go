@@ -567,7 +567,10 @@ type Result struct {
 	StartedAt time.Time // of the main PID; zero when unknown
 	// TooMany is set when more instances run than max_instances allows.
 	TooMany bool
-	Message string
+	// DeadMain is the dead main process of an orphaned daemon, remembered
+	// so that the next pass still knows its orphans.
+	DeadMain int
+	Message  string
 }
 
 // Running says whether the daemon runs.
@@ -605,6 +608,17 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
 				deadMain[pid] = true
 			}
 			s.findOrphans(&r, d, alive, deadMain)
+			if r.Condition == Stopped && len(alive) > 0 && d.match.hasPatternOrProcess() {
+				// Its process and pattern find it running, the pidfile
+				// does not: which is the daemon is unknown, and a second
+				// copy must not be started beside what runs.
+				r.Condition = Unknown
+				r.PIDs = []int{}
+				for _, p := range s.instanceRoots(alive) {
+					r.PIDs = append(r.PIDs, p.PID)
+				}
+				r.Message += fmt.Sprintf("; yet PIDs %s match: no second copy is started (restart it so that it rewrites its pidfile)", joinInts(r.PIDs))
+			}
 			return r
 		}
 		if !d.match.hasPatternOrProcess() {
@@ -720,12 +734,16 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 	orphans = s.instanceRoots(orphans)
 	slices.SortFunc(orphans, func(a, b *Process) int { return a.PID - b.PID })
 	r.Condition = Orphaned
+	r.DeadMain = orphans[0].PGID
+	if !deadMain[r.DeadMain] && deadMain[orphans[0].SID] {
+		r.DeadMain = orphans[0].SID
+	}
 	r.PIDs = make([]int, len(orphans))
 	for i, p := range orphans {
 		r.PIDs[i] = p.PID
 	}
 	r.Message = fmt.Sprintf("main process PID %d is gone; %d orphaned process(es) of it run on (PIDs %s): --fix stops them, then starts %s",
-		orphans[0].PGID, len(orphans), joinInts(r.PIDs), d.Name)
+		r.DeadMain, len(orphans), joinInts(r.PIDs), d.Name)
 }
 
 func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {

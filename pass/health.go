@@ -2,6 +2,7 @@ package pass
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // one, all at once, within the pass's deadline, and folds each result
 // into the daemon's entry: the count of failing passes (advanced by
 // writers only), and "unhealthy" once it reaches the probe's failures.
-func checkHealth(ctx context.Context, daemons []check.Daemon, st *report.Status, writer bool, w World, deadline time.Time) {
+func checkHealth(ctx context.Context, daemons []check.Daemon, st *report.Status, writer bool, w World, deadline time.Time, untrusted error) {
 	var targets []probe.Target
 	var probed []*check.Daemon
 	for i := range daemons {
@@ -32,7 +33,15 @@ func checkHealth(ctx context.Context, daemons []check.Daemon, st *report.Status,
 		if !e.Running() && e.Status != check.Suspended {
 			continue
 		}
-		targets = append(targets, probe.Target{Spec: *d.Probe, Exec: w.ProbeExec(d)})
+		target := probe.Target{Spec: *d.Probe, Exec: w.ProbeExec(d)}
+		if untrusted != nil && d.Probe.Kind() == probe.KindExec {
+			// An exec probe runs a command: not from a config others
+			// could have changed, whatever the pass.
+			target.Exec = func(context.Context, []string) ([]byte, error) {
+				return nil, errors.New("not run: the config is not trusted (see the warning)")
+			}
+		}
+		targets = append(targets, target)
 		probed = append(probed, d)
 	}
 	if len(targets) == 0 {

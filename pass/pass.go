@@ -53,7 +53,10 @@ type World struct {
 	// Start starts a daemon's start command detached.
 	Start func(d *check.Daemon) (restart.Process, error)
 	// Kill stops processes: SIGTERM, up to grace, then SIGKILL.
-	Kill func(pids []int, grace time.Duration)
+	Kill func(pids []int, grace time.Duration) (left []int)
+	// CheckStart says whether a daemon's start could run (its program
+	// found and trusted), before a running instance is stopped for it.
+	CheckStart func(d *check.Daemon) error
 	// StopCommand runs a daemon's own stop command, as its user, and
 	// waits for it.
 	StopCommand func(d *check.Daemon) error
@@ -253,7 +256,14 @@ func (r *run) judge() (Result, bool) {
 		// "recent restarts" must not grow with restarts long past.
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
-	checkHealth(r.ctx, r.daemons, r.st, r.observer == "", r.w, r.started.Add(r.opt.Timeout))
+	checkHealth(r.ctx, r.daemons, r.st, r.observer == "", r.w, r.started.Add(r.opt.Timeout), r.opt.ConfigUntrusted)
+	// Held back lasts while the daemon is down or unhealthy; one that
+	// runs and works again is released.
+	for _, d := range r.daemons {
+		if e := r.st.Daemons[d.Name]; e.Running() {
+			e.HeldBack = nil
+		}
+	}
 	// What counts as running for after: judged now, and healthy where
 	// there is a probe.
 	r.running = map[string]bool{}
@@ -409,8 +419,11 @@ func lastMain(prev *report.Status) map[string]int {
 		return out
 	}
 	for name, d := range prev.Daemons {
-		if d.PID != nil {
+		switch {
+		case d.PID != nil:
 			out[name] = *d.PID
+		case d.DeadMain > 0: // still orphaned: its orphans are still known
+			out[name] = d.DeadMain
 		}
 	}
 	return out
@@ -440,7 +453,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		case check.Stopped:
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name)})
 		case check.Orphaned:
-			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: entry.PIDs, LastFailure: lastFailure(prev, d.Name)})
+			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: snap.Tree(entry.PIDs), LastFailure: lastFailure(prev, d.Name)})
 		case check.Unhealthy:
 			// It runs but does not work: stop its instance, then start.
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name),
@@ -460,6 +473,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		ReadPidfile: w.ReadPidfile,
 		Start:       w.Start,
 		Kill:        w.Kill,
+		Check:       w.CheckStart,
 		StopCommand: w.StopCommand,
 		Ready:       readiness(ctx, w),
 		Record:      recordAttempt(cfg, st, w),
@@ -511,6 +525,9 @@ func recordAttempt(cfg *check.Config, st *report.Status, w World) func(name stri
 		d.RestartsTotal++
 		d.Action = report.ActionRestartFailed
 		d.Message = "start attempted at " + at.Local().Format(time.TimeOnly) + "; the pass ended before it could verify it"
+		// The file's verdict while the start is in flight: what a reader
+		// (or the next pass, if this one is killed) must believe.
+		pending.Finish(at.Sub(st.CheckedAt), cfg.RestartWarning)
 		data, err := pending.JSON()
 		if err == nil {
 			err = w.WriteFile(cfg.StatusFile, data, 0o644)
@@ -555,10 +572,12 @@ func record(ctx context.Context, cfg *check.Config, st *report.Status, opt Optio
 		return Result{Status: st, Err: WithHint(fmt.Errorf("status file not written (the previous one is unchanged): %w", err),
 			"its folder must be writable for this user and have free space (df -h); or set status_file in "+cfg.Path)}
 	}
+	var notes []string
 	if textfile := cmp.Or(opt.Textfile, cfg.Textfile); textfile != "" {
 		if err := w.WriteFile(textfile, st.Metrics(), 0o644); err != nil {
-			return Result{Status: st, Err: WithHint(fmt.Errorf("textfile not written (the previous one is unchanged): %w", err),
-				"point --textfile or textfile at node_exporter's --collector.textfile.directory, writable for this user")}
+			// The status file is written: the verdict stands, and the
+			// metrics' staleness alert will show the rest.
+			notes = append(notes, fmt.Sprintf("warning: textfile not written (the previous one is unchanged): %v; point --textfile or textfile at node_exporter's --collector.textfile.directory, writable for this user", err))
 		}
 	}
 	if ctx.Err() != nil {
@@ -567,7 +586,7 @@ func record(ctx context.Context, cfg *check.Config, st *report.Status, opt Optio
 		return Result{Status: st, JSON: data, Final: true, Err: WithHint(errors.New("interrupted by a signal: no new restart was started after it"),
 			"the status file is whole and the lock released: the next pass runs normally")}
 	}
-	return Result{Status: st, JSON: data}
+	return Result{Status: st, JSON: data, Notes: notes}
 }
 
 // restartLog appends one line per action to log_file: RFC3339 time, then

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
 )
@@ -54,7 +55,7 @@ func (h *fakeHost) world() World {
 			return h.now
 		},
 		Start: h.start,
-		Kill:  func([]int, time.Duration) {},
+		Kill:  func([]int, time.Duration) []int { return nil },
 		ReadFile: func(path string) ([]byte, error) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
@@ -326,5 +327,60 @@ func TestPassObserversWriteNothing(t *testing.T) {
 			t.Errorf("%+v: err %v, observer %q, %d files, locked %v, log %q, starts %v: want a judgement and nothing written",
 				opt, res.Err, res.Observer, len(h.files), locked, h.log.String(), h.starts)
 		}
+	}
+}
+
+// An exec probe runs a command: never from a config others could have
+// changed, even in a pass that runs no start command.
+func TestPassUntrustedConfigRunsNoExecProbe(t *testing.T) {
+	cfg, err := check.Parse([]byte(`status_file = "/run/cortex/status.json"
+[[daemon]]
+name = "pm-daemon"
+pattern = '/srv/pm-daemon\.sh$'
+[daemon.probe]
+exec = ["/bin/true"]
+`), "/etc/cortex/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The probes' deadline is real time: so is this host's clock.
+	h := newFakeHost(time.Now())
+	h.procs = append(h.procs, daemonProc(10, "pm-daemon", h.now.Add(-time.Hour)))
+	w := h.world()
+	ran := false
+	w.Probe = probe.Run
+	w.ProbeExec = func(*check.Daemon) probe.ExecFunc {
+		return func(context.Context, []string) ([]byte, error) { ran = true; return nil, nil }
+	}
+	res := Run(context.Background(), cfg, Options{ReadOnly: true, Timeout: 5 * time.Second, ConfigUntrusted: errors.New("cortex.toml is writable by others")}, w)
+	if ran {
+		t.Error("an exec probe ran from an untrusted config")
+	}
+	if p := res.Status.Daemons["pm-daemon"].Probe; p == nil || !strings.Contains(p.Error, "not run: the config is not trusted") {
+		t.Errorf("probe %+v: want it not run, saying why", p)
+	}
+}
+
+// The status file written before a start says what a reader must believe
+// while the start is in flight: the daemon down, not an empty OK.
+func TestPassRecordsTheAttemptWithItsVerdict(t *testing.T) {
+	h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+	h.dieOnStart = true
+	w := h.world()
+	var first []byte
+	write := w.WriteFile
+	w.WriteFile = func(path string, data []byte, perm os.FileMode) error {
+		if first == nil {
+			first = bytes.Clone(data)
+		}
+		return write(path, data, perm)
+	}
+	Run(context.Background(), loadTestConfig(t), fixOptions(), w)
+	var st report.Status
+	if err := json.Unmarshal(first, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.State != report.Critical || st.Summary == "" || st.Daemons["pm-daemon"].Action != report.ActionRestartFailed {
+		t.Errorf("the file written before the start says %v %q, pm-daemon %s: want CRITICAL, a summary, the attempt", st.State, st.Summary, st.Daemons["pm-daemon"].Action)
 	}
 }

@@ -45,9 +45,16 @@ func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot,
 			if e.Hold.Reason == "" {
 				e.Hold.Reason = "stopped by cortex-check stop"
 			}
-			stopNow(d, e, snap, w, log, now)
-			log.line(fmt.Sprintf("%s: stopped; %s", d.Name, e.Hold.Describe()))
+			if stopNow(d, e, snap, w, log, now) {
+				log.line(fmt.Sprintf("%s: stopped; %s", d.Name, e.Hold.Describe()))
+			}
 		case VerbRestart:
+			// Stop a running instance only for a start that can run.
+			if err := canRestart(d, w); err != nil {
+				e.Message = "not restarted, left as it is: " + err.Error()
+				log.line(fmt.Sprintf("%s: %s", d.Name, e.Message))
+				continue
+			}
 			e.Hold = nil
 			stopNow(d, e, snap, w, log, now)
 		case VerbStart, VerbRelease:
@@ -68,15 +75,31 @@ func newHold(a Act, now time.Time) *report.Hold {
 	return h
 }
 
-// stopNow stops a daemon's running instance, its whole tree, and records
-// it stopped.
-func stopNow(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, w World, log *restartLog, now time.Time) {
-	if e.PID == nil {
-		return
+// canRestart says why restart would leave a daemon down: no start
+// command, or a start that would fail.
+func canRestart(d *check.Daemon, w World) error {
+	if len(d.Start) == 0 {
+		return fmt.Errorf("%s has no start command to start it again: add start, or use cortex-check stop", d.Name)
 	}
-	restart.Stop(d, snap.Tree(e.PIDs), w.StopCommand, w.Kill, log.line)
+	if w.CheckStart != nil {
+		return w.CheckStart(d)
+	}
+	return nil
+}
+
+// stopNow stops a daemon's running instance (or the orphans of a dead
+// one), its whole tree, and records it stopped; it says whether it is.
+func stopNow(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, w World, log *restartLog, now time.Time) bool {
+	if len(e.PIDs) == 0 {
+		return true // nothing runs
+	}
+	if left := restart.Stop(d, snap.Tree(e.PIDs), d.StopGrace, w.StopCommand, w.Kill, log.line); len(left) > 0 {
+		e.Message = fmt.Sprintf("could not be stopped: PIDs %v would not exit, even after SIGKILL (stuck in the kernel, or not this user's to signal)", left)
+		return false
+	}
 	stopped := report.FromResult(check.Result{Name: d.Name, Condition: check.Stopped, Message: "stopped by cortex-check"}, d.MaxInstances, now)
 	stopped.Restarts, stopped.RestartsTotal = e.Restarts, e.RestartsTotal
 	stopped.LastRestart, stopped.LastFailure, stopped.Hold = e.LastRestart, e.LastFailure, e.Hold
 	*e = *stopped
+	return true
 }

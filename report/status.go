@@ -104,6 +104,9 @@ type Outcome struct {
 	Restarts []time.Time
 	// By is the person whose verb started it; "" for --fix.
 	By string
+	// FlapGuard says the held-back action is the flap guard's (not a
+	// dependency down or a pass out of time): it stays until released.
+	FlapGuard bool
 }
 
 // Status is the status file: the dashboard's one source of truth.
@@ -145,6 +148,9 @@ type Daemon struct {
 	// needed: for restart_warning after it, every pass says WARNING, so a
 	// restart reaches a person even when the next check finds it running.
 	LastRestart *Note `json:"last_restart,omitempty"`
+	// DeadMain is an orphaned daemon's dead main PID, whose group's
+	// members are its orphans.
+	DeadMain int `json:"dead_main,omitempty"`
 	// HeldBack is set while the flap guard holds the daemon's restarts
 	// back: since when, and the failure that led there.
 	HeldBack *Note `json:"held_back,omitempty"`
@@ -224,6 +230,7 @@ func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 	if r.PIDs != nil {
 		d.PIDs = slices.Clone(r.PIDs)
 	}
+	d.DeadMain = r.DeadMain
 	if r.PID > 0 {
 		pid := r.PID
 		d.PID = &pid
@@ -284,7 +291,7 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 		}
 		heldBack, lastFailure = nil, nil
 	case ActionHeldBack:
-		if heldBack == nil {
+		if o.FlapGuard && heldBack == nil {
 			heldBack = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 		}
 	}
@@ -330,11 +337,9 @@ func (st *Status) Set(name string, d *Daemon) {
 			d.Hold = old.Hold // one that ran out ends here
 		}
 		d.Probe = old.Probe // the pass's probe replaces it
-		// Held back lasts while the daemon stays down; one that runs
-		// again (started by hand) is released.
-		if !d.Running() {
-			d.HeldBack = old.HeldBack
-		}
+		// Held back is carried; the pass releases it once the daemon
+		// runs and works again (started by hand).
+		d.HeldBack = old.HeldBack
 	}
 	if d.Restarts == nil {
 		d.Restarts = []time.Time{}

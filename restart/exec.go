@@ -102,7 +102,7 @@ func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
 	}
 	// A file among the arguments may be what really runs (a script given
 	// to /bin/sh, a config that names programs): the same rule.
-	for _, file := range argFiles(d) {
+	for _, file := range argFiles(d.Start, d.Dir) {
 		if err := trust.Path(file, s.UID, owner.UID); err != nil {
 			return "", fmt.Errorf("refused: %s, an argument of start: %w", file, err)
 		}
@@ -116,9 +116,9 @@ func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
 // argFiles lists the existing regular files start's arguments name,
 // relative ones against dir (the daemon's working folder), and the values
 // of --key=value arguments.
-func argFiles(d *check.Daemon) []string {
+func argFiles(argv []string, dir string) []string {
 	var out []string
-	for _, a := range d.Start[1:] {
+	for _, a := range argv[1:] {
 		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
 			a = v
 		}
@@ -126,7 +126,7 @@ func argFiles(d *check.Daemon) []string {
 			continue
 		}
 		if !filepath.IsAbs(a) {
-			a = filepath.Join(d.Dir, a)
+			a = filepath.Join(dir, a)
 		}
 		if fi, err := os.Stat(a); err == nil && fi.Mode().IsRegular() {
 			out = append(out, a)
@@ -393,30 +393,32 @@ func Marked(mark string) []int {
 }
 
 // Kill sends SIGTERM to each PID, waits up to grace for them to exit, then
-// SIGKILLs those left; it returns once they are gone (or zombies).
-func Kill(pids []int, grace time.Duration) {
+// SIGKILLs those left, and returns the PIDs that still did not go (a
+// process stuck in the kernel, or one this user may not signal): a caller
+// must not start a second copy beside them.
+func Kill(pids []int, grace time.Duration) []int {
 	for _, pid := range pids {
 		syscall.Kill(pid, syscall.SIGTERM)
 		// A suspended process acts on SIGTERM only once continued.
 		syscall.Kill(pid, syscall.SIGCONT)
 	}
-	deadline := time.Now().Add(grace)
-	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		pids = slices.DeleteFunc(pids, gone)
-		if len(pids) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(wait)
-	}
+	pids = WaitGone(pids, grace)
 	for _, pid := range pids {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-	for i := 0; i < 100 && len(pids) > 0; i++ {
-		time.Sleep(10 * time.Millisecond)
+	return WaitGone(pids, time.Second)
+}
+
+// WaitGone waits up to d for the processes to exit and returns those left.
+func WaitGone(pids []int, d time.Duration) []int {
+	pids = slices.Clone(pids)
+	deadline := time.Now().Add(d)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
 		pids = slices.DeleteFunc(pids, gone)
+		if len(pids) == 0 || !time.Now().Before(deadline) {
+			return pids
+		}
+		time.Sleep(min(wait, time.Until(deadline)))
 	}
 }
 
@@ -530,6 +532,11 @@ func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 	}
 	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
 		return nil, fmt.Errorf("refused: %w", err)
+	}
+	for _, file := range argFiles(argv, d.Dir) {
+		if err := trust.Path(file, s.UID, owner.UID); err != nil {
+			return nil, fmt.Errorf("refused: %s, an argument: %w", file, err)
+		}
 	}
 	env, err := s.Environment(d, owner)
 	if err != nil {

@@ -55,7 +55,10 @@ type Runner struct {
 	Start func(d *check.Daemon) (Process, error)
 	// Kill stops processes left by a dead main process (orphans): SIGTERM,
 	// up to grace, then SIGKILL; it returns when they are gone.
-	Kill func(pids []int, grace time.Duration)
+	Kill func(pids []int, grace time.Duration) (left []int)
+	// Check says whether d's start could run (its program found and
+	// trusted), before a running instance is stopped to restart it.
+	Check func(d *check.Daemon) error
 	// StopCommand runs a daemon's own stop command and waits for it.
 	StopCommand func(d *check.Daemon) error
 	// Ready says whether a started daemon that runs is ready (its probe
@@ -196,6 +199,7 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 		if j.down.LastFailure != "" {
 			why = "; the last attempt failed: " + strings.TrimPrefix(j.down.LastFailure, "failed to start: ")
 		}
+		j.outcome.FlapGuard = true
 		r.finish(j, HeldBack, fmt.Sprintf("restarts held back: %d in %s (last at %s)%s; fix the cause, then run cortex-check --fix --force",
 			len(recent), shortDuration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly), why))
 	}
@@ -243,23 +247,36 @@ func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string
 // stop ends a running instance before its restart: the daemon's stop
 // command when it has one, then TERM and KILL for whatever of the tree is
 // left.
-func (r *Runner) stop(d *check.Daemon, pids []int) {
-	Stop(d, pids, r.StopCommand, r.Kill, r.Log)
+func (r *Runner) stop(d *check.Daemon, pids []int) []int {
+	// Within the pass's budget: a stop never holds it past --timeout.
+	grace := max(min(d.StopGrace, r.Deadline.Sub(r.Now())), 0)
+	return Stop(d, pids, grace, r.StopCommand, r.Kill, r.Log)
 }
 
 // Stop stops a running instance, pids being its tree: the daemon's stop
-// command when it has one (run waits for it), then SIGTERM and, after
-// stop_grace, SIGKILL for whatever is left. It logs what it does.
-func Stop(d *check.Daemon, pids []int, run func(*check.Daemon) error, kill func([]int, time.Duration), log func(string)) {
+// command when it has one, then up to grace for the tree to exit on its
+// own (a graceful shutdown such as nginx -s quit takes its time), then
+// SIGTERM and, after grace, SIGKILL for whatever is left. It logs what it
+// does and returns the PIDs that would not go.
+func Stop(d *check.Daemon, pids []int, grace time.Duration, run func(*check.Daemon) error, kill func([]int, time.Duration) []int, log func(string)) []int {
 	if len(d.Stop) > 0 && run != nil {
 		log(fmt.Sprintf("%s: Stopping: %s", d.Name, escape.Shell(d.Stop)))
 		if err := run(d); err != nil {
 			log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
+		} else {
+			pids = WaitGone(pids, grace)
 		}
 	} else {
 		log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, joinInts(pids), shortDuration(d.StopGrace)))
 	}
-	kill(pids, d.StopGrace)
+	if len(pids) == 0 {
+		return nil
+	}
+	left := kill(pids, grace)
+	if len(left) > 0 {
+		log(fmt.Sprintf("%s: PIDs %s did not exit, even after SIGKILL", d.Name, joinInts(left)))
+	}
+	return left
 }
 
 func inFlight(jobs []*job) int {
@@ -287,9 +304,18 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 		return
 	}
 	if !now.Before(r.Deadline) {
-		r.finish(j, RestartFailed, "failed to start: timed out: the pass's --timeout ran out before its turn")
+		// Not attempted: no failure of the daemon's to remember.
+		r.finish(j, HeldBack, "not restarted: the pass's --timeout ran out before its turn; the next pass tries")
 		return
 	}
+	if len(j.down.Replace) > 0 && r.Check != nil {
+		// Stop a running instance only for a start that can run.
+		if err := r.Check(d); err != nil {
+			r.finish(j, HeldBack, "not restarted, left running as it is: its start would fail: "+err.Error())
+			return
+		}
+	}
+
 	if r.Err != nil {
 		r.finish(j, HeldBack, "not restarted: an earlier start attempt could not be recorded: "+r.Err.Error())
 		return
@@ -308,13 +334,20 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	j.outcome.By = r.By
 	if len(j.down.Orphans) > 0 {
 		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
-		r.Kill(j.down.Orphans, d.StopGrace)
+		grace := max(min(d.StopGrace, r.Deadline.Sub(r.Now())), 0)
+		if left := r.Kill(j.down.Orphans, grace); len(left) > 0 {
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: its orphans PIDs %s would not exit (stuck in the kernel?), and a new copy could not bind beside them", joinInts(left)))
+			return
+		}
 	}
 	if j.down.Reason != "" {
 		r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, j.down.Reason))
 	}
 	if len(j.down.Replace) > 0 {
-		r.stop(d, j.down.Replace)
+		if left := r.stop(d, j.down.Replace); len(left) > 0 {
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PIDs %s of the old instance would not exit (stuck in the kernel?); no second copy started", joinInts(left)))
+			return
+		}
 	}
 	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, escape.Shell(d.Start)))
 	p, err := r.Start(d)

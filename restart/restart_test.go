@@ -119,10 +119,11 @@ func (h *fakeHost) snapshot() (*check.Snapshot, error) {
 	return snap, nil
 }
 
-func (h *fakeHost) kill(pids []int, _ time.Duration) {
+func (h *fakeHost) kill(pids []int, _ time.Duration) []int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.killed = append(h.killed, pids...)
+	return nil
 }
 
 // clock advances by a poll each time it is read after Run starts polling,
@@ -351,5 +352,37 @@ func TestRunTimesOutAtThePassDeadline(t *testing.T) {
 	out := r.Run(context.Background(), []Down{{Daemon: d}}, nil)
 	if out[0].Action != RestartFailed || !strings.Contains(out[0].Message, "timed out") {
 		t.Errorf("got %s %q, want a failure that says timed out", out[0].Action, out[0].Message)
+	}
+}
+
+// A running but unhealthy instance is stopped only for a start that can
+// run, and no second copy starts beside processes that would not die.
+func TestRunReplaceGuards(t *testing.T) {
+	cfg := config(t, "[[daemon]]\nname = \"pm\"\npattern = '/srv/pm\\.sh'\nstart = [\"/srv/pm.sh\"]\n")
+	d, _ := cfg.Daemon("pm")
+	for _, tt := range []struct {
+		name    string
+		check   error
+		left    []int
+		action  report.Action
+		message string
+		killed  bool
+	}{
+		{"its start would fail: left running, nothing stopped", errors.New("refused: /srv/pm.sh is writable by group"), nil, HeldBack, "left running as it is: its start would fail: refused", false},
+		{"its old processes would not die: no second copy", nil, []int{41}, RestartFailed, "PIDs 41 of the old instance would not exit", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &fakeHost{now: t0, nextPID: 100}
+			killed := false
+			r := Runner{Now: h.clock, Snapshot: h.snapshot, Start: h.start, Log: func(string) {},
+				Kill:  func([]int, time.Duration) []int { killed = true; return tt.left },
+				Check: func(*check.Daemon) error { return tt.check },
+				Poll:  time.Millisecond, Deadline: t0.Add(time.Minute)}
+			out := r.Run(context.Background(), []Down{{Daemon: d, Replace: []int{41}, Reason: "unhealthy (tcp: refused)"}}, nil)
+			if out[0].Action != tt.action || !strings.Contains(out[0].Message, tt.message) || killed != tt.killed || len(h.started) != 0 {
+				t.Errorf("got %s %q, killed %v, started %v; want %s %q, killed %v, nothing started",
+					out[0].Action, out[0].Message, killed, h.started, tt.action, tt.message, tt.killed)
+			}
+		})
 	}
 }
