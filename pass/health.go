@@ -15,7 +15,12 @@ import (
 // one, all at once, within the pass's deadline, and folds each result
 // into the daemon's entry: the count of failing passes (advanced by
 // writers only), and "unhealthy" once it reaches the probe's failures.
-func checkHealth(ctx context.Context, daemons []check.Daemon, st *report.Status, writer bool, w World, deadline time.Time, untrusted error) {
+//
+// A writer counts a failure at most once per half an interval: passes
+// that come faster (--fix --wait, a person's passes beside the timer's)
+// report the probe without counting it, so that failures keeps meaning
+// "this many intervals".
+func checkHealth(ctx context.Context, daemons []check.Daemon, st *report.Status, writer bool, w World, deadline time.Time, untrusted error, interval time.Duration) {
 	var targets []probe.Target
 	var probed []*check.Daemon
 	for i := range daemons {
@@ -61,8 +66,16 @@ func checkHealth(ctx context.Context, daemons []check.Daemon, st *report.Status,
 		if e.StartedAt != nil {
 			started = *e.StartedAt
 		}
-		count, verdict := probe.Next(prev, r, probe.InGrace(started, now, d.Probe.Grace), writer, d.Probe.Failures)
-		e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: verdict, At: r.At.UTC().Truncate(time.Millisecond),
+		var counted time.Time // when the count last moved
+		if e.Probe != nil {
+			counted = e.Probe.Counted
+		}
+		counts := writer && (r.Healthy || prev.Failures == 0 || now.Sub(counted) >= interval/2)
+		count, verdict := probe.Next(prev, r, probe.InGrace(started, now, d.Probe.Grace), counts, d.Probe.Failures)
+		if counts {
+			counted = now.UTC().Truncate(time.Millisecond)
+		}
+		e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: verdict, At: r.At.UTC().Truncate(time.Millisecond), Counted: counted,
 			Latency: r.Latency.Seconds(), Error: r.Err, Count: count}
 		switch verdict {
 		case probe.Unhealthy:

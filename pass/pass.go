@@ -256,7 +256,7 @@ func (r *run) judge() (Result, bool) {
 		// "recent restarts" must not grow with restarts long past.
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
-	checkHealth(r.ctx, r.daemons, r.st, r.observer == "", r.w, r.started.Add(r.opt.Timeout), r.opt.ConfigUntrusted)
+	checkHealth(r.ctx, r.daemons, r.st, r.observer == "", r.w, r.started.Add(r.opt.Timeout), r.opt.ConfigUntrusted, r.cfg.Interval)
 	// Held back lasts while the daemon is down or unhealthy; one that
 	// runs and works again is released.
 	for _, d := range r.daemons {

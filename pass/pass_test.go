@@ -384,3 +384,42 @@ func TestPassRecordsTheAttemptWithItsVerdict(t *testing.T) {
 		t.Errorf("the file written before the start says %v %q, pm-daemon %s: want CRITICAL, a summary, the attempt", st.State, st.Summary, st.Daemons["pm-daemon"].Action)
 	}
 }
+
+// A probe's failures count once per half an interval at most: writer
+// passes a moment apart (--fix --wait, a person's passes beside the
+// timer's) do not turn one bad second into "failed 3 passes in a row".
+func TestPassProbeCountsOncePerInterval(t *testing.T) {
+	cfg, err := check.Parse([]byte(`status_file = "/run/cortex/status.json"
+interval = "30s"
+[[daemon]]
+name = "pm-daemon"
+pattern = '/srv/pm-daemon\.sh$'
+[daemon.probe]
+tcp = "127.0.0.1:1"
+failures = 3
+grace = "1ms"
+`), "/etc/cortex/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+	h.procs = append(h.procs, daemonProc(10, "pm-daemon", h.now.Add(-time.Hour)))
+	w := h.world()
+	w.Probe = func(_ context.Context, targets []probe.Target) []probe.Result {
+		return []probe.Result{{Healthy: false, Err: "tcp 127.0.0.1:1: connection refused", At: h.now}}
+	}
+	w.ProbeExec = func(*check.Daemon) probe.ExecFunc { return nil }
+	failures := func() int {
+		res := Run(context.Background(), cfg, Options{Timeout: time.Hour, LockTimeout: time.Second}, w)
+		return res.Status.Daemons["pm-daemon"].Probe.Failures
+	}
+	for i, want := range []int{1, 1, 1} { // three passes within a second
+		if got := failures(); got != want {
+			t.Fatalf("pass %d a moment after the last: %d failures counted, want %d", i+1, got, want)
+		}
+	}
+	h.now = h.now.Add(16 * time.Second) // half an interval later
+	if got := failures(); got != 2 {
+		t.Errorf("half an interval later: %d failures counted, want 2", got)
+	}
+}

@@ -174,6 +174,9 @@ type Probe struct {
 	// Count is the run of failing passes a writer counted; it resets on
 	// success and lives here from one pass to the next.
 	probe.Count
+	// Counted is when a writer last moved the count: it moves at most once
+	// per half an interval.
+	Counted time.Time `json:"counted_at,omitzero"`
 }
 
 // Hold is a person's word that a daemon is to be left alone.
