@@ -518,7 +518,14 @@ func loginShell(name string) string {
 // daemon's user with the environment and folder of its start: never
 // through a shell, never with the pass's environment.
 func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
-	owner, err := LookupOwner(d)
+	runAs := d
+	if s.UID != 0 {
+		// A pass that is not root (a Nagios check as the nagios user)
+		// cannot switch users: it runs a probe as itself rather than fail
+		// it for want of setuid.
+		runAs = &check.Daemon{Dir: d.Dir, Env: d.Env, EnvFiles: d.EnvFiles}
+	}
+	owner, err := LookupOwner(runAs)
 	if err != nil {
 		return nil, err
 	}
@@ -538,7 +545,7 @@ func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 			return nil, fmt.Errorf("refused: %s, an argument: %w", file, err)
 		}
 	}
-	env, err := s.Environment(d, owner)
+	env, err := s.Environment(runAs, owner)
 	if err != nil {
 		return nil, err
 	}
