@@ -30,10 +30,6 @@ import (
 // found again in /proc/PID/environ and stopped when the start fails.
 const MarkVariable = "CORTEX_CHECK_START"
 
-// BasePath is the PATH every started daemon gets, whoever ran the pass:
-// cron's, a terminal's and systemd's starts give the same daemon.
-const BasePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 // Starter starts daemons detached from the pass: in a session of their own
 // (so they outlive the pass, the terminal, cron's job), stdin from
 // /dev/null, stdout and stderr appended to <LogDir>/<name>.log, and
@@ -57,18 +53,17 @@ type Owner struct {
 	Shell    string
 }
 
-// Program resolves a start command's program: a path with a slash against
-// the config's folder, a bare name through the fixed PATH.
-func (s Starter) Program(d *check.Daemon) (string, error) {
-	prog := d.Start[0]
+// program resolves a command's program: a path with a slash against the
+// config's folder, a bare name through trust.SafePATH, the PATH every
+// started daemon gets too (cron's, a terminal's and systemd's starts give
+// the same daemon), in folders trusted for runAs.
+func (s Starter) program(prog string, runAs int) (string, error) {
 	if !strings.Contains(prog, "/") {
-		for _, dir := range filepath.SplitList(BasePath) {
-			path := filepath.Join(dir, prog)
-			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
-				return path, nil
-			}
+		path, err := trust.LookPath(prog, s.UID, runAs)
+		if err != nil {
+			return "", fmt.Errorf("start program %q: %w: give its path in start", prog, err)
 		}
-		return "", fmt.Errorf("start program %q is not found in %s: give its path in start", prog, BasePath)
+		return path, nil
 	}
 	if !filepath.IsAbs(prog) {
 		prog = filepath.Join(s.ConfigDir, prog)
@@ -90,7 +85,7 @@ func (s Starter) Program(d *check.Daemon) (string, error) {
 // them must be root's or the pass's own; one that runs as the daemon's user
 // may also be that user's (running it as them gives them nothing new).
 func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
-	prog, err := s.Program(d)
+	prog, err := s.program(d.Start[0], owner.UID)
 	if err != nil {
 		return "", err
 	}
@@ -233,7 +228,7 @@ func (s Starter) Environment(d *check.Daemon, owner Owner) ([]string, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	vars := map[string]string{"PATH": BasePath, "PWD": d.Dir}
+	vars := map[string]string{"PATH": trust.SafePATH, "PWD": d.Dir}
 	for _, k := range []string{"LANG", "TZ"} {
 		if v := getenv(k); v != "" {
 			vars[k] = v
@@ -529,13 +524,9 @@ func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog := argv[0]
-	if !strings.Contains(prog, "/") {
-		if prog, err = s.Program(&check.Daemon{Start: argv}); err != nil {
-			return nil, err
-		}
-	} else if !filepath.IsAbs(prog) {
-		prog = filepath.Join(s.ConfigDir, prog)
+	prog, err := s.program(argv[0], owner.UID)
+	if err != nil {
+		return nil, err
 	}
 	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
 		return nil, fmt.Errorf("refused: %w", err)
