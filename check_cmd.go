@@ -201,12 +201,12 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 // status file others could have planted or forged is not believed: the
 // pass judges without its history and says why.
 func readStatusFile(path string) ([]byte, error) {
-	cf, err := trust.ReadConfig(path, os.Geteuid())
+	cf, err := trust.ReadState(path, os.Geteuid(), "status file")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("status file not read: %s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "config: "), "config "))
+		return nil, fmt.Errorf("not read: %w", err)
 	}
 	if cf.Untrusted != nil {
 		return nil, fmt.Errorf("status file not read: %v", cf.Untrusted)

@@ -134,11 +134,20 @@ func userName(uid int) string {
 	if uid < 0 {
 		return "?"
 	}
-	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-		return u.Username
+	if name, ok := userNames[uid]; ok {
+		return name
 	}
-	return strconv.Itoa(uid)
+	name := strconv.Itoa(uid)
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	userNames[uid] = name
+	return name
 }
+
+// userNames keeps the names looked up: each lookup reads /etc/passwd, and
+// validate names the owner of every match.
+var userNames = map[int]string{}
 
 // plural writes "1 daemon", "2 daemons".
 func plural(n int, noun string) string {

@@ -38,33 +38,44 @@ type ConfigFile struct {
 // for what makes the config unreadable: missing (fs.ErrNotExist), not a
 // regular file, larger than MaxConfig, an I/O error.
 func ReadConfig(path string, uid int) (*ConfigFile, error) {
-	w := &walker{uids: []int{uid}, purpose: forConfig, lenient: true}
+	return readOnce(path, uid, "config", forConfig)
+}
+
+// ReadState reads a file the pass itself writes and reads back (the status
+// file) under the same rule, named what in messages: what others could
+// have planted or forged comes back in Untrusted, not believed.
+func ReadState(path string, uid int, what string) (*ConfigFile, error) {
+	return readOnce(path, uid, what, forWrite)
+}
+
+func readOnce(path string, uid int, what string, p purpose) (*ConfigFile, error) {
+	w := &walker{uids: []int{uid}, purpose: p, lenient: true}
 	t, err := w.walk(path, false)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer t.close()
 	fd, err := unix.Openat(t.dir, t.name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", &fs.PathError{Op: "open", Path: t.path, Err: changed(err)})
+		return nil, fmt.Errorf("%s: %w", what, &fs.PathError{Op: "open", Path: t.path, Err: changed(err)})
 	}
 	f := os.NewFile(uintptr(fd), t.path)
 	defer f.Close()
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, fmt.Errorf("config: %w", &fs.PathError{Op: "stat", Path: t.path, Err: err})
+		return nil, fmt.Errorf("%s: %w", what, &fs.PathError{Op: "stat", Path: t.path, Err: err})
 	}
 	fi := infoOf(&st)
 	if !fi.isRegular() {
-		return nil, fmt.Errorf("config %s is %s, not a regular file", t.path, fi.typeName())
+		return nil, fmt.Errorf("%s %s is %s, not a regular file", what, t.path, fi.typeName())
 	}
 	w.flag(w.judge(t.path, fi, asFile))
 	data, err := io.ReadAll(io.LimitReader(f, MaxConfig+1))
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if len(data) > MaxConfig {
-		return nil, fmt.Errorf("config %s is larger than %d KiB: that is not a cortex-check config", t.path, MaxConfig>>10)
+		return nil, fmt.Errorf("%s %s is larger than %d KiB: that is not cortex-check's", what, t.path, MaxConfig>>10)
 	}
 	c := &ConfigFile{Data: data, Path: t.path}
 	if w.bad != nil {
