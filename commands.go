@@ -80,7 +80,6 @@ type scheduleCmd struct {
 // this binary and the config, so they work from any directory.
 func (s *scheduleCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
-	stdout, stderr := a.stdout, a.stderr
 	cfg, _, err := loadConfig(a.config)
 	if err != nil {
 		return err
@@ -104,23 +103,33 @@ func (s *scheduleCmd) Run(a *app) error {
 			return err
 		}
 	}
+	if err := writeFiles(a, s.OutputDir, files); err != nil {
+		return err
+	}
+	a.code = 0
+	return nil
+}
+
+// writeFiles writes files to install (scheduler units, monitoring glue)
+// into dir, or prints them, headed by where each goes when there are
+// several.
+func writeFiles(a *app, dir string, files []schedule.File) error {
 	for i, f := range files {
-		if s.OutputDir != "" {
-			path := filepath.Join(s.OutputDir, f.Name)
+		if dir != "" {
+			path := filepath.Join(dir, f.Name)
 			if err := trust.WriteFileAtomic(path, []byte(f.Content), 0o644, os.Geteuid()); err != nil {
 				return err
 			}
-			fmt.Fprintln(stderr, "wrote", path)
+			fmt.Fprintln(a.stderr, "wrote", path)
 			continue
 		}
 		if len(files) > 1 {
 			if i > 0 {
-				fmt.Fprintln(stdout)
+				fmt.Fprintln(a.stdout)
 			}
-			fmt.Fprintf(stdout, "# ---- %s/%s ----\n", f.Install, f.Name)
+			fmt.Fprintf(a.stdout, "# ---- %s/%s ----\n", f.Install, f.Name)
 		}
-		io.WriteString(stdout, f.Content)
+		io.WriteString(a.stdout, f.Content)
 	}
-	a.code = 0
 	return nil
 }

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/cortex/cortex-check/monitor"
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/report"
-	"github.com/cortex/cortex-check/trust"
 )
 
 type monitorCmd struct {
@@ -28,7 +26,6 @@ type monitorCmd struct {
 // warns when the monitoring user could not run it.
 func (m *monitorCmd) Run(a *app) error {
 	a.code = int(report.Unknown)
-	stdout, stderr := a.stdout, a.stderr
 	cfg, _, err := loadConfig(a.config)
 	if err != nil {
 		return err
@@ -61,19 +58,11 @@ func (m *monitorCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if m.OutputDir == "" {
-			io.WriteString(stdout, f.Content)
-			continue
-		}
-		path := filepath.Join(m.OutputDir, f.Name)
-		if err := trust.WriteFileAtomic(path, []byte(f.Content), 0o644, os.Geteuid()); err != nil {
-			return err
-		}
-		fmt.Fprintln(stderr, "wrote", path)
+	if err := writeFiles(a, m.OutputDir, files); err != nil {
+		return err
 	}
 	if m.System != "prometheus" {
-		warnUnreachable(m.RunAs, c.Binary, cfg.Path, cfg.StatusFile, stderr)
+		warnUnreachable(m.RunAs, c.Binary, cfg.Path, cfg.StatusFile, a.stderr)
 	}
 	a.code = 0
 	return nil

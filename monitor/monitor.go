@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/schedule"
 )
 
 // Check is what the monitoring system runs and where.
@@ -26,12 +27,9 @@ type Check struct {
 	Interval time.Duration // the timer's cadence
 }
 
-// File is one file to install.
-type File struct {
-	Name    string // file name, e.g. cortex-check.cfg
-	Install string // where it goes, for the instructions
-	Content string
-}
+// File is one file to install, like the scheduler files: the two are
+// written or printed the same way.
+type File = schedule.File
 
 // CommandName is the plugin's name in Nagios and NRPE.
 const CommandName = "check_cortex"
