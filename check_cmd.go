@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cortex/cortex-check/cgroup"
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/probe"
@@ -156,7 +157,16 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		UID:       uid,
 		Getenv:    os.Getenv,
 	}
+	var groups pass.Groups // a nil *cgroup.Tree must stay a nil interface
+	if tree, _ := cgroup.Find(cfg.Path, uid); tree != nil {
+		groups = tree
+		if tree.Writable() {
+			starter.Groups = tree
+		}
+	}
 	return pass.World{
+		Groups:    groups,
+		UserName:  userName,
 		ReadTable: check.ReadTable,
 		Now:       time.Now,
 		Start: func(d *check.Daemon) (restart.Process, error) {
@@ -226,16 +236,17 @@ func readPidfile(path string) (check.Pidfile, error) {
 // daemons' users. untrusted says why others could have changed the config
 // (nil: they could not): --fix refuses such a config, other commands warn.
 func loadConfig(path string) (cfg *check.Config, untrusted, err error) {
+	owner := -1
 	cfg, err = check.Load(path, func(abs string) ([]byte, error) {
 		cf, err := trust.ReadConfig(abs, os.Geteuid())
 		if err != nil {
 			return nil, err
 		}
-		untrusted = cf.Untrusted
+		untrusted, owner = cf.Untrusted, cf.Owner
 		return cf.Data, nil
 	})
 	if err == nil {
-		err = cfg.ResolveUsers(lookupUID)
+		cfg.ResolveUsers(lookupUser, owner)
 	}
 	if err != nil {
 		return nil, nil, configError(err, path)
@@ -243,14 +254,24 @@ func loadConfig(path string) (cfg *check.Config, untrusted, err error) {
 	return cfg, untrusted, nil
 }
 
-func lookupUID(name string) (int, error) {
+// lookupUser finds a daemon's uid, and checks that its group exists.
+func lookupUser(name, group string) (int, error) {
 	u, err := user.Lookup(name)
 	if err != nil {
 		var unknown user.UnknownUserError
 		if errors.As(err, &unknown) {
-			return 0, errors.New("no such user on this host")
+			return 0, fmt.Errorf("user %q: no such user on this host", name)
 		}
-		return 0, err
+		return 0, fmt.Errorf("user %q: %w", name, err)
+	}
+	if group != "" {
+		if _, err := user.LookupGroup(group); err != nil {
+			var unknown user.UnknownGroupError
+			if errors.As(err, &unknown) {
+				return 0, fmt.Errorf("group %q: no such group on this host", group)
+			}
+			return 0, fmt.Errorf("group %q: %w", group, err)
+		}
 	}
 	return strconv.Atoi(u.Uid)
 }

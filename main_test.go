@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/cortex/cortex-check/cgroup"
 	"github.com/cortex/cortex-check/check"
 )
 
@@ -103,8 +104,50 @@ func setupWork(env *testscript.Env) error {
 		env.Setenv("FAKESERVER", path)
 	}
 	work := env.WorkDir
-	env.Defer(func() { killWorkProcesses(work) })
+	env.Defer(func() {
+		killWorkProcesses(work)
+		removeWorkGroups(work)
+	})
 	return nil
+}
+
+// removeWorkGroups empties and removes the control groups the scenario's
+// passes made (one folder per config under the work dir), and the top
+// folder once no other scenario's are left: the machine's own groups are
+// never touched.
+func removeWorkGroups(work string) {
+	for _, mount := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+		top := filepath.Join(mount, cgroup.Top)
+		entries, err := os.ReadDir(top)
+		if err != nil {
+			continue
+		}
+		prefix := cgroup.Key(work) + "-"
+		for _, e := range entries {
+			if e.IsDir() && strings.HasPrefix(e.Name(), prefix) {
+				removeGroupTree(filepath.Join(top, e.Name()))
+			}
+		}
+		os.Remove(top) // fails while another scenario's groups live
+	}
+}
+
+// removeGroupTree kills what is left in a group and its children, then
+// removes them, deepest first.
+func removeGroupTree(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() {
+			removeGroupTree(filepath.Join(dir, e.Name()))
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0)
+	for i := 0; i < 100; i++ {
+		if err := os.Remove(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // members still exiting
+	}
 }
 
 // killWorkProcesses SIGKILLs every process whose command line names the work

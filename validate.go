@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cortex/cortex-check/cgroup"
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/report"
@@ -33,7 +34,17 @@ func (v *validateCmd) Run(a *app) error {
 		return err
 	}
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
-	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: readPidfile})
+	tree, untracked := cgroup.Find(cfg.Path, os.Geteuid())
+	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName}
+	if tree != nil {
+		if members, err := tree.Members(); err == nil {
+			clues.Groups = map[string]check.Group{}
+			for name, pids := range members {
+				clues.Groups[name] = check.Group{Path: tree.Path(name), PIDs: pids}
+			}
+		}
+	}
+	verdicts := snap.Judge(cfg.Daemons, clues)
 
 	fmt.Fprintf(stdout, "%s: valid, %s; status file %s\n", cfg.Path, plural(len(cfg.Daemons), "daemon"), cfg.StatusFile)
 	if untrusted != nil {
@@ -55,6 +66,7 @@ func (v *validateCmd) Run(a *app) error {
 			state += fmt.Sprintf(", PID %d, %s", r.PID, plural(r.Instances, "instance"))
 		}
 		fmt.Fprintf(stdout, "\n%s (%s): %s\n", d.Name, header, state)
+		fmt.Fprintf(stdout, "  tracked by %s\n", tracking(r.Result, tree, untracked))
 		if r.Message != "" {
 			fmt.Fprintf(stdout, "  %s\n", escape.Line(r.Message))
 		}
@@ -91,6 +103,12 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 			warn(a.stderr, "%s: --fix will not start it: %v", d.Name, err)
 		}
 	}
+	for _, p := range r.Matches {
+		if d.UID >= 0 && p.UID >= 0 && p.UID != d.UID && !p.Gone() {
+			warn(a.stderr, "%s: PID %d of %s matches %s but is not counted: only %s's processes are the daemon (set user = %q if it is the daemon)",
+				d.Name, p.PID, userName(p.UID), d.Describe(), userName(d.UID), userName(p.UID))
+		}
+	}
 	switch {
 	case d.Pidfile != "" && d.Process+d.Pattern == "":
 		warn(a.stderr, "%s: only the pidfile says which process it is: add process or pattern, so that a PID reused by another program is not taken for it", d.Name)
@@ -111,6 +129,27 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 		warn(a.stderr, "%s: %s matches processes of different programs (%s): anchor it (^...$) or add process, so that a tail, grep or editor on its files does not count",
 			d.Name, d.Describe(), strings.Join(list, ", "))
 	}
+}
+
+// tracking says how a daemon's processes are known, and, without a
+// control group, why there is none.
+func tracking(r check.Result, tree *cgroup.Tree, untracked string) string {
+	if r.Group != "" {
+		return fmt.Sprintf("%s, %s", r.Tracked(), plural(r.Procs, "process"))
+	}
+	why := "started before cortex-check kept a control group for it"
+	switch {
+	case tree == nil:
+		why = "no control groups here: " + untracked
+	case !tree.Writable():
+		why = "this user cannot create control groups"
+	case !r.Running():
+		why = "not running"
+	}
+	if r.Running() {
+		return fmt.Sprintf("process tree (%s; %s)", plural(r.Procs, "process"), why)
+	}
+	return "process tree (" + why + ")"
 }
 
 // programName is what a process runs: the kernel's name, or, for a
@@ -153,6 +192,9 @@ var userNames = map[int]string{}
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

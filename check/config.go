@@ -71,9 +71,14 @@ type Daemon struct {
 	// so, and only that user's processes count as the daemon. Empty: any
 	// user's processes count, and it starts as the pass's user.
 	User, Group string
-	// UID is User's uid once ResolveUsers has run; -1 for any user.
-	UID   int
-	Umask int // the started daemon's umask
+	// UID is the daemon's user once ResolveUsers has run: User's uid, or
+	// without User the config file's owner. Only its processes count as
+	// the daemon. -1 (a config not resolved, in tests) is any user.
+	UID int
+	// UserErr says why User or Group could not be looked up: the daemon
+	// is unknown and never started, the others are judged as usual.
+	UserErr error
+	Umask   int // the started daemon's umask
 	// Probe checks that a running daemon works; nil without a probe table.
 	Probe *probe.Spec
 	// Stop is the daemon's own stop command; empty: SIGTERM to its
@@ -494,21 +499,24 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 	return d, nil
 }
 
-// ResolveUsers looks up each daemon's user, so that only that user's
-// processes count as the daemon. lookup returns a user's uid.
-func (c *Config) ResolveUsers(lookup func(name string) (int, error)) error {
+// ResolveUsers settles each daemon's user, so that only that user's
+// processes count as the daemon: User's uid, found by lookup, or without
+// User the owner of the config file (root for root's config), for
+// writers and observers alike. A user that cannot be looked up (deleted,
+// or the directory service down) makes that daemon alone unknown.
+func (c *Config) ResolveUsers(lookup func(user, group string) (int, error), configOwner int) {
 	for i := range c.Daemons {
 		d := &c.Daemons[i]
-		if d.User == "" {
-			continue
+		uid, err := configOwner, error(nil)
+		if d.User != "" {
+			uid, err = lookup(d.User, d.Group)
 		}
-		uid, err := lookup(d.User)
 		if err != nil {
-			return fmt.Errorf("%s: daemon[%d] (%s): user %q: %w", filepath.Base(c.Path), i+1, d.Name, d.User, err)
+			d.UserErr = err
+			uid = -2 // matches no process
 		}
-		d.UID, d.match.uid = uid, uid
+		d.UID = uid
 	}
-	return nil
 }
 
 // checkAfter rejects unknown names and cycles in after, so that restart can

@@ -35,7 +35,6 @@ type matcher struct {
 	re         *lazyRegexp
 	process    string
 	patterns   bool // a pattern is set
-	uid        int  // only this user's processes match; -1: any user's
 }
 
 type literalKind int
@@ -61,7 +60,7 @@ func (l *lazyRegexp) MatchString(s string) bool {
 }
 
 func compileMatcher(pattern, process string) (matcher, error) {
-	m := matcher{process: process, uid: -1}
+	m := matcher{process: process}
 	if pattern == "" {
 		return m, nil
 	}
@@ -161,10 +160,9 @@ func (m *matcher) matches(p *Process) bool { return m.matchesText(p, p.matchText
 
 // matchesText is matches with p's match text already built, so a scan
 // builds it once per process, not once per daemon.
+// Whose process it is, is the judge's business: a match of another user
+// is reported, never counted.
 func (m *matcher) matchesText(p *Process, text string) bool {
-	if m.uid >= 0 && p.UID != m.uid {
-		return false
-	}
 	if m.process != "" && !processNameIs(p, m.process) {
 		return false
 	}
@@ -215,6 +213,7 @@ type Snapshot struct {
 	// selfLine is the pass and its ancestors: a pidfile naming one of
 	// them is stale, whatever they run.
 	selfLine map[int]bool
+	children map[int][]int // built on first use
 }
 
 // NewSnapshot indexes procs. selfPID is the running pass: it, other
@@ -385,7 +384,7 @@ func Needs(daemons []Daemon) Need {
 		// A pidfile alone needs argv too: when its PID runs another
 		// program, the message names it.
 		n.Cmdline = n.Cmdline || daemons[i].match.needsCmdline() || !daemons[i].match.hasPatternOrProcess()
-		n.Owner = n.Owner || daemons[i].User != ""
+		n.Owner = n.Owner || daemons[i].User != "" || daemons[i].UID >= 0
 	}
 	return n
 }
@@ -571,6 +570,20 @@ type Result struct {
 	// so that the next pass still knows its orphans.
 	DeadMain int
 	Message  string
+	// Group is the daemon's control group when the kernel tracks it ("":
+	// none, its main process tree stands for it).
+	Group string
+	// Procs is how many processes it holds: its group's members, or its
+	// main process's tree.
+	Procs int
+}
+
+// Tracked says how the daemon's processes are known, for people.
+func (r *Result) Tracked() string {
+	if r.Group != "" {
+		return "cgroup " + r.Group
+	}
+	return "process tree"
 }
 
 // Running says whether the daemon runs.
@@ -584,19 +597,57 @@ type Clues struct {
 	// LastMain is each daemon's main PID as the previous pass recorded
 	// it: processes left in its group after it died are orphans.
 	LastMain map[string]int
+	// Groups are the daemons' control groups, read once for the pass; nil
+	// where the host keeps none.
+	Groups map[string]Group
+	// UserName names a uid in messages; nil: the number.
+	UserName func(uid int) string
+}
+
+// Group is a daemon's control group: its path and the PIDs in it.
+type Group struct {
+	Path string
+	PIDs []int
 }
 
 // judge decides whether d runs, from the processes scan found for it.
 func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
-	r := Result{Name: d.Name, Condition: Stopped}
-	var alive, zombies []*Process
+	if d.UserErr != nil {
+		return Result{Name: d.Name, Condition: Unknown, Message: escape.Line(d.UserErr.Error()) +
+			": its processes cannot be told from others'; it is not started until the lookup works"}
+	}
+	if g, ok := clues.Groups[d.Name]; ok && s.anyAlive(g.PIDs) {
+		return s.judgeGroup(d, matches, g, clues)
+	}
+	r := s.judgeTree(d, matches, clues)
+	if r.Running() || r.Condition == Suspended {
+		r.Procs = len(s.MainTree(r.PID, d.UID))
+	}
+	return r
+}
+
+// judgeTree judges a daemon without a control group: by its matches
+// owned by its user, its main process standing for it.
+func (s *Snapshot) judgeTree(d *Daemon, matches []*Process, clues Clues) (r Result) {
+	r = Result{Name: d.Name, Condition: Stopped}
+	var alive, zombies, foreign []*Process
 	for _, p := range matches {
-		if p.Gone() {
+		switch {
+		case !d.owns(p):
+			if !p.Gone() {
+				foreign = append(foreign, p)
+			}
+		case p.Gone():
 			zombies = append(zombies, p)
-		} else {
+		default:
 			alive = append(alive, p)
 		}
 	}
+	defer func() {
+		if r.Condition == Stopped && len(foreign) > 0 {
+			r.Message += s.foreignNote(d, foreign, clues)
+		}
+	}()
 	deadMain := map[int]bool{}
 	if pid := clues.LastMain[d.Name]; pid > 0 && !s.alive(pid) {
 		deadMain[pid] = true
@@ -680,11 +731,17 @@ func (s *Snapshot) orphan(root *Process, deadMain map[int]bool) bool {
 	return deadMain[root.PGID] || deadMain[root.SID]
 }
 
+// owns says whether p is owned by the daemon's user. An owner the table
+// does not know (go-ps, off Linux) is not held against it.
+func (d *Daemon) owns(p *Process) bool {
+	return d.UID < 0 || p.UID < 0 || p.UID == d.UID
+}
+
 // ownProcess says whether p could be a process of d's program: its user
 // when d has one, and its process name, or else its whole matcher (nginx's
 // workers have the master's name "nginx" but not its title).
 func (d *Daemon) ownProcess(p *Process) bool {
-	if d.UID >= 0 && p.UID != d.UID {
+	if !d.owns(p) {
 		return false
 	}
 	if d.Process != "" {
@@ -804,6 +861,12 @@ func (s *Snapshot) readPidfile(d *Daemon, alive []*Process, clues Clues, r *Resu
 		return pid, false
 	case pid == 1 || p.kernelThread() || s.ignored[pid] || s.selfLine[pid]:
 		r.Message = fmt.Sprintf("pidfile %s names PID %d, which is %s, never a daemon (stale pidfile)", d.Pidfile, pid, escape.Truncate(escape.Line(p.matchText()), 80))
+		return 0, false
+	case !d.owns(p):
+		// The daemon's account writes its pidfile and may name any
+		// process: only one of the daemon's own user counts.
+		r.Message = fmt.Sprintf("pidfile %s names PID %d, a process of %s, not of the daemon's user %s: not counted, never signalled",
+			d.Pidfile, pid, userName(clues, p.UID), userName(clues, d.UID))
 		return 0, false
 	}
 	if !d.match.hasPatternOrProcess() {
@@ -926,11 +989,7 @@ func joinInts(v []int) string {
 // Tree lists the processes pids and all their descendants, parents first:
 // what stopping an instance means (a server's workers, a script's children).
 func (s *Snapshot) Tree(pids []int) []int {
-	children := map[int][]int{}
-	for i := range s.Procs {
-		p := &s.Procs[i]
-		children[p.PPID] = append(children[p.PPID], p.PID)
-	}
+	children := s.childIndex()
 	seen := map[int]bool{}
 	var out []int
 	queue := slices.Clone(pids)

@@ -101,9 +101,32 @@ func (r *procReader) read(pid int, name string, need Need, boot time.Time) (Proc
 		if err != nil {
 			return Process{}, err
 		}
+		if len(b) == 0 && p.State == 'Z' && p.Threads > 1 {
+			// A leader that exited while its threads run shows no
+			// command line; its live threads still have the program's.
+			b = r.threadCmdline(name)
+		}
 		p.Args, p.Cmdline, r.args = splitCmdline(b, r.args)
 	}
 	return p, nil
+}
+
+// threadCmdline reads the command line of a live thread of the process:
+// the first non-empty one under <root>/<pid>/task.
+func (r *procReader) threadCmdline(pid string) []byte {
+	tasks, err := os.ReadDir(r.root + "/" + pid + "/task")
+	if err != nil {
+		return nil
+	}
+	for _, t := range tasks {
+		if t.Name() == pid {
+			continue
+		}
+		if b, err := r.readFile(pid, "/task/"+t.Name()+"/cmdline", MaxCmdline); err == nil && len(b) > 0 {
+			return b
+		}
+	}
+	return nil
 }
 
 // ticksToDuration converts clock ticks after boot to a duration. Whole
@@ -166,4 +189,21 @@ func bootTime(root string) (time.Time, error) {
 func ProcHidden() bool {
 	_, err := os.Stat("/proc/1/stat")
 	return err != nil
+}
+
+// SameProcess says whether p.PID still names the process p was read as:
+// alive, with the same start time. A PID reused since starts later.
+func SameProcess(p Process) bool {
+	now, err := readTableOne("/proc", p.PID)
+	return err == nil && !now.Gone() && (p.StartTime.IsZero() || now.StartTime.Equal(p.StartTime))
+}
+
+// readTableOne reads one process as ReadTable would.
+func readTableOne(root string, pid int) (Process, error) {
+	boot, err := bootTime(root)
+	if err != nil {
+		return Process{}, err
+	}
+	r := procReader{root: root, buf: make([]byte, 0, 4096)}
+	return r.read(pid, strconv.Itoa(pid), Need{}, boot)
 }

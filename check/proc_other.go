@@ -29,3 +29,10 @@ func ReadTable(need Need) ([]Process, error) {
 
 // ProcHidden is false where there is no /proc to hide processes.
 func ProcHidden() bool { return false }
+
+// SameProcess says whether p.PID still runs; without start times that
+// is all that can be told.
+func SameProcess(p Process) bool {
+	q, err := ps.FindProcess(p.PID)
+	return err == nil && q != nil
+}

@@ -79,10 +79,31 @@ type World struct {
 	// OpenLog opens the restart log for appending.
 	OpenLog func(path string) (io.WriteCloser, error)
 
+	// Groups are the daemons' control groups; nil where the host keeps
+	// none (not Linux, no cgroup2, systemd's tree).
+	Groups Groups
+	// UserName names a uid for messages.
+	UserName func(uid int) string
+
 	EUID          int      // the pass's effective user
 	SelfPID       int      // the pass itself, never a daemon
 	SelfArgs      []string // its argv, where the table shows none
 	Host, Version string
+}
+
+// Groups are the daemons' control groups (cgroup.Tree on Linux).
+type Groups interface {
+	// Members reads every daemon's group once: the PIDs in each.
+	Members() (map[string][]int, error)
+	// Path is where a daemon's group is.
+	Path(name string) string
+	// Stop ends every process in a daemon's group (SIGTERM, up to grace,
+	// then SIGKILL) and removes the group; it returns the PIDs left.
+	Stop(name string, grace time.Duration) ([]int, error)
+	// Prune removes the groups that are empty.
+	Prune(members map[string][]int)
+	// Writable says whether this pass may create and empty groups.
+	Writable() bool
 }
 
 // Result is one pass's outcome, before anything is printed.
@@ -162,6 +183,7 @@ type run struct {
 	unlock   func()
 	notes    []string
 	snap     *check.Snapshot
+	groups   map[string]check.Group // the daemons with a control group that holds processes
 	prev     *report.Status
 	st       *report.Status
 	running  map[string]bool // what counts as running for after
@@ -238,7 +260,8 @@ func (r *run) judge() (Result, bool) {
 	}
 	// One judgement of every configured daemon: --only limits what is
 	// judged now, and --fix still sees the others as dependencies.
-	verdicts := snap.Judge(r.cfg.Daemons, check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev)})
+	r.readGroups()
+	verdicts := snap.Judge(r.cfg.Daemons, check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev), Groups: r.groups, UserName: r.w.UserName})
 	if r.w.Hidden != nil && r.w.Hidden() {
 		unseen(r.cfg, verdicts, r.w.EUID)
 	}
@@ -277,6 +300,38 @@ func (r *run) judge() (Result, bool) {
 	return Result{}, true
 }
 
+// readGroups reads the daemons' control groups once; a writer removes
+// those left empty, so that nothing accumulates.
+func (r *run) readGroups() {
+	if r.w.Groups == nil {
+		return
+	}
+	members, err := r.w.Groups.Members()
+	if err != nil {
+		r.note("warning: " + err.Error() + ": daemons judged by their process trees")
+		return
+	}
+	r.groups = map[string]check.Group{}
+	for _, d := range r.cfg.Daemons {
+		if pids, ok := members[d.Name]; ok && len(pids) > 0 {
+			r.groups[d.Name] = check.Group{Path: r.w.Groups.Path(d.Name), PIDs: pids}
+		}
+	}
+	if r.observer == "" && r.w.Groups.Writable() {
+		r.w.Groups.Prune(members)
+	}
+}
+
+// groupPIDs are the members of each daemon's control group, for those
+// whose group held live processes when the pass judged them.
+func (r *run) groupPIDs() map[string][]int {
+	out := map[string][]int{}
+	for name, g := range r.groups {
+		out[name] = g.PIDs
+	}
+	return out
+}
+
 // readPrevious reads the status file, which every pass needs: the restart
 // history, the last restart and held-back notes, and the last known state
 // of what --only leaves out. Another config's file is not this pass's.
@@ -306,7 +361,7 @@ func (r *run) act() error {
 		// A verb's own log lines go to the restart log too; start and
 		// restart then restart like --fix, the flap guard lifted.
 		log := &restartLog{path: r.cfg.LogFile, open: r.w.OpenLog, now: r.w.Now}
-		act(opt.Act, r.daemons, r.st, r.snap, r.w, log, r.w.Now())
+		act(opt.Act, r.daemons, r.st, r.snap, r.w, log, r.w.Now(), r.groupPIDs())
 		if err := log.close(); err != nil {
 			r.note("warning: restart log not written: " + err.Error())
 		}
@@ -316,7 +371,7 @@ func (r *run) act() error {
 	if !opt.Fix || r.ctx.Err() != nil {
 		return nil
 	}
-	notes, err := fix(r.ctx, r.cfg, r.daemons, r.st, r.running, r.snap, r.snapshot, r.started, opt, r.w, r.prev)
+	notes, err := fix(r.ctx, r.cfg, r.daemons, r.st, r.running, r.snap, r.snapshot, r.started, opt, r.w, r.prev, r.groupPIDs())
 	r.notes = append(r.notes, notes...)
 	return err
 }
@@ -431,7 +486,8 @@ func lastMain(prev *report.Status) map[string]int {
 
 // fix restarts the judged daemons that are down and records the outcomes.
 func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *report.Status, running map[string]bool,
-	snap *check.Snapshot, snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status) (notes []string, err error) {
+	snap *check.Snapshot, snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status,
+	groups map[string][]int) (notes []string, err error) {
 	var down []restart.Down
 	for i := range daemons {
 		d := &daemons[i]
@@ -453,11 +509,12 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		case check.Stopped:
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name)})
 		case check.Orphaned:
-			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: snap.Tree(entry.PIDs), LastFailure: lastFailure(prev, d.Name)})
+			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: victims(d, entry, snap, groups),
+				Grouped: groups[d.Name] != nil, LastFailure: lastFailure(prev, d.Name)})
 		case check.Unhealthy:
 			// It runs but does not work: stop its instance, then start.
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name),
-				Replace: snap.Tree(entry.PIDs), Reason: "unhealthy (" + entry.Probe.Error + ")"})
+				Replace: victims(d, entry, snap, groups), Grouped: groups[d.Name] != nil, Reason: "unhealthy (" + entry.Probe.Error + ")"})
 		}
 	}
 	if len(down) == 0 {
@@ -473,6 +530,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		ReadPidfile: w.ReadPidfile,
 		Start:       w.Start,
 		Kill:        w.Kill,
+		StopGroup:   stopGroup(w),
 		Check:       w.CheckStart,
 		StopCommand: w.StopCommand,
 		Ready:       readiness(ctx, w),
@@ -501,6 +559,39 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		notes = append(notes, "warning: restart log not written: "+err.Error())
 	}
 	return notes, nil
+}
+
+// victims are what a destructive action on the daemon may signal: with
+// a control group, its members (the group itself is stopped, listed here
+// for the log); without, its main process and that process's descendants
+// owned by its user, or for an orphaned daemon the orphans and theirs.
+// Other processes that match its name or pattern are never in it.
+func victims(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, groups map[string][]int) []int {
+	if members, ok := groups[d.Name]; ok {
+		return members
+	}
+	if e.Status == check.Orphaned {
+		var out []int
+		for _, pid := range e.PIDs {
+			out = append(out, snap.MainTree(pid, d.UID)...)
+		}
+		return out
+	}
+	if e.PID == nil {
+		return nil
+	}
+	return snap.MainTree(*e.PID, d.UID)
+}
+
+// stopGroup is the restart's way to empty a daemon's control group.
+func stopGroup(w World) func(name string, grace time.Duration) []int {
+	return func(name string, grace time.Duration) []int {
+		if w.Groups == nil {
+			return nil
+		}
+		left, _ := w.Groups.Stop(name, grace)
+		return left
+	}
 }
 
 // recordAttempt writes each start attempt into the status file before the

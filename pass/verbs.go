@@ -32,7 +32,7 @@ type Act struct {
 // act applies a verb to the judged daemons before --fix's work: holds set
 // or ended, running instances stopped. start and restart then go through
 // the same restart as --fix, flap guard lifted (a person asked).
-func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot, w World, log *restartLog, now time.Time) {
+func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot, w World, log *restartLog, now time.Time, groups map[string][]int) {
 	for i := range daemons {
 		d := &daemons[i]
 		e := st.Daemons[d.Name]
@@ -45,7 +45,7 @@ func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot,
 			if e.Hold.Reason == "" {
 				e.Hold.Reason = "stopped by cortex-check stop"
 			}
-			if stopNow(d, e, snap, w, log, now) {
+			if stopNow(d, e, snap, w, log, now, groups) {
 				log.line(fmt.Sprintf("%s: stopped; %s", d.Name, e.Hold.Describe()))
 			}
 		case VerbRestart:
@@ -56,7 +56,7 @@ func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot,
 				continue
 			}
 			e.Hold = nil
-			stopNow(d, e, snap, w, log, now)
+			stopNow(d, e, snap, w, log, now, groups)
 		case VerbStart, VerbRelease:
 			if e.Hold != nil {
 				log.line(fmt.Sprintf("%s: released by %s (was %s)", d.Name, a.By, e.Hold.Describe()))
@@ -88,12 +88,19 @@ func canRestart(d *check.Daemon, w World) error {
 }
 
 // stopNow stops a daemon's running instance (or the orphans of a dead
-// one), its whole tree, and records it stopped; it says whether it is.
-func stopNow(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, w World, log *restartLog, now time.Time) bool {
-	if len(e.PIDs) == 0 {
+// one), and records it stopped; it says whether it is. With a control
+// group the group is emptied; without, its main process tree owned by
+// its user: never a process that merely matches its name elsewhere.
+func stopNow(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, w World, log *restartLog, now time.Time, groups map[string][]int) bool {
+	if len(e.PIDs) == 0 && groups[d.Name] == nil {
 		return true // nothing runs
 	}
-	if left := restart.Stop(d, snap.Tree(e.PIDs), d.StopGrace, w.StopCommand, w.Kill, log.line); len(left) > 0 {
+	kill := w.Kill
+	if groups[d.Name] != nil {
+		stop := stopGroup(w)
+		kill = func(_ []int, grace time.Duration) []int { return stop(d.Name, grace) }
+	}
+	if left := restart.Stop(d, victims(d, e, snap, groups), d.StopGrace, w.StopCommand, kill, log.line); len(left) > 0 {
 		e.Message = fmt.Sprintf("could not be stopped: PIDs %v would not exit, even after SIGKILL (stuck in the kernel, or not this user's to signal)", left)
 		return false
 	}

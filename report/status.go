@@ -130,14 +130,21 @@ type Status struct {
 
 // Daemon is one daemon's entry in the status file.
 type Daemon struct {
-	Status        Condition   `json:"status"`
-	State         State       `json:"state"`
-	Checked       bool        `json:"checked"` // false: --only left it out; the entry is from an earlier pass
-	CheckedAt     time.Time   `json:"checked_at"`
-	PID           *int        `json:"pid"`
-	PIDs          []int       `json:"pids"`
-	Instances     int         `json:"instances"`
-	MaxInstances  int         `json:"max_instances,omitempty"`
+	Status       Condition `json:"status"`
+	State        State     `json:"state"`
+	Checked      bool      `json:"checked"` // false: --only left it out; the entry is from an earlier pass
+	CheckedAt    time.Time `json:"checked_at"`
+	PID          *int      `json:"pid"`
+	PIDs         []int     `json:"pids"`
+	Instances    int       `json:"instances"`
+	MaxInstances int       `json:"max_instances,omitempty"`
+	// Tracked says how its processes are known: "cgroup <path>", its
+	// own control group, or "process tree", its main process and that
+	// process's descendants owned by its user.
+	Tracked string `json:"tracked,omitempty"`
+	// Processes is how many processes it holds: its group's members, or
+	// its main process's tree.
+	Processes     int         `json:"processes"`
 	StartedAt     *time.Time  `json:"started_at"`
 	UptimeSeconds *int64      `json:"uptime_seconds"`
 	Message       string      `json:"message"`
@@ -234,6 +241,10 @@ func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 		d.PIDs = slices.Clone(r.PIDs)
 	}
 	d.DeadMain = r.DeadMain
+	d.Processes = r.Procs
+	if r.Condition != check.Unknown {
+		d.Tracked = r.Tracked()
+	}
 	if r.PID > 0 {
 		pid := r.PID
 		d.PID = &pid

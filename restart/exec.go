@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cortex/cortex-check/cgroup"
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/trust"
@@ -42,6 +43,10 @@ type Starter struct {
 	UID       int // the caller: a start program must be theirs or root's, and not writable by others
 	// Getenv reads the pass's environment, for LANG and TZ only.
 	Getenv func(string) string
+	// Groups, when the pass may write them, is where each daemon is born
+	// in a control group of its own, and each probe or stop command in a
+	// throwaway one; nil: the host keeps none.
+	Groups *cgroup.Tree
 }
 
 // Owner is who a daemon runs as.
@@ -183,16 +188,31 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 	if owner.UID != os.Geteuid() || owner.GID != os.Getegid() {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(owner.UID), Gid: uint32(owner.GID), Groups: owner.Groups}
 	}
-	inheritOnce.Do(closeInherited)
-	if err := startClean(cmd, d.Umask); err != nil {
-		if errors.Is(err, syscall.ENOEXEC) {
+	var group *os.File
+	if s.Groups != nil {
+		// Born in its own group: no window in which it, or a child it
+		// forks at once, is anywhere else.
+		if group, err = s.Groups.Open(d.Name); err != nil {
 			log.Close()
+			return nil, err
+		}
+		defer group.Close()
+		bornIn(cmd.SysProcAttr, int(group.Fd()))
+	}
+	inheritOnce.Do(closeInherited)
+	began := time.Now()
+	if err := startClean(cmd, d.Umask); err != nil {
+		log.Close()
+		if s.Groups != nil {
+			s.Groups.Remove(d.Name)
+		}
+		if errors.Is(err, syscall.ENOEXEC) {
 			return nil, fmt.Errorf("start program %s is not a program the kernel can run (exec format error): a script needs a first line such as #!/bin/bash", prog)
 		}
-		log.Close()
 		return nil, fmt.Errorf("%s: %w", prog, unwrapExec(err))
 	}
-	p := &started{cmd: cmd, exited: make(chan struct{}), log: log, offset: offset, mark: mark}
+	p := &started{cmd: cmd, exited: make(chan struct{}), log: log, offset: offset, mark: mark,
+		name: d.Name, groups: s.Groups, uid: owner.UID, began: began}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.exited)
@@ -200,9 +220,10 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 	return p, nil
 }
 
-// startClean forks with umask and nice set for the child: both are
-// inherited at fork, umask per process and nice per thread, so the fork
-// happens under a lock on a thread held for it.
+// startClean forks with umask, nice, the signal mask and the soft
+// descriptor limit set for the child: each is inherited at fork, umask
+// and rlimits per process, nice and the signal mask per thread, so the
+// fork happens under a lock on a thread held for it.
 func startClean(cmd *exec.Cmd, umask int) error {
 	startMu.Lock()
 	defer startMu.Unlock()
@@ -216,6 +237,17 @@ func startClean(cmd *exec.Cmd, umask int) error {
 		if setNice(0) == nil {
 			defer setNice(prio)
 		}
+	}
+	// An empty signal mask: a caller that blocked SIGUSR1 (or SIGTERM)
+	// must not hand a daemon that never hears it. Go's fork restores the
+	// forking thread's mask in the child.
+	if restore, err := unblockSignals(); err == nil {
+		defer restore()
+	}
+	// The soft descriptor limit systemd gives services (1024; the hard
+	// one stays the caller's), not whatever the caller had raised it to.
+	if restore, err := serviceNofile(); err == nil {
+		defer restore()
 	}
 	return cmd.Start()
 }
@@ -348,21 +380,72 @@ type started struct {
 	log    *os.File // the daemon's log as the pass opened it; the tail is read here
 	offset int64
 	mark   string
+	name   string
+	groups *cgroup.Tree // the daemon's group's tree; nil: none
+	uid    int          // the daemon's user
+	began  time.Time    // just before the fork
 }
 
 func (p *started) PID() int                { return p.cmd.Process.Pid }
 func (p *started) Exited() <-chan struct{} { return p.exited }
 func (p *started) ExitErr() error          { return p.err }
 
-// Stop stops everything this start spawned: its process group and every
-// process that carries its mark.
+// Stop stops everything this start spawned. With a control group, the
+// group: every process born of the start is in it, whatever it did.
+// Without one: the start program's process group and session (the
+// kernel reuses no PID while a group or session of that number lives),
+// its descendants, and the processes that carry its mark, each only if
+// owned by the daemon's user and started after the start began, so that
+// a reused PID or a forged mark is never hit.
 func (p *started) Stop(grace time.Duration) {
-	pids := Marked(p.mark)
-	if !slices.Contains(pids, p.PID()) {
-		pids = append(pids, p.PID())
+	if p.groups != nil {
+		p.groups.Stop(p.name, grace)
+		return
 	}
-	syscall.Kill(-p.PID(), syscall.SIGTERM)
-	Kill(pids, grace)
+	procs, err := check.ReadTable(check.Need{Owner: true})
+	if err != nil {
+		return
+	}
+	KillSame(spawned(procs, p.PID(), Marked(p.mark), p.uid, p.began), grace)
+}
+
+// spawned picks, from a process table, what a start program (PID
+// leader) left: members of its session or process group, its
+// descendants, and the marked PIDs, owned by uid and started no earlier
+// than began (less the second the table's start times may be off by).
+func spawned(procs []check.Process, leader int, marked []int, uid int, began time.Time) []check.Process {
+	children := map[int][]int{}
+	byPID := map[int]check.Process{}
+	for _, q := range procs {
+		children[q.PPID] = append(children[q.PPID], q.PID)
+		byPID[q.PID] = q
+	}
+	ours := map[int]bool{}
+	for _, q := range procs {
+		if q.SID == leader || q.PGID == leader || slices.Contains(marked, q.PID) {
+			ours[q.PID] = true
+		}
+	}
+	for queue := []int{leader}; len(queue) > 0; queue = queue[1:] {
+		for _, c := range children[queue[0]] {
+			if !ours[c] {
+				ours[c] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+	ours[leader] = true
+	var out []check.Process
+	for _, q := range procs {
+		if !ours[q.PID] || q.PID <= 1 || (q.UID >= 0 && q.UID != uid) || q.Gone() {
+			continue
+		}
+		if !q.StartTime.IsZero() && q.StartTime.Before(began.Add(-time.Second)) {
+			continue // older than the start: not its child, whatever it says
+		}
+		out = append(out, q)
+	}
+	return out
 }
 
 // Marked lists the live processes whose environment carries the mark. It
@@ -554,8 +637,34 @@ func (s Starter) ProbeExec(d *check.Daemon) probe.ExecFunc {
 		if err != nil {
 			return nil, err
 		}
+		done, err := s.throwaway(d, cmd)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
 		return probe.RunCommand(ctx, cmd)
 	}
+}
+
+// throwaway starts cmd in a control group of its own, emptied and
+// removed by done: a probe or stop command that setsid()s a child leaves
+// nothing behind, one more every pass. Without groups it does nothing.
+func (s Starter) throwaway(d *check.Daemon, cmd *exec.Cmd) (done func(), err error) {
+	if s.Groups == nil {
+		return func() {}, nil
+	}
+	f, dir, err := s.Groups.OpenProbe(d.Name)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	bornIn(cmd.SysProcAttr, int(f.Fd()))
+	return func() {
+		f.Close()
+		s.Groups.RemoveProbe(dir)
+	}, nil
 }
 
 // RunStop runs the daemon's stop command and waits for it, up to
@@ -565,6 +674,11 @@ func (s Starter) RunStop(d *check.Daemon) error {
 	if err != nil {
 		return err
 	}
+	done, err := s.throwaway(d, cmd)
+	if err != nil {
+		return err
+	}
+	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), d.StopGrace)
 	defer cancel()
 	out, err := probe.RunCommand(ctx, cmd)

@@ -56,6 +56,9 @@ type Runner struct {
 	// Kill stops processes left by a dead main process (orphans): SIGTERM,
 	// up to grace, then SIGKILL; it returns when they are gone.
 	Kill func(pids []int, grace time.Duration) (left []int)
+	// StopGroup empties a daemon's control group the same way and
+	// removes it: for a daemon with a group, nothing else is signalled.
+	StopGroup func(name string, grace time.Duration) (left []int)
 	// Check says whether d's start could run (its program found and
 	// trusted), before a running instance is stopped to restart it.
 	Check func(d *check.Daemon) error
@@ -106,6 +109,9 @@ type Down struct {
 	// the start. Reason says why, for the log.
 	Replace []int
 	Reason  string
+	// Grouped says that its control group holds Orphans or Replace: the
+	// group is stopped, not the PIDs.
+	Grouped bool
 }
 
 // FlapGuard returns the attempts still inside the window ending at now, and
@@ -247,10 +253,20 @@ func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string
 // stop ends a running instance before its restart: the daemon's stop
 // command when it has one, then TERM and KILL for whatever of the tree is
 // left.
-func (r *Runner) stop(d *check.Daemon, pids []int) []int {
+func (r *Runner) stop(down Down) []int {
+	d := down.Daemon
 	// Within the pass's budget: a stop never holds it past --timeout.
 	grace := max(min(d.StopGrace, r.Deadline.Sub(r.Now())), 0)
-	return Stop(d, pids, grace, r.StopCommand, r.Kill, r.Log)
+	return Stop(d, down.Replace, grace, r.StopCommand, r.kill(down), r.Log)
+}
+
+// kill is how a daemon's processes are ended: its control group when it
+// has one, else the PIDs given (its main process tree).
+func (r *Runner) kill(down Down) func([]int, time.Duration) []int {
+	if down.Grouped && r.StopGroup != nil {
+		return func(_ []int, grace time.Duration) []int { return r.StopGroup(down.Daemon.Name, grace) }
+	}
+	return r.Kill
 }
 
 // Stop stops a running instance, pids being its tree: the daemon's stop
@@ -335,21 +351,24 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	if len(j.down.Orphans) > 0 {
 		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
 		grace := max(min(d.StopGrace, r.Deadline.Sub(r.Now())), 0)
-		if left := r.Kill(j.down.Orphans, grace); len(left) > 0 {
+		if left := r.kill(j.down)(j.down.Orphans, grace); len(left) > 0 {
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: its orphans PIDs %s would not exit (stuck in the kernel?), and a new copy could not bind beside them", joinInts(left)))
 			return
 		}
 	}
+	// One line per attempt, whatever it takes: the runbook counts
+	// restarts by this phrase.
+	attempt := fmt.Sprintf("%s: Attempting restart: %s", d.Name, escape.Shell(d.Start))
 	if j.down.Reason != "" {
-		r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, j.down.Reason))
+		attempt += " (" + j.down.Reason + ")"
 	}
+	r.Log(attempt)
 	if len(j.down.Replace) > 0 {
-		if left := r.stop(d, j.down.Replace); len(left) > 0 {
+		if left := r.stop(j.down); len(left) > 0 {
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PIDs %s of the old instance would not exit (stuck in the kernel?); no second copy started", joinInts(left)))
 			return
 		}
 	}
-	r.Log(fmt.Sprintf("%s: Attempting restart: %s", d.Name, escape.Shell(d.Start)))
 	p, err := r.Start(d)
 	if err != nil {
 		r.finish(j, RestartFailed, "failed to start: "+err.Error())
@@ -442,6 +461,9 @@ func (r *Runner) verify(jobs []*job) {
 			}
 		}
 		if exitErr != nil {
+			// Whatever it left (a forked child, a half-started daemon)
+			// goes with it: a failed start leaves nothing running.
+			j.proc.Stop(d.StopGrace)
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, r.tail(j)))
 			continue
 		}
@@ -452,7 +474,10 @@ func (r *Runner) verify(jobs []*job) {
 		case err != nil:
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", err))
 		case exited:
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s%s",
+			// A daemon that forked away and retitled itself past its
+			// pattern would be one more copy per pass.
+			j.proc.Stop(d.StopGrace)
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s; what it left was stopped%s",
 				d.Describe(), shortDuration(now.Sub(j.started)), r.tail(j)))
 		case !now.Before(r.Deadline):
 			j.proc.Stop(d.StopGrace)

@@ -18,6 +18,9 @@ const MaxConfig = 1 << 20
 type ConfigFile struct {
 	Data []byte // the bytes read: parse these, never the path again
 	Path string // the file really read: every symbolic link resolved
+	// Owner is the file's owner, as fstat found it on the descriptor
+	// read: without user, a daemon is this user's.
+	Owner int
 
 	// Untrusted is nil, or an *Error saying who besides the caller and root
 	// could have changed the config (the file, a folder above it, a link on
@@ -77,7 +80,7 @@ func readOnce(path string, uid int, what string, p purpose) (*ConfigFile, error)
 	if len(data) > MaxConfig {
 		return nil, fmt.Errorf("%s %s is larger than %d KiB: that is not cortex-check's", what, t.path, MaxConfig>>10)
 	}
-	c := &ConfigFile{Data: data, Path: t.path}
+	c := &ConfigFile{Data: data, Path: t.path, Owner: int(st.Uid)}
 	if w.bad != nil {
 		c.Untrusted = w.bad
 	}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package cgroup
+
+func mountPoint() (string, bool, string) { return "", false, "control groups are Linux's" }
