@@ -426,10 +426,11 @@ func spawned(procs []check.Process, leader int, marked []int, uid int, began tim
 			ours[q.PID] = true
 		}
 	}
+	visited := map[int]bool{leader: true}
 	for queue := []int{leader}; len(queue) > 0; queue = queue[1:] {
 		for _, c := range children[queue[0]] {
-			if !ours[c] {
-				ours[c] = true
+			if !visited[c] {
+				visited[c], ours[c] = true, true
 				queue = append(queue, c)
 			}
 		}

@@ -1,0 +1,124 @@
+package cgroup
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestKey(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/etc/cortex/cortex.toml", "etc-cortex-cortex.toml"},
+		{"/srv/my-app/.cortex.toml", `srv-my\x2dapp-\x2ecortex.toml`},
+		{"/tmp/a b/c.toml", `tmp-a\x20b-c.toml`},
+		{"/", "-"},
+		// Two configs never share a folder: - in a name is escaped.
+		{"/a-b/c.toml", `a\x2db-c.toml`},
+		{"/a/b-c.toml", `a-b\x2dc.toml`},
+	}
+	for _, tt := range tests {
+		if got := Key(tt.path); got != tt.want {
+			t.Errorf("Key(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+	long := "/" + strings.Repeat("abcdefghij/", 40) + "cortex.toml"
+	if k := Key(long); len(k) > 255 || Key(long+"x") == k {
+		t.Errorf("a long path's key must fit a folder name and stay unique: %d bytes", len(k))
+	}
+}
+
+// realTree makes a tree under the host's cgroup2 mount, removed at the
+// end; it skips where this test cannot create groups (not root, no
+// cgroup2): CI runs as root on a host with one.
+func realTree(t *testing.T) *Tree {
+	t.Helper()
+	mount, writable, why := mountPoint()
+	if mount == "" || !writable || os.Geteuid() != 0 {
+		t.Skipf("no writable cgroup2 hierarchy here (%s)", why)
+	}
+	tree := &Tree{Dir: filepath.Join(mount, Top, Key(t.TempDir())+"-cortex.toml"), writable: true}
+	t.Cleanup(func() {
+		for _, name := range []string{"d", "e"} {
+			tree.Stop(name, 0)
+		}
+		os.Remove(tree.Dir)
+		os.Remove(filepath.Dir(tree.Dir))
+	})
+	return tree
+}
+
+// startIn starts a shell that forks a grandchild which leaves its
+// session, in the daemon's group.
+func startIn(t *testing.T, tree *Tree, name string) *exec.Cmd {
+	t.Helper()
+	f, err := tree.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("/bin/sh", "-c", "setsid sleep 600 & sleep 600")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(f.Fd())}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go cmd.Wait()
+	return cmd
+}
+
+func TestTreeStopEmptiesAndRemoves(t *testing.T) {
+	tree := realTree(t)
+	cmd := startIn(t, tree, "d")
+	startIn(t, tree, "e")
+	var members map[string][]int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var err error
+		if members, err = tree.Members(); err != nil {
+			t.Fatal(err)
+		}
+		if len(members["d"]) == 3 {
+			break
+		}
+	}
+	if !slices.Contains(members["d"], cmd.Process.Pid) || len(members["d"]) != 3 {
+		t.Fatalf("members of d: %v, want the shell %d and its two sleeps", members["d"], cmd.Process.Pid)
+	}
+	if left, err := tree.Stop("d", time.Second); err != nil || len(left) > 0 {
+		t.Fatalf("Stop: left %v, %v", left, err)
+	}
+	if _, err := os.Stat(tree.Path("d")); !os.IsNotExist(err) {
+		t.Errorf("the emptied group is still there: %v", err)
+	}
+	// The other daemon's group is untouched.
+	if pids, _ := tree.Procs("e"); len(pids) == 0 {
+		t.Errorf("stopping d emptied e")
+	}
+}
+
+func TestProbeGroupRemoved(t *testing.T) {
+	tree := realTree(t)
+	f, dir, err := tree.OpenProbe("d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", "setsid sleep 600 &")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(f.Fd())}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if pids, _ := procs(dir); len(pids) != 1 {
+		t.Fatalf("the probe's group holds %v, want its setsid child", pids)
+	}
+	tree.RemoveProbe(dir)
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the probe's group is still there: %v", err)
+	}
+	if m, _ := tree.Members(); len(m) != 0 {
+		t.Errorf("a probe group is listed among the daemons: %v", m)
+	}
+}
