@@ -53,7 +53,7 @@ const (
 // given when non-nil, so that exec = [] is reported as empty, not as
 // missing.
 type Spec struct {
-	HTTP         string   // URL; healthy on 2xx or 3xx, redirects not followed
+	HTTP         string   // URL; healthy on 2xx or 3xx, redirects not followed; shown only through RedactURL
 	ExpectStatus int      // with HTTP: the one status that is healthy
 	TCP          string   // host:port; healthy when a connection opens
 	Exec         []string // program and arguments, no shell; healthy on exit 0
@@ -118,7 +118,7 @@ func (s Spec) Describe() string {
 func (s Spec) subject() string {
 	switch s.Kind() {
 	case KindHTTP:
-		return "http " + s.HTTP
+		return "http " + RedactURL(s.HTTP)
 	case KindTCP:
 		return "tcp " + s.TCP
 	case KindExec:
@@ -220,9 +220,12 @@ func (s Spec) validate() error {
 	return nil
 }
 
+// validateURL judges an http probe's URL. Its messages show the URL
+// redacted, as every message does (see RedactURL).
 func validateURL(raw string) error {
+	shown := RedactURL(raw)
 	if !strings.Contains(raw, "://") {
-		return fmt.Errorf("http = %q: give the whole URL with http:// or https://, e.g. %s", raw, exampleHTTP)
+		return fmt.Errorf("http = %q: give the whole URL with http:// or https://, e.g. %s", shown, exampleHTTP)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -230,13 +233,18 @@ func validateURL(raw string) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL we already show
 		}
-		return fmt.Errorf("http = %q: %v, e.g. %s", raw, err, exampleHTTP)
+		if shown != raw {
+			// The parser's detail quotes the part it choked on, which
+			// may be a piece of the password or of a token.
+			return fmt.Errorf("http = %q: not a valid URL (the parser's detail is not shown: it may quote a secret), e.g. %s", shown, exampleHTTP)
+		}
+		return fmt.Errorf("http = %q: %v, e.g. %s", shown, err, exampleHTTP)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("http = %q: the scheme must be http or https, e.g. %s", raw, exampleHTTP)
+		return fmt.Errorf("http = %q: the scheme must be http or https, e.g. %s", shown, exampleHTTP)
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("http = %q: the URL has no host, e.g. %s", raw, exampleHTTP)
+		return fmt.Errorf("http = %q: the URL has no host, e.g. %s", shown, exampleHTTP)
 	}
 	return nil
 }
