@@ -8,6 +8,7 @@
 package probe
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -59,6 +60,16 @@ type Spec struct {
 	Exec         []string // program and arguments, no shell; healthy on exit 0
 	Heartbeat    string   // file path as the caller resolved it; healthy when fresh
 	MaxAge       time.Duration
+
+	// With an https URL only. CAFile is the PEM bundle of the CAs to
+	// trust instead of the system's, as the caller resolved it, and CA
+	// what ReadCA made of it. TLSServerName is the name sent (SNI) and
+	// checked against the certificate instead of the URL's host. Insecure
+	// skips the check of the certificate.
+	CAFile        string
+	CA            *x509.CertPool
+	TLSServerName string
+	Insecure      bool
 
 	Timeout  time.Duration // per probe
 	Failures int           // consecutive failing passes before "unhealthy"
@@ -194,6 +205,9 @@ func (s Spec) validate() error {
 		}
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.validateTLS(); err != nil {
 		return err
 	}
 	if s.MaxAge != 0 && s.Kind() != KindHeartbeat {
