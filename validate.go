@@ -10,6 +10,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
 )
@@ -35,7 +36,10 @@ func (v *validateCmd) Run(a *app) error {
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
 	verdicts := snap.Judge(cfg.Daemons, check.Clues{ReadPidfile: readPidfile})
 
-	fmt.Fprintf(stdout, "%s: valid, %s; status file %s\n", cfg.Path, plural(len(cfg.Daemons), "daemon"), cfg.StatusFile)
+	// Every config value shown (paths, names, patterns, URLs) goes
+	// through escape.Line, like the plugin output: a value holding a
+	// terminal escape must not act on the terminal of whoever validates.
+	fmt.Fprintln(stdout, escape.Line(fmt.Sprintf("%s: valid, %s; status file %s", cfg.Path, plural(len(cfg.Daemons), "daemon"), cfg.StatusFile)))
 	if untrusted != nil {
 		warn(stderr, "--fix will refuse this config: %v", untrusted)
 	}
@@ -54,7 +58,10 @@ func (v *validateCmd) Run(a *app) error {
 		if r.PID > 0 {
 			state += fmt.Sprintf(", PID %d, %s", r.PID, plural(r.Instances, "instance"))
 		}
-		fmt.Fprintf(stdout, "\n%s (%s): %s\n", d.Name, header, state)
+		fmt.Fprintf(stdout, "\n%s\n", escape.Line(fmt.Sprintf("%s (%s): %s", d.Name, header, state)))
+		if d.Probe != nil {
+			fmt.Fprintf(stdout, "  probe: %s\n", escape.Line(probeText(d.Probe)))
+		}
 		if r.Message != "" {
 			fmt.Fprintf(stdout, "  %s\n", escape.Line(r.Message))
 		}
@@ -91,6 +98,10 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 			warn(a.stderr, "%s: --fix will not start it: %v", d.Name, err)
 		}
 	}
+	if d.Probe != nil && d.Probe.Insecure {
+		warn(a.stderr, "%s: probe insecure = true: the server's certificate is not checked, so whatever answers at %s passes for the daemon and is sent what the URL carries; give ca_file (and tls_server_name) instead",
+			d.Name, probe.RedactURL(d.Probe.HTTP))
+	}
 	switch {
 	case d.Pidfile != "" && d.Process+d.Pattern == "":
 		warn(a.stderr, "%s: only the pidfile says which process it is: add process or pattern, so that a PID reused by another program is not taken for it", d.Name)
@@ -111,6 +122,22 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 		warn(a.stderr, "%s: %s matches processes of different programs (%s): anchor it (^...$) or add process, so that a tail, grep or editor on its files does not count",
 			d.Name, d.Describe(), strings.Join(list, ", "))
 	}
+}
+
+// probeText is what a probe checks and how, for validate: its target (a
+// URL redacted) and the TLS keys it sets.
+func probeText(s *probe.Spec) string {
+	text := s.Describe()
+	if s.CAFile != "" {
+		text += ", ca_file " + s.CAFile
+	}
+	if s.TLSServerName != "" {
+		text += ", tls_server_name " + s.TLSServerName
+	}
+	if s.Insecure {
+		text += ", insecure"
+	}
+	return text
 }
 
 // programName is what a process runs: the kernel's name, or, for a
