@@ -1,11 +1,20 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"flag"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +25,18 @@ import (
 // runFakeServer is fakeserver, a daemon for the probe scenarios: a server
 // on 127.0.0.1 whose health a script controls through files in its work
 // dir, so a probe can be made to pass, fail or hang while the process
-// runs. It ends by itself after two minutes.
+// runs. It ends by itself after two minutes. With -tls-cert-out it
+// answers HTTPS with a self-signed certificate for the name
+// cortex-probe.test (not for its address) made at its start: the
+// certificate's PEM is written to that file before it listens, for a
+// probe's ca_file; the key never leaves the process.
 //
-//	fakeserver -listen ADDR [-http] [-status-file F] [-down-when F [-down-at-start]] [-hang] [-beat F] [-beat-until F] [WORKDIR]
+// With -auth-file it answers 401 unless a request carries the basic-auth
+// user:password and the query that the file holds, on its first and
+// second line: proof that a probe sends its URL's secrets, which it must
+// never show.
+//
+//	fakeserver -listen ADDR [-http [-tls-cert-out F] [-auth-file F]] [-status-file F] [-down-when F [-down-at-start]] [-hang] [-beat F] [-beat-until F] [WORKDIR]
 func runFakeServer() {
 	fs := flag.NewFlagSet("fakeserver", flag.ExitOnError)
 	listen := fs.String("listen", "", "address to listen on")
@@ -29,7 +47,18 @@ func runFakeServer() {
 	beat := fs.String("beat", "", "touch this file every 100ms")
 	beatUntil := fs.String("beat-until", "", "stop touching the beat file once this file exists")
 	downAtStart := fs.Bool("down-at-start", false, "a -down-when file there before the start counts too")
+	authFile := fs.String("auth-file", "", "with -http: answer 401 unless the request has the user:password and the query on this file's two lines")
+	tlsCertOut := fs.String("tls-cert-out", "", "with -http: answer HTTPS, and write the self-signed certificate's PEM to this file")
 	fs.Parse(os.Args[1:])
+	var tlsConfig *tls.Config
+	if *tlsCertOut != "" {
+		cert, err := selfSignedCert(fakeServerName, *tlsCertOut)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "fakeserver: %v\n", err)
+			os.Exit(1)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	started := time.Now()
 	// down is the -down-when file, written after this server started: a
 	// server started to replace a broken one is not broken by it.
@@ -90,7 +119,14 @@ func runFakeServer() {
 				defer c.Close() // held open, never answered
 			}
 		case *serveHTTP:
+			if tlsConfig != nil {
+				l = tls.NewListener(l, tlsConfig)
+			}
 			http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if *authFile != "" && !authorized(r, *authFile) {
+					http.Error(w, "wrong password or query", http.StatusUnauthorized)
+					return
+				}
 				code := http.StatusOK
 				if b, err := os.ReadFile(*statusFile); err == nil {
 					if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
@@ -110,6 +146,61 @@ func runFakeServer() {
 			}
 		}
 	}
+}
+
+// authorized says whether r carries the user:password and the raw query
+// on the first two lines of file.
+func authorized(r *http.Request, file string) bool {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	want := strings.SplitN(strings.TrimSpace(string(b)), "\n", 2)
+	user, pass, ok := r.BasicAuth()
+	return ok && len(want) == 2 && user+":"+pass == strings.TrimSpace(want[0]) && r.URL.RawQuery == strings.TrimSpace(want[1])
+}
+
+// fakeServerName is the only name fakeserver's certificate is for.
+const fakeServerName = "cortex-probe.test"
+
+// selfSignedCert makes a certificate for name that signs itself, valid for
+// an hour around now, and writes its PEM (never the key) to certOut,
+// atomically, so that a script sees the whole file or none.
+func selfSignedCert(name, certOut string) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: name},
+		DNSNames:              []string{name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true, // its own CA: the one certificate a ca_file needs
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmp := certOut + ".tmp"
+	if err := os.MkdirAll(filepath.Dir(certOut), 0o755); err != nil {
+		return tls.Certificate{}, err
+	}
+	if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return tls.Certificate{}, err
+	}
+	if err := os.Rename(tmp, certOut); err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
 // waitfile [-older DURATION] FILE: wait, up to 20 s, until FILE exists

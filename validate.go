@@ -11,6 +11,7 @@ import (
 	"github.com/cortex/cortex-check/cgroup"
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
 )
@@ -46,7 +47,10 @@ func (v *validateCmd) Run(a *app) error {
 	}
 	verdicts := snap.Judge(cfg.Daemons, clues)
 
-	fmt.Fprintf(stdout, "%s: valid, %s; status file %s\n", cfg.Path, plural(len(cfg.Daemons), "daemon"), cfg.StatusFile)
+	// Every config value shown (paths, names, patterns, URLs) goes
+	// through escape.Line, like the plugin output: a value holding a
+	// terminal escape must not act on the terminal of whoever validates.
+	fmt.Fprintln(stdout, escape.Line(fmt.Sprintf("%s: valid, %s; status file %s", cfg.Path, plural(len(cfg.Daemons), "daemon"), cfg.StatusFile)))
 	if untrusted != nil {
 		warn(stderr, "--fix will refuse this config: %v", untrusted)
 	}
@@ -65,8 +69,11 @@ func (v *validateCmd) Run(a *app) error {
 		if r.PID > 0 {
 			state += fmt.Sprintf(", PID %d, %s", r.PID, plural(r.Instances, "instance"))
 		}
-		fmt.Fprintf(stdout, "\n%s (%s): %s\n", d.Name, header, state)
-		fmt.Fprintf(stdout, "  tracked by %s\n", tracking(r.Result, tree, untracked))
+		fmt.Fprintf(stdout, "\n%s\n", escape.Line(fmt.Sprintf("%s (%s): %s", d.Name, header, state)))
+		fmt.Fprintf(stdout, "  tracked by %s\n", escape.Line(tracking(r.Result, tree, untracked)))
+		if d.Probe != nil {
+			fmt.Fprintf(stdout, "  probe: %s\n", escape.Line(probeText(d.Probe)))
+		}
 		if r.Message != "" {
 			fmt.Fprintf(stdout, "  %s\n", escape.Line(r.Message))
 		}
@@ -109,6 +116,10 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 				d.Name, p.PID, userName(p.UID), d.Describe(), userName(d.UID), userName(p.UID))
 		}
 	}
+	if d.Probe != nil && d.Probe.Insecure {
+		warn(a.stderr, "%s: probe insecure = true: the server's certificate is not checked, so whatever answers at %s passes for the daemon and is sent what the URL carries; give ca_file (and tls_server_name) instead",
+			d.Name, probe.RedactURL(d.Probe.HTTP))
+	}
 	switch {
 	case d.Pidfile != "" && d.Process+d.Pattern == "":
 		warn(a.stderr, "%s: only the pidfile says which process it is: add process or pattern, so that a PID reused by another program is not taken for it", d.Name)
@@ -150,6 +161,22 @@ func tracking(r check.Result, tree *cgroup.Tree, untracked string) string {
 		return fmt.Sprintf("process tree (%s; %s)", plural(r.Procs, "process"), why)
 	}
 	return "process tree (" + why + ")"
+}
+
+// probeText is what a probe checks and how, for validate: its target (a
+// URL redacted) and the TLS keys it sets.
+func probeText(s *probe.Spec) string {
+	text := s.Describe()
+	if s.CAFile != "" {
+		text += ", ca_file " + s.CAFile
+	}
+	if s.TLSServerName != "" {
+		text += ", tls_server_name " + s.TLSServerName
+	}
+	if s.Insecure {
+		text += ", insecure"
+	}
+	return text
 }
 
 // programName is what a process runs: the kernel's name, or, for a

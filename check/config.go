@@ -160,13 +160,24 @@ type fileProbe struct {
 	Timeout      duration  `toml:"timeout"`
 	Failures     int       `toml:"failures"`
 	Grace        duration  `toml:"grace"`
+	// With an https URL: the CAs to trust, the name to verify, or no
+	// verification at all.
+	CAFile        string `toml:"ca_file"`
+	TLSServerName string `toml:"tls_server_name"`
+	Insecure      bool   `toml:"insecure"`
 }
 
-// spec builds the probe's Spec, a heartbeat's path resolved against the
-// config's folder.
+// spec builds the probe's Spec, a heartbeat's and a ca_file's path
+// resolved against the config's folder. A ca_file is read here, as the
+// pass's user, so that a missing or untrusted one is a config error naming
+// the daemon, not a failing probe that --fix would answer with restarts.
 func (fp *fileProbe) spec(dir string) (probe.Spec, error) {
 	s := probe.Spec{HTTP: fp.HTTP, ExpectStatus: fp.ExpectStatus, TCP: fp.TCP, Failures: fp.Failures,
-		MaxAge: fp.MaxAge.d, Timeout: fp.Timeout.d, Grace: fp.Grace.d}
+		MaxAge: fp.MaxAge.d, Timeout: fp.Timeout.d, Grace: fp.Grace.d,
+		TLSServerName: fp.TLSServerName, Insecure: fp.Insecure}
+	if fp.CAFile != "" {
+		s.CAFile = resolve(dir, fp.CAFile)
+	}
 	if fp.Exec != nil {
 		s.Exec = *fp.Exec
 		if s.Exec == nil {
@@ -181,6 +192,13 @@ func (fp *fileProbe) spec(dir string) (probe.Spec, error) {
 	}
 	if err := s.Validate(); err != nil {
 		return s, err
+	}
+	if s.CAFile != "" {
+		ca, err := probe.ReadCA(s.CAFile, os.Geteuid())
+		if err != nil {
+			return s, fmt.Errorf("probe: %w", err)
+		}
+		s.CA = ca
 	}
 	return s.WithDefaults(), nil
 }

@@ -1,7 +1,16 @@
 package check
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +181,86 @@ env = ["x"]
 	if got := err.Error(); got != strings.Join(want, "; ") {
 		t.Errorf("got\n%s\nwant\n%s", strings.ReplaceAll(got, "; ", "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// The TLS keys of an http probe: ca_file resolves against the config's
+// folder and is read at once, so that what is wrong with it is a config
+// error naming the daemon and the key; the keys go only with https.
+func TestParseProbeTLS(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "tls"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	der := selfSigned(t)
+	if err := os.WriteFile(filepath.Join(dir, "tls", "ca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tls", "shared.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, "tls", "shared.pem"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tls", "notes.txt"), []byte("not a certificate\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cortex.toml")
+	daemon := "[[daemon]]\nname = \"api\"\n[daemon.probe]\n"
+
+	cfg, err := Parse([]byte(daemon+"http = \"https://127.0.0.1:8443/health\"\nca_file = \"tls/ca.pem\"\ntls_server_name = \"api.internal\"\n"), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Daemons[0].Probe
+	if p.CAFile != filepath.Join(dir, "tls", "ca.pem") || p.CA == nil || p.TLSServerName != "api.internal" || p.Insecure {
+		t.Errorf("probe = ca_file %q (pool %v), tls_server_name %q, insecure %v", p.CAFile, p.CA != nil, p.TLSServerName, p.Insecure)
+	}
+	cfg, err = Parse([]byte(daemon+"http = \"https://127.0.0.1:8443/health\"\ninsecure = true\n"), path)
+	if err != nil || !cfg.Daemons[0].Probe.Insecure {
+		t.Errorf("insecure = true: %v", err)
+	}
+
+	tests := []struct {
+		name, probe, want string
+	}{
+		{"ca_file with tcp", "tcp = \"127.0.0.1:1\"\nca_file = \"tls/ca.pem\"", `cortex.toml: daemon[1] (api): probe: ca_file only goes with http, e.g.`},
+		{"insecure with exec", "exec = [\"true\"]\ninsecure = true", `cortex.toml: daemon[1] (api): probe: insecure only goes with http, e.g.`},
+		{"tls_server_name with heartbeat", "heartbeat = \"b\"\nmax_age = \"1m\"\ntls_server_name = \"h\"", `cortex.toml: daemon[1] (api): probe: tls_server_name only goes with http, e.g.`},
+		{"plain http", "http = \"http://h/\"\nca_file = \"tls/ca.pem\"", `probe: ca_file only goes with an https URL, and http = "http://h/" is plain http`},
+		{"insecure not a bool", "http = \"https://h/\"\ninsecure = \"yes\"", `cortex.toml:5: daemon[1] (api): probe.insecure must be true or false, e.g. insecure = true`},
+		{"missing", "http = \"https://h/\"\nca_file = \"tls/none.pem\"", "cortex.toml: daemon[1] (api): probe: ca_file " + dir + "/tls/none.pem does not exist"},
+		{"writable by others", "http = \"https://h/\"\nca_file = \"tls/shared.pem\"",
+			"cortex.toml: daemon[1] (api): probe: ca_file: " + dir + "/tls/shared.pem is writable by group"},
+		{"not PEM", "http = \"https://h/\"\nca_file = \"tls/notes.txt\"", "cortex.toml: daemon[1] (api): probe: ca_file " + dir + "/tls/notes.txt holds no certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(daemon+tt.probe+"\n"), path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse error = %v, want one with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// selfSigned returns a throwaway self-signed certificate, DER.
+func selfSigned(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cortex test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
 }

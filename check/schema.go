@@ -17,6 +17,7 @@ const (
 	kInt
 	kStringMap
 	kTable
+	kBool
 )
 
 // keySpec is a key's type with an example, for messages in TOML's terms
@@ -52,10 +53,12 @@ var (
 		"tcp": {kString, `tcp = "127.0.0.1:6379"`}, "exec": {kStrings, `exec = ["redis-cli", "-p", "6379", "ping"]`},
 		"heartbeat": {kString, `heartbeat = "run/worker.beat"`}, "max_age": {kString, `max_age = "90s"`},
 		"timeout": {kString, `timeout = "2s"`}, "failures": {kInt, `failures = 3`}, "grace": {kString, `grace = "30s"`},
+		"ca_file": {kString, `ca_file = "tls/ca.pem"`}, "tls_server_name": {kString, `tls_server_name = "api.internal"`},
+		"insecure": {kBool, `insecure = true`},
 	}
 )
 
-var kindNames = map[valueKind]string{kString: "a string", kStrings: "a list of strings", kInt: "a whole number", kStringMap: "a table of strings", kTable: "a table"}
+var kindNames = map[valueKind]string{kString: "a string", kStrings: "a list of strings", kInt: "a whole number", kStringMap: "a table of strings", kTable: "a table", kBool: "true or false"}
 
 // typeErrors lists every key in the file whose value has the wrong TOML
 // type, each with its line and an example, so that one run shows them
@@ -96,6 +99,9 @@ func fits(k valueKind, v any) bool {
 		return ok
 	case kInt:
 		_, ok := v.(int64)
+		return ok
+	case kBool:
+		_, ok := v.(bool)
 		return ok
 	case kStrings:
 		list, ok := v.([]any)

@@ -2,6 +2,8 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -203,9 +205,11 @@ func (s Spec) check(ctx context.Context, run ExecFunc, env Env) error {
 // the body is read only so that the server can finish writing a short one.
 const maxBody = 64 << 10
 
-// newTransport makes the HTTP transport of one probe.
-func newTransport(dial func(ctx context.Context, network, address string) (net.Conn, error)) *http.Transport {
+// newTransport makes the HTTP transport of one probe; tc nil is Go's TLS
+// configuration.
+func newTransport(dial func(ctx context.Context, network, address string) (net.Conn, error), tc *tls.Config) *http.Transport {
 	return &http.Transport{
+		TLSClientConfig: tc,
 		// Never $HTTP_PROXY: a pass that runs as root must not send its
 		// probes, and what their URLs carry, through a proxy that the
 		// environment happens to name; nor can a local port be reached
@@ -220,7 +224,11 @@ func newTransport(dial func(ctx context.Context, network, address string) (net.C
 }
 
 func checkHTTP(ctx context.Context, s Spec, dial func(ctx context.Context, network, address string) (net.Conn, error)) error {
-	tr := newTransport(dial)
+	tc, err := s.tlsConfig()
+	if err != nil {
+		return err
+	}
+	tr := newTransport(dial, tc)
 	defer tr.CloseIdleConnections()
 	client := &http.Client{
 		Transport: tr,
@@ -230,12 +238,12 @@ func checkHTTP(ctx context.Context, s Spec, dial func(ctx context.Context, netwo
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.HTTP, nil)
 	if err != nil {
-		return err
+		return redactErr(err)
 	}
 	req.Header.Set("User-Agent", "cortex-check-probe")
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return certHint(redactErr(err))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
@@ -252,6 +260,31 @@ func checkHTTP(ctx context.Context, s Spec, dial func(ctx context.Context, netwo
 		return errors.New(status)
 	}
 	return nil
+}
+
+// certHint adds to a failed certificate check the key that fixes it.
+func certHint(err error) error {
+	var unknown x509.UnknownAuthorityError
+	var name x509.HostnameError
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("%s; ca_file names the PEM of the CA that signed it", reason(err))
+	case errors.As(err, &name):
+		return fmt.Errorf("%s; tls_server_name sets the name to check it against", reason(err))
+	}
+	return err
+}
+
+// redactErr redacts the URL that a *url.Error shows (Get "http://...":
+// ...): the HTTP client takes the password out but keeps the query.
+// reason peels that wrapper anyway; this is for whoever prints the error
+// whole.
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = RedactURL(ue.URL)
+	}
+	return err
 }
 
 // outputError carries the end of a failed command's output, which says

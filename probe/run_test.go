@@ -167,7 +167,7 @@ func TestHTTP(t *testing.T) {
 }
 
 func TestHTTPTransport(t *testing.T) {
-	tr := newTransport(nil)
+	tr := newTransport(nil, nil)
 	if tr.Proxy != nil {
 		t.Error("the transport takes a proxy, maybe from $HTTP_PROXY")
 	}

@@ -8,6 +8,7 @@
 package probe
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -53,12 +54,22 @@ const (
 // given when non-nil, so that exec = [] is reported as empty, not as
 // missing.
 type Spec struct {
-	HTTP         string   // URL; healthy on 2xx or 3xx, redirects not followed
+	HTTP         string   // URL; healthy on 2xx or 3xx, redirects not followed; shown only through RedactURL
 	ExpectStatus int      // with HTTP: the one status that is healthy
 	TCP          string   // host:port; healthy when a connection opens
 	Exec         []string // program and arguments, no shell; healthy on exit 0
 	Heartbeat    string   // file path as the caller resolved it; healthy when fresh
 	MaxAge       time.Duration
+
+	// With an https URL only. CAFile is the PEM bundle of the CAs to
+	// trust instead of the system's, as the caller resolved it, and CA
+	// what ReadCA made of it. TLSServerName is the name sent (SNI) and
+	// checked against the certificate instead of the URL's host. Insecure
+	// skips the check of the certificate.
+	CAFile        string
+	CA            *x509.CertPool
+	TLSServerName string
+	Insecure      bool
 
 	Timeout  time.Duration // per probe
 	Failures int           // consecutive failing passes before "unhealthy"
@@ -118,7 +129,7 @@ func (s Spec) Describe() string {
 func (s Spec) subject() string {
 	switch s.Kind() {
 	case KindHTTP:
-		return "http " + s.HTTP
+		return "http " + RedactURL(s.HTTP)
 	case KindTCP:
 		return "tcp " + s.TCP
 	case KindExec:
@@ -196,6 +207,9 @@ func (s Spec) validate() error {
 	if err != nil {
 		return err
 	}
+	if err := s.validateTLS(); err != nil {
+		return err
+	}
 	if s.MaxAge != 0 && s.Kind() != KindHeartbeat {
 		return errors.New(`max_age only goes with heartbeat, e.g. heartbeat = "run/worker.beat" and max_age = "90s"`)
 	}
@@ -220,9 +234,12 @@ func (s Spec) validate() error {
 	return nil
 }
 
+// validateURL judges an http probe's URL. Its messages show the URL
+// redacted, as every message does (see RedactURL).
 func validateURL(raw string) error {
+	shown := RedactURL(raw)
 	if !strings.Contains(raw, "://") {
-		return fmt.Errorf("http = %q: give the whole URL with http:// or https://, e.g. %s", raw, exampleHTTP)
+		return fmt.Errorf("http = %q: give the whole URL with http:// or https://, e.g. %s", shown, exampleHTTP)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -230,13 +247,18 @@ func validateURL(raw string) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL we already show
 		}
-		return fmt.Errorf("http = %q: %v, e.g. %s", raw, err, exampleHTTP)
+		if shown != raw {
+			// The parser's detail quotes the part it choked on, which
+			// may be a piece of the password or of a token.
+			return fmt.Errorf("http = %q: not a valid URL (the parser's detail is not shown: it may quote a secret), e.g. %s", shown, exampleHTTP)
+		}
+		return fmt.Errorf("http = %q: %v, e.g. %s", shown, err, exampleHTTP)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("http = %q: the scheme must be http or https, e.g. %s", raw, exampleHTTP)
+		return fmt.Errorf("http = %q: the scheme must be http or https, e.g. %s", shown, exampleHTTP)
 	case u.Host == "" || u.Hostname() == "":
-		return fmt.Errorf("http = %q: the URL has no host, e.g. %s", raw, exampleHTTP)
+		return fmt.Errorf("http = %q: the URL has no host, e.g. %s", shown, exampleHTTP)
 	}
 	return nil
 }

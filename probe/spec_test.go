@@ -32,12 +32,15 @@ func TestValidate(t *testing.T) {
 		{"two", Spec{HTTP: "http://h/", TCP: "h:1"}, "probe: give exactly one of http, tcp, exec or heartbeat, not http and tcp together"},
 		{"three", Spec{TCP: "h:1", Exec: []string{"x"}, Heartbeat: "f", MaxAge: time.Minute}, "probe: give exactly one of http, tcp, exec or heartbeat, not tcp, exec and heartbeat together"},
 
+		{"http no scheme, secrets redacted", Spec{HTTP: "admin:S3cret@h/?T0k"}, `probe: http = "admin:xxxxx@h/?xxxxx": give the whole URL with http:// or https://, e.g. http = "http://127.0.0.1:8080/health"`},
 		{"http no scheme", Spec{HTTP: "127.0.0.1:8080/health"}, `probe: http = "127.0.0.1:8080/health": give the whole URL with http:// or https://, e.g. http = "http://127.0.0.1:8080/health"`},
 		{"http bad scheme", Spec{HTTP: "ftp://127.0.0.1/health"}, `probe: http = "ftp://127.0.0.1/health": the scheme must be http or https, e.g. http = "http://127.0.0.1:8080/health"`},
 		{"http no host", Spec{HTTP: "http:///health"}, `probe: http = "http:///health": the URL has no host, e.g. http = "http://127.0.0.1:8080/health"`},
 		{"http port only", Spec{HTTP: "http://:8080/health"}, `probe: http = "http://:8080/health": the URL has no host, e.g. http = "http://127.0.0.1:8080/health"`},
 		{"http bad port", Spec{HTTP: "http://127.0.0.1:80x/"}, `probe: http = "http://127.0.0.1:80x/": invalid port ":80x" after host, e.g. http = "http://127.0.0.1:8080/health"`},
 		{"http control char", Spec{HTTP: "http://h/\n"}, `probe: http = "http://h/\n": net/url: invalid control character in URL, e.g. http = "http://127.0.0.1:8080/health"`},
+		{"http secrets redacted", Spec{HTTP: "ftp://admin:S3cret@h/?token=T0k"}, `probe: http = "ftp://admin:xxxxx@h/?token=xxxxx": the scheme must be http or https, e.g. http = "http://127.0.0.1:8080/health"`},
+		{"http secret in parser's detail", Spec{HTTP: "http://admin:S3/cret@h/"}, `probe: http = "http://admin:xxxxx@h/": not a valid URL (the parser's detail is not shown: it may quote a secret), e.g. http = "http://127.0.0.1:8080/health"`},
 
 		{"tcp no port", Spec{TCP: "127.0.0.1"}, `probe: tcp = "127.0.0.1": give host:port, e.g. tcp = "127.0.0.1:6379"`},
 		{"tcp no host", Spec{TCP: ":6379"}, `probe: tcp = ":6379": give the host too, e.g. tcp = "127.0.0.1:6379"`},
@@ -106,6 +109,7 @@ func TestKindAndDescribe(t *testing.T) {
 	}{
 		{Spec{TCP: "127.0.0.1:6379"}, KindTCP, "tcp 127.0.0.1:6379"},
 		{Spec{HTTP: "http://127.0.0.1:8080/health"}, KindHTTP, "http http://127.0.0.1:8080/health"},
+		{Spec{HTTP: "http://admin:S3cret@127.0.0.1:8080/health?token=T0k"}, KindHTTP, "http http://admin:xxxxx@127.0.0.1:8080/health?token=xxxxx"},
 		{Spec{Exec: []string{"redis-cli", "-p", "6379", "ping"}}, KindExec, "exec redis-cli -p 6379 ping"},
 		{Spec{Exec: []string{"/opt/my tools/check", "", `say "hi"`}}, KindExec, `exec "/opt/my tools/check" "" "say \"hi\""`},
 		{Spec{Heartbeat: "run/w.beat", MaxAge: 90 * time.Second}, KindHeartbeat, "heartbeat run/w.beat (max age 1m30s)"},
