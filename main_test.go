@@ -62,6 +62,8 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"waitzombie": cmdWaitZombie,
 	"signal":     cmdSignal,
 	"instances":  cmdInstances,
+	"cgsession":  cmdCgSession,
+	"waitleader": cmdWaitLeader,
 	"xmlparse":   cmdXMLParse,
 	"promparse":  cmdPromParse,
 }
@@ -109,6 +111,46 @@ func setupWork(env *testscript.Env) error {
 		removeWorkGroups(work)
 	})
 	return nil
+}
+
+// waitleader REGEXP: wait until a process matching has a zombie leader
+// and live threads (its main thread exited).
+func cmdWaitLeader(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "waitleader REGEXP"
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: %s", usage)
+	}
+	re := workRegexp(ts, usage, args[0])
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		procs, err := check.ReadTable(check.Need{Cmdline: true})
+		ts.Check(err)
+		for _, p := range procs {
+			if p.State == 'Z' && p.Threads > 1 && re.MatchString(p.Cmdline) {
+				return
+			}
+		}
+	}
+	ts.Fatalf("no process matching %q with a zombie leader and live threads appeared", args[0])
+}
+
+// cgsession VAR: make a control group that stands for a person's login
+// session (not cortex-check's: beside its tree), named after the work
+// dir, and set VAR to its path; it is emptied and removed at the end.
+func cmdCgSession(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: cgsession VAR")
+	}
+	for _, mount := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+		if _, err := os.Stat(filepath.Join(mount, "cgroup.controllers")); err != nil {
+			continue // not cgroup2 (a hybrid host's /sys/fs/cgroup is a tmpfs)
+		}
+		dir := filepath.Join(mount, "session-"+cgroup.Key(ts.Getenv("WORK")))
+		ts.Check(os.Mkdir(dir, 0o755))
+		ts.Defer(func() { removeGroupTree(dir) })
+		ts.Setenv(args[0], dir)
+		return
+	}
+	ts.Fatalf("cgsession: no cgroup2 hierarchy")
 }
 
 // removeWorkGroups empties and removes the control groups the scenario's

@@ -37,6 +37,8 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 			if d.match.hasPatternOrProcess() {
 				in = append(in, p)
 			}
+		case s.claimed[p.PID] != "":
+			// Another daemon's, by its group: not this one's business.
 		case d.owns(p):
 			outside = append(outside, p)
 		}

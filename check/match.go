@@ -214,6 +214,9 @@ type Snapshot struct {
 	// them is stale, whatever they run.
 	selfLine map[int]bool
 	children map[int][]int // built on first use
+	// claimed maps each process in a daemon's control group to that
+	// daemon, for the judgement in progress.
+	claimed map[int]string
 }
 
 // NewSnapshot indexes procs. selfPID is the running pass: it, other
@@ -423,6 +426,12 @@ type Verdict struct {
 // them, in the order given.
 func (s *Snapshot) Judge(daemons []Daemon, clues Clues) []Verdict {
 	matches := s.scan(daemons)
+	s.claimed = map[int]string{}
+	for name, g := range clues.Groups {
+		for _, pid := range g.PIDs {
+			s.claimed[pid] = name
+		}
+	}
 	out := make([]Verdict, len(daemons))
 	for i := range daemons {
 		out[i] = Verdict{Result: s.judge(&daemons[i], matches[i], clues), Matches: matches[i]}

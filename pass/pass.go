@@ -311,14 +311,35 @@ func (r *run) readGroups() {
 		r.note("warning: " + err.Error() + ": daemons judged by their process trees")
 		return
 	}
-	r.groups = map[string]check.Group{}
-	for _, d := range r.cfg.Daemons {
-		if pids, ok := members[d.Name]; ok && len(pids) > 0 {
-			r.groups[d.Name] = check.Group{Path: r.w.Groups.Path(d.Name), PIDs: pids}
-		}
-	}
+	r.groups = groupsOf(r.w.Groups, members, r.cfg.Daemons)
 	if r.observer == "" && r.w.Groups.Writable() {
 		r.w.Groups.Prune(members)
+	}
+}
+
+// groupsOf keeps the groups of configured daemons that hold processes.
+func groupsOf(g Groups, members map[string][]int, daemons []check.Daemon) map[string]check.Group {
+	out := map[string]check.Group{}
+	for _, d := range daemons {
+		if pids, ok := members[d.Name]; ok && len(pids) > 0 {
+			out[d.Name] = check.Group{Path: g.Path(d.Name), PIDs: pids}
+		}
+	}
+	return out
+}
+
+// currentGroups reads the groups afresh, for the restarts' polls: a
+// started daemon is judged by the group it was born in.
+func currentGroups(w World, daemons []check.Daemon) func() map[string]check.Group {
+	return func() map[string]check.Group {
+		if w.Groups == nil {
+			return nil
+		}
+		members, err := w.Groups.Members()
+		if err != nil {
+			return nil
+		}
+		return groupsOf(w.Groups, members, daemons)
 	}
 }
 
@@ -531,6 +552,8 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		Start:       w.Start,
 		Kill:        w.Kill,
 		StopGroup:   stopGroup(w),
+		Groups:      currentGroups(w, cfg.Daemons),
+		UserName:    w.UserName,
 		Check:       w.CheckStart,
 		StopCommand: w.StopCommand,
 		Ready:       readiness(ctx, w),

@@ -59,6 +59,11 @@ type Runner struct {
 	// StopGroup empties a daemon's control group the same way and
 	// removes it: for a daemon with a group, nothing else is signalled.
 	StopGroup func(name string, grace time.Duration) (left []int)
+	// Groups reads the daemons' control groups for a poll's judgement;
+	// nil where there are none.
+	Groups func() map[string]check.Group
+	// UserName names a uid in messages.
+	UserName func(uid int) string
 	// Check says whether d's start could run (its program found and
 	// trusted), before a running instance is stopped to restart it.
 	Check func(d *check.Daemon) error
@@ -395,7 +400,11 @@ func (r *Runner) verify(jobs []*job) {
 	snap, err := r.Snapshot()
 	var verdicts []check.Verdict
 	if err == nil {
-		verdicts = snap.Judge(daemons, check.Clues{ReadPidfile: r.ReadPidfile})
+		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName}
+		if r.Groups != nil {
+			clues.Groups = r.Groups()
+		}
+		verdicts = snap.Judge(daemons, clues)
 	}
 	now := r.Now()
 	for i, j := range flying {
