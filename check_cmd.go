@@ -157,11 +157,15 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		UID:       uid,
 		Getenv:    os.Getenv,
 	}
-	var groups pass.Groups // a nil *cgroup.Tree must stay a nil interface
-	if tree, _ := cgroup.Find(cfg.Path, uid); tree != nil {
-		groups = tree
-		if tree.Writable() {
-			starter.Groups = tree
+	groups, _ := hostGroups(cfg.Path, uid)
+	switch g := groups.(type) {
+	case *cgroup.Scopes:
+		if g.Writable() {
+			starter.Scopes = g
+		}
+	case *cgroup.Tree:
+		if g.Writable() {
+			starter.Groups = g
 		}
 	}
 	return pass.World{
@@ -203,6 +207,24 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		Host:     hostname(),
 		Version:  buildVersion(),
 	}
+}
+
+// hostGroups is where this host keeps one control group per daemon:
+// systemd's scopes when systemd is PID 1, else cortex-check's own tree
+// under the cgroup2 mount; nil, and why, where there is neither.
+func hostGroups(configPath string, uid int) (pass.Groups, string) {
+	scopes, why := cgroup.FindScopes(uid)
+	if scopes != nil {
+		return scopes, ""
+	}
+	if _, err := os.Stat("/run/systemd/system"); err == nil {
+		return nil, why // systemd's tree, without the tools to ask it
+	}
+	tree, why := cgroup.Find(configPath, uid)
+	if tree == nil {
+		return nil, why
+	}
+	return tree, ""
 }
 
 // readStatusFile reads the previous status file under the rule the writer

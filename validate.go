@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cortex/cortex-check/cgroup"
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
@@ -35,13 +35,14 @@ func (v *validateCmd) Run(a *app) error {
 		return err
 	}
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
-	tree, untracked := cgroup.Find(cfg.Path, os.Geteuid())
+	groups, untracked := hostGroups(cfg.Path, os.Geteuid())
 	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName}
-	if tree != nil {
-		if members, err := tree.Members(); err == nil {
+	if groups != nil {
+		clues.Elsewhere = groups.Elsewhere
+		if members, err := groups.Members(); err == nil {
 			clues.Groups = map[string]check.Group{}
 			for name, pids := range members {
-				clues.Groups[name] = check.Group{Path: tree.Path(name), PIDs: pids}
+				clues.Groups[name] = check.Group{Path: groups.Describe(name), PIDs: pids}
 			}
 		}
 	}
@@ -70,7 +71,7 @@ func (v *validateCmd) Run(a *app) error {
 			state += fmt.Sprintf(", PID %d, %s", r.PID, plural(r.Instances, "instance"))
 		}
 		fmt.Fprintf(stdout, "\n%s\n", escape.Line(fmt.Sprintf("%s (%s): %s", d.Name, header, state)))
-		fmt.Fprintf(stdout, "  tracked by %s\n", escape.Line(tracking(r.Result, tree, untracked)))
+		fmt.Fprintf(stdout, "  tracked by %s\n", escape.Line(tracking(r.Result, groups, untracked)))
 		if d.Probe != nil {
 			fmt.Fprintf(stdout, "  probe: %s\n", escape.Line(probeText(d.Probe)))
 		}
@@ -144,15 +145,15 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 
 // tracking says how a daemon's processes are known, and, without a
 // control group, why there is none.
-func tracking(r check.Result, tree *cgroup.Tree, untracked string) string {
+func tracking(r check.Result, groups pass.Groups, untracked string) string {
 	if r.Group != "" {
 		return fmt.Sprintf("%s, %s", r.Tracked(), plural(r.Procs, "process"))
 	}
 	why := "started before cortex-check kept a control group for it"
 	switch {
-	case tree == nil:
+	case groups == nil:
 		why = "no control groups here: " + untracked
-	case !tree.Writable():
+	case !groups.Writable():
 		why = "this user cannot create control groups"
 	case !r.Running():
 		why = "not running"

@@ -92,6 +92,9 @@ func fnv(s string) uint32 {
 // Path is the group of the daemon called name.
 func (t *Tree) Path(name string) string { return filepath.Join(t.Dir, name) }
 
+// Describe says where people find the daemon's group.
+func (t *Tree) Describe(name string) string { return "cgroup " + t.Path(name) }
+
 // probePrefix starts the folders of throwaway probe groups; a daemon's
 // name starts with a letter or digit, so the two never meet.
 const probePrefix = ".probe-"
@@ -266,4 +269,38 @@ func Names(members map[string][]int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Of reads the control group a process is in, as /proc/PID/cgroup names
+// it in the unified (cgroup2) hierarchy, or systemd's named one on a
+// legacy host: "/cortex-check/etc-cortex-cortex.toml/pm-daemon".
+func Of(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		return ""
+	}
+	var named string
+	for _, line := range strings.Split(string(b), "\n") {
+		if path, ok := strings.CutPrefix(line, "0::"); ok {
+			return path
+		}
+		if _, path, ok := strings.Cut(line, ":name=systemd:"); ok {
+			named = path
+		}
+	}
+	return named
+}
+
+// Elsewhere says whether the process is in another config's group (a
+// daemon of another cortex-check config, not name's): where, or "".
+func (t *Tree) Elsewhere(name string, pid int) (string, bool) {
+	path := Of(pid)
+	rest, ok := strings.CutPrefix(path, "/"+Top+"/")
+	if !ok {
+		return "", false
+	}
+	if rest == filepath.Base(t.Dir)+"/"+name {
+		return "", false
+	}
+	return "cgroup " + filepath.Join(filepath.Dir(filepath.Dir(t.Dir)), path), false
 }

@@ -68,7 +68,7 @@ func TestJudgeGroup(t *testing.T) {
 			snap := NewSnapshot(tt.procs, self, nil)
 			clues := noFiles
 			if tt.group != nil {
-				clues.Groups = map[string]Group{d.Name: {Path: "/cg/" + d.Name, PIDs: tt.group}}
+				clues.Groups = map[string]Group{d.Name: {Path: "cgroup /cg/" + d.Name, PIDs: tt.group}}
 			}
 			v := snap.Judge([]Daemon{d}, clues)[0]
 			if v.Condition != tt.want || v.PID != tt.pid || v.Procs != tt.procsN {

@@ -579,8 +579,9 @@ type Result struct {
 	// so that the next pass still knows its orphans.
 	DeadMain int
 	Message  string
-	// Group is the daemon's control group when the kernel tracks it ("":
-	// none, its main process tree stands for it).
+	// Group is the daemon's control group when the kernel tracks it, as
+	// people find it ("cgroup /sys/fs/cgroup/...", "scope cortex-x.scope";
+	// "": none, its main process tree stands for it).
 	Group string
 	// Procs is how many processes it holds: its group's members, or its
 	// main process's tree.
@@ -590,7 +591,7 @@ type Result struct {
 // Tracked says how the daemon's processes are known, for people.
 func (r *Result) Tracked() string {
 	if r.Group != "" {
-		return "cgroup " + r.Group
+		return r.Group
 	}
 	return "process tree"
 }
@@ -611,9 +612,16 @@ type Clues struct {
 	Groups map[string]Group
 	// UserName names a uid in messages; nil: the number.
 	UserName func(uid int) string
+	// Elsewhere says where a process's control group puts it when that is
+	// not the daemon called name's: another daemon's group or scope
+	// (where, not counted), or a systemd unit of its own (where, managed:
+	// counted, the unit is its keeper). "": nowhere in particular. nil:
+	// not asked.
+	Elsewhere func(name string, pid int) (where string, managed bool)
 }
 
-// Group is a daemon's control group: its path and the PIDs in it.
+// Group is a daemon's control group: how people find it ("cgroup PATH"
+// or "scope UNIT") and the PIDs in it.
 type Group struct {
 	Path string
 	PIDs []int
@@ -639,9 +647,12 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
 // owned by its user, its main process standing for it.
 func (s *Snapshot) judgeTree(d *Daemon, matches []*Process, clues Clues) (r Result) {
 	r = Result{Name: d.Name, Condition: Stopped}
-	var alive, zombies, foreign []*Process
+	var alive, zombies, foreign, others []*Process
+	var keeper string // the systemd unit that keeps its processes
 	for _, p := range matches {
 		switch {
+		case s.claimed[p.PID] != "":
+			// In another daemon's group of this config: that one's.
 		case !d.owns(p):
 			if !p.Gone() {
 				foreign = append(foreign, p)
@@ -649,12 +660,28 @@ func (s *Snapshot) judgeTree(d *Daemon, matches []*Process, clues Clues) (r Resu
 		case p.Gone():
 			zombies = append(zombies, p)
 		default:
+			if clues.Elsewhere != nil {
+				if where, managed := clues.Elsewhere(d.Name, p.PID); where != "" {
+					if !managed {
+						others = append(others, p)
+						continue
+					}
+					keeper = where
+				}
+			}
 			alive = append(alive, p)
 		}
 	}
 	defer func() {
 		if r.Condition == Stopped && len(foreign) > 0 {
 			r.Message += s.foreignNote(d, foreign, clues)
+		}
+		if r.Condition == Stopped && len(others) > 0 {
+			where, _ := clues.Elsewhere(d.Name, others[0].PID)
+			r.Message += fmt.Sprintf("; PIDs %s match but are another daemon's (%s): not counted, never signalled", joinInts(pidsOf(others)), where)
+		}
+		if keeper != "" && (r.Running() || r.Condition == Suspended) {
+			r.Group = "managed by " + keeper
 		}
 	}()
 	deadMain := map[int]bool{}
@@ -781,10 +808,24 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 		// writes may name anything), never a licence to kill: only
 		// members of its group that are the daemon's own program (its
 		// process name, or its whole matcher) and user count.
+		var foreign []int
 		for i := range s.Procs {
-			if p := &s.Procs[i]; (deadMain[p.PGID] || deadMain[p.SID]) && d.ownProcess(p) {
-				add(p)
+			p := &s.Procs[i]
+			if !deadMain[p.PGID] && !deadMain[p.SID] || p.Gone() {
+				continue
 			}
+			switch {
+			case d.ownProcess(p):
+				add(p)
+			case !d.owns(p) && processNameIs(p, d.Process):
+				foreign = append(foreign, p.PID)
+			}
+		}
+		if len(foreign) > 0 {
+			defer func() {
+				r.Message += fmt.Sprintf("; PIDs %s, left in its dead main process's group, run as another user than the daemon's: never signalled (if they are its workers, stop them by hand; daemons that cortex-check starts are tracked by their control group instead)",
+					joinInts(foreign))
+			}()
 		}
 	}
 	roots := s.instanceRoots(alive)

@@ -95,8 +95,9 @@ type World struct {
 type Groups interface {
 	// Members reads every daemon's group once: the PIDs in each.
 	Members() (map[string][]int, error)
-	// Path is where a daemon's group is.
-	Path(name string) string
+	// Describe says how people find a daemon's group: "cgroup PATH", or
+	// "scope UNIT" where systemd keeps it.
+	Describe(name string) string
 	// Stop ends every process in a daemon's group (SIGTERM, up to grace,
 	// then SIGKILL) and removes the group; it returns the PIDs left.
 	Stop(name string, grace time.Duration) ([]int, error)
@@ -104,6 +105,9 @@ type Groups interface {
 	Prune(members map[string][]int)
 	// Writable says whether this pass may create and empty groups.
 	Writable() bool
+	// Elsewhere says where a process's group puts it when that is not
+	// the named daemon's (check.Clues.Elsewhere).
+	Elsewhere(name string, pid int) (where string, managed bool)
 }
 
 // Result is one pass's outcome, before anything is printed.
@@ -261,7 +265,11 @@ func (r *run) judge() (Result, bool) {
 	// One judgement of every configured daemon: --only limits what is
 	// judged now, and --fix still sees the others as dependencies.
 	r.readGroups()
-	verdicts := snap.Judge(r.cfg.Daemons, check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev), Groups: r.groups, UserName: r.w.UserName})
+	clues := check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev), Groups: r.groups, UserName: r.w.UserName}
+	if r.w.Groups != nil {
+		clues.Elsewhere = r.w.Groups.Elsewhere
+	}
+	verdicts := snap.Judge(r.cfg.Daemons, clues)
 	if r.w.Hidden != nil && r.w.Hidden() {
 		unseen(r.cfg, verdicts, r.w.EUID)
 	}
@@ -322,7 +330,7 @@ func groupsOf(g Groups, members map[string][]int, daemons []check.Daemon) map[st
 	out := map[string]check.Group{}
 	for _, d := range daemons {
 		if pids, ok := members[d.Name]; ok && len(pids) > 0 {
-			out[d.Name] = check.Group{Path: g.Path(d.Name), PIDs: pids}
+			out[d.Name] = check.Group{Path: g.Describe(d.Name), PIDs: pids}
 		}
 	}
 	return out
@@ -553,6 +561,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		Kill:        w.Kill,
 		StopGroup:   stopGroup(w),
 		Groups:      currentGroups(w, cfg.Daemons),
+		Elsewhere:   elsewhere(w),
 		UserName:    w.UserName,
 		Check:       w.CheckStart,
 		StopCommand: w.StopCommand,
@@ -604,6 +613,14 @@ func victims(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, groups map
 		return nil
 	}
 	return snap.MainTree(*e.PID, d.UID)
+}
+
+// elsewhere is the host's Groups.Elsewhere, or nil without groups.
+func elsewhere(w World) func(string, int) (string, bool) {
+	if w.Groups == nil {
+		return nil
+	}
+	return w.Groups.Elsewhere
 }
 
 // stopGroup is the restart's way to empty a daemon's control group.

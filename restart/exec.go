@@ -47,6 +47,14 @@ type Starter struct {
 	// in a control group of its own, and each probe or stop command in a
 	// throwaway one; nil: the host keeps none.
 	Groups *cgroup.Tree
+	// Scopes, where systemd is PID 1 and the pass is root, is where each
+	// daemon starts instead: a transient scope of its own.
+	Scopes *cgroup.Scopes
+}
+
+// stopper empties a daemon's group or scope.
+type stopper interface {
+	Stop(name string, grace time.Duration) ([]int, error)
 }
 
 // Owner is who a daemon runs as.
@@ -199,6 +207,18 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 		defer group.Close()
 		bornIn(cmd.SysProcAttr, int(group.Fd()))
 	}
+	var stops stopper
+	switch {
+	case s.Scopes != nil:
+		desc := fmt.Sprintf("cortex-check: %s, of %s", d.Name, s.ConfigDir)
+		if err := s.Scopes.Wrap(cmd, cgroup.Unit(d.Name), desc, d.StopGrace, d.Start[0]); err != nil {
+			log.Close()
+			return nil, err
+		}
+		stops = s.Scopes
+	case s.Groups != nil:
+		stops = s.Groups
+	}
 	inheritOnce.Do(closeInherited)
 	began := time.Now()
 	if err := startClean(cmd, d.Umask); err != nil {
@@ -212,7 +232,7 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 		return nil, fmt.Errorf("%s: %w", prog, unwrapExec(err))
 	}
 	p := &started{cmd: cmd, exited: make(chan struct{}), log: log, offset: offset, mark: mark,
-		name: d.Name, groups: s.Groups, uid: owner.UID, began: began}
+		name: d.Name, groups: stops, uid: owner.UID, began: began}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.exited)
@@ -381,7 +401,7 @@ type started struct {
 	offset int64
 	mark   string
 	name   string
-	groups *cgroup.Tree // the daemon's group's tree; nil: none
+	groups stopper // the daemon's group or scope; nil: none
 	uid    int          // the daemon's user
 	began  time.Time    // just before the fork
 }
@@ -651,6 +671,13 @@ func (s Starter) ProbeExec(d *check.Daemon) probe.ExecFunc {
 // removed by done: a probe or stop command that setsid()s a child leaves
 // nothing behind, one more every pass. Without groups it does nothing.
 func (s Starter) throwaway(d *check.Daemon, cmd *exec.Cmd) (done func(), err error) {
+	if s.Scopes != nil {
+		unit := s.Scopes.Throwaway(d.Name)
+		if err := s.Scopes.Wrap(cmd, unit, "cortex-check: a probe or stop command of "+d.Name, time.Second, cmd.Args[0]); err != nil {
+			return nil, err
+		}
+		return func() { s.Scopes.StopThrowaway(unit) }, nil
+	}
 	if s.Groups == nil {
 		return func() {}, nil
 	}

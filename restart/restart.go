@@ -64,6 +64,8 @@ type Runner struct {
 	Groups func() map[string]check.Group
 	// UserName names a uid in messages.
 	UserName func(uid int) string
+	// Elsewhere places a process in another daemon's group or a unit.
+	Elsewhere func(name string, pid int) (string, bool)
 	// Check says whether d's start could run (its program found and
 	// trusted), before a running instance is stopped to restart it.
 	Check func(d *check.Daemon) error
@@ -400,7 +402,7 @@ func (r *Runner) verify(jobs []*job) {
 	snap, err := r.Snapshot()
 	var verdicts []check.Verdict
 	if err == nil {
-		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName}
+		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere}
 		if r.Groups != nil {
 			clues.Groups = r.Groups()
 		}
