@@ -401,9 +401,9 @@ type started struct {
 	offset int64
 	mark   string
 	name   string
-	groups stopper // the daemon's group or scope; nil: none
-	uid    int          // the daemon's user
-	began  time.Time    // just before the fork
+	groups stopper   // the daemon's group or scope; nil: none
+	uid    int       // the daemon's user
+	began  time.Time // just before the fork
 }
 
 func (p *started) PID() int                { return p.cmd.Process.Pid }
