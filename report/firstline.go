@@ -3,7 +3,26 @@ package report
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
+
+// The plugin's first line is what a pager, an SMS or a dashboard tile shows
+// of a pass, so it is built for a person who reads nothing else:
+//
+//   - It stays under maxFirstLine characters, whatever the number of daemons.
+//   - A pass's line is the count of daemons running, then its findings, worst
+//     first (see kind). Each daemon that does not run is named once, in the
+//     most specific finding: down, restart failed, held back or unknown.
+//   - It is cut only at a whole clause, least severe first, and says how much
+//     it leaves out: a list keeps its first names ("restarted: pm-daemon and
+//     5 more"), then only its count ("restarted: 6 daemons"); only then are
+//     whole findings left out, and the line says how many ("2 more below"),
+//     while the worst ones kept get back the names that fit. The long output
+//     names every daemon either way.
+
+// maxFirstLine is the plugin guidelines' limit for the first line, which
+// is what a pager, an SMS or a dashboard tile shows.
+const maxFirstLine = 80
 
 // kind is a finding of a pass; its order is the summary's, worst first:
 // the CRITICAL ones (a daemon that does not run: down, then those --fix
@@ -87,4 +106,57 @@ func (st *Status) TimerStopped() {
 	st.State = Worse(st.State, Warning)
 	st.ExitCode = int(st.State)
 	st.add(finding{kind: kindTimerStopped})
+}
+
+// firstLine is the pass's first line: its summary, cut to fit.
+func (st *Status) firstLine() string {
+	if st.head == "" { // not judged by Finish: only a summary to go by
+		return FirstLine(st.State, st.Summary)
+	}
+	prefix := "CORTEX " + st.State.String() + " - "
+	budget := maxFirstLine - 1 - utf8.RuneCountInString(prefix)
+	shown := make([]int, len(st.findings))
+	for i, f := range st.findings {
+		shown[i] = len(f.names)
+	}
+	kept := len(st.findings)
+	line := func() string {
+		parts := []string{st.head}
+		for i, f := range st.findings[:kept] {
+			parts = append(parts, f.text(shown[i]))
+		}
+		if left := len(st.findings) - kept; left > 0 {
+			parts = append(parts, fmt.Sprintf("%d more below", left))
+		}
+		return pluginText(strings.Join(parts, "; "))
+	}
+	fits := func() bool { return utf8.RuneCountInString(line()) <= budget }
+	// The least severe list shrinks first, to its first name...
+	for i := len(shown) - 1; i >= 0 && !fits(); i-- {
+		for shown[i] > 1 && !fits() {
+			shown[i]--
+		}
+	}
+	// ...then to its count, where that is shorter...
+	for i := len(shown) - 1; i >= 0 && !fits(); i-- {
+		if f := st.findings[i]; len(f.text(0)) < len(f.text(shown[i])) {
+			shown[i] = 0
+		}
+	}
+	// ...and only then are whole findings left out, after which the
+	// worst of those kept get their names back as far as they fit.
+	if !fits() {
+		for kept > 0 && !fits() {
+			kept--
+		}
+		for i := range kept {
+			for shown[i] < len(st.findings[i].names) {
+				if shown[i]++; !fits() {
+					shown[i]--
+					break
+				}
+			}
+		}
+	}
+	return prefix + line()
 }

@@ -15,17 +15,13 @@ import (
 // the status file: the file is the record, the config says what can be done.
 type CanStart func(name string) bool
 
-// maxFirstLine is the plugin guidelines' limit for the first line, which
-// is what a pager, an SMS or a dashboard tile shows.
-const maxFirstLine = 80
-
 // Nagios renders the plugin output: a first line with the state and a
 // summary, under 80 characters whatever the number of daemons, then one line
 // per daemon and the notes (the long output), then the performance data. No
 // text contains a "|": Nagios would take the rest for performance data.
 func (st *Status) Nagios(canStart CanStart, notes ...string) string {
 	var b strings.Builder
-	b.WriteString(firstLine(st.State, st.Summary))
+	b.WriteString(st.firstLine())
 	b.WriteByte('\n')
 	var lines []string
 	for _, name := range st.Names() {
