@@ -175,3 +175,86 @@ func TestFirstLineUnderLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstLineOfAnError(t *testing.T) {
+	tests := []struct{ msg, line string }{
+		// Issue 21: the first line of a config error was its path.
+		{`/etc/cortex/cortex.toml: daemon[3] (pm-daemon): unknown key "failurs"`,
+			`CORTEX UNKNOWN - unknown key "failurs" in daemon[3] (pm-daemon) …`},
+		{`cortex.toml: daemon[3] (pm-daemon): unknown key "failurs"`,
+			`CORTEX UNKNOWN - unknown key "failurs" in daemon[3] (pm-daemon) of cortex.toml`},
+		{`cortex.toml: daemon[2] (worker-daemon): unknown key "strat" (did you mean "start"?)`,
+			`CORTEX UNKNOWN - unknown key "strat" (did you mean "start"?) …`},
+		{`/etc/cortex/cortex.toml: unknown key "status_fle"`,
+			`CORTEX UNKNOWN - unknown key "status_fle" in /etc/cortex/cortex.toml`},
+		{`cortex.toml:2:12: invalid duration "30": write it like "30s" or "10m"`,
+			`CORTEX UNKNOWN - invalid duration "30": write it like "30s" or "10m" …`},
+		{`a.toml:5:9: invalid duration "-1s": it must be positive`,
+			`CORTEX UNKNOWN - invalid duration "-1s": it must be positive at a.toml:5:9`},
+		{`cortex.toml: daemon[1]: name is required`,
+			`CORTEX UNKNOWN - name is required in daemon[1] of cortex.toml`},
+		{`cortex.toml: after forms a cycle: pm-daemon -> worker-daemon -> pm-daemon`,
+			`CORTEX UNKNOWN - after forms a cycle: pm-daemon -> worker-daemon -> pm-daemon …`},
+		// Type errors, each with its place: the first one whole.
+		{`cortex.toml:4: daemon[1] (web): start must be a list of strings; cortex.toml:5: daemon[1] (web): max_instances must be a whole number`,
+			`CORTEX UNKNOWN - start must be a list of strings in daemon[1] (web) …`},
+		// No place: as it is, cut after a whole clause.
+		{`bad arguments: unknown flag --no-such-flag`, `CORTEX UNKNOWN - bad arguments: unknown flag --no-such-flag`},
+		{`restarts held back: 3 in 10m (last at 03:00:00); fix the cause, then run cortex-check --fix --force`,
+			`CORTEX UNKNOWN - restarts held back: 3 in 10m (last at 03:00:00) …`},
+		// A "; " inside quotes or parentheses is no clause's end.
+		{`pattern 'a; b' is not a valid regexp: missing closing ) (1/2 daemons running; down: b)`,
+			`CORTEX UNKNOWN - pattern 'a; b' is not a valid regexp: missing closing ) …`},
+		// A first clause longer than the line is cut at a word, never
+		// after a dangling separator.
+		{`lock /var/lib/cortex/cortex.lock: its folder: /var/lib/cortex is owned by nobody (uid 65534), not by root (mode 0755): its owner nobody could swap the files cortex-check writes there as root for files or links of their choosing; fix: chown root /var/lib/cortex`,
+			`CORTEX UNKNOWN - lock …/cortex.lock: its folder: …/cortex is owned by nobody …`},
+		{`--fix refused: /etc/cortex is writable by group adm (owner root, mode 0775): anyone in group adm could change the commands cortex-check runs as root; fix: chmod g-w /etc/cortex`,
+			`CORTEX UNKNOWN - --fix refused: …/cortex is writable by group adm …`},
+		// A reason that fits alone goes without the " …" that would not:
+		// the next line has the rest. A "(" in a quoted value opens nothing.
+		{`a.toml: this reason fits the line alone, and leaves no room for more!`, `CORTEX UNKNOWN - this reason fits the line alone, and leaves no room for more!`},
+		{`cortex.toml: daemon[1] (pm): pattern 'pm(\.sh' is not a valid regexp: missing closing )`,
+			`CORTEX UNKNOWN - pattern 'pm(\.sh' is not a valid regexp: missing closing ) …`},
+		{`cortex.toml: daemon[1] (pm-daemon): pattern 'pm-daemon(\.sh' is not a valid regexp: missing closing )`,
+			`CORTEX UNKNOWN - pattern '…' is not a valid regexp: missing closing ) …`},
+		// Long quoted values and paths shrink first.
+		{`/etc/cortex/cortex.toml: daemon[2] (worker-daemon): pattern '/opt/cortex/scripts/worker-daemon\.sh (a|b' is not a valid regexp: missing closing )`,
+			`CORTEX UNKNOWN - pattern '…' is not a valid regexp: missing closing ) …`},
+		// An error chain too long for the line keeps its context and
+		// its cause, without the summary in parentheses.
+		{`--fix started nothing more: status file /var/lib/cortex/status.json: write /var/lib/cortex/status.json: create a temporary file in its folder: read-only file system (0/1 daemons running; held back: pm-daemon)`,
+			`CORTEX UNKNOWN - --fix started nothing more: … read-only file system`},
+		// No "|" (Nagios would take the rest for performance data).
+		{`cortex.toml: daemon[1] (nginx): pattern 'a|b' is not a valid regexp`,
+			`CORTEX UNKNOWN - pattern 'a¦b' is not a valid regexp in daemon[1] (nginx) …`},
+	}
+	for _, tt := range tests {
+		got := FirstLine(Unknown, tt.msg)
+		if got != tt.line {
+			t.Errorf("FirstLine(%q)\n got %q\nwant %q", tt.msg, got, tt.line)
+		}
+		if n := utf8.RuneCountInString(got); n >= maxFirstLine {
+			t.Errorf("FirstLine(%q) is %d characters, want under %d", tt.msg, n, maxFirstLine)
+		}
+	}
+}
+
+func TestCutAtWord(t *testing.T) {
+	tests := []struct {
+		s     string
+		limit int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"no daemon named pm in /etc/cortex/cortex.toml", 30, "no daemon named pm"},
+		{"lock /x/cortex.lock: its folder: /x is owned", 33, "lock /x/cortex.lock"},
+		{"status file not written (the previous one is unchanged)", 40, "status file not written"},
+		{"abcdefghijklmnop", 5, "abcde"},
+	}
+	for _, tt := range tests {
+		if got := cutAtWord(tt.s, tt.limit); got != tt.want {
+			t.Errorf("cutAtWord(%q, %d) = %q, want %q", tt.s, tt.limit, got, tt.want)
+		}
+	}
+}

@@ -46,29 +46,6 @@ func (st *Status) Nagios(canStart CanStart, notes ...string) string {
 	return b.String()
 }
 
-// FirstLine is the plugin's first line for a state and a summary.
-func FirstLine(state State, summary string) string { return firstLine(state, summary) }
-
-// firstLine cuts the summary at a list item so that the line stays under
-// maxFirstLine; the long output names every daemon.
-func firstLine(state State, summary string) string {
-	head := "CORTEX " + state.String() + " - "
-	line := head + pluginText(summary)
-	if utf8.RuneCountInString(line) < maxFirstLine {
-		return line
-	}
-	const more = " (more below)"
-	cut := maxFirstLine - 1 - utf8.RuneCountInString(more)
-	runes := []rune(line)[:cut]
-	s := string(runes)
-	if i := strings.LastIndexAny(s, ",;"); i > len(head) {
-		s = s[:i]
-	} else if i := strings.LastIndexByte(s, ' '); i > len(head) {
-		s = s[:i]
-	}
-	return s + more
-}
-
 // PluginText is text safe in plugin output: one line, control characters
 // escaped, and no "|", which starts performance data. U+00A6 BROKEN BAR
 // stands in for it, so a regexp alternation stays readable.
