@@ -78,6 +78,9 @@ var scriptConds = map[string]func() bool{
 // every process a script starts carries its own work dir in its command
 // line, and kills all of them when the script ends, passed or failed.
 func setupWork(env *testscript.Env) error {
+	if err := shareCoverDir(env); err != nil {
+		return err
+	}
 	daemons := filepath.Join(env.WorkDir, "daemons")
 	if err := os.MkdirAll(daemons, 0o755); err != nil {
 		return err
@@ -190,6 +193,51 @@ func removeGroupTree(dir string) {
 		}
 		time.Sleep(20 * time.Millisecond) // members still exiting
 	}
+}
+
+// shareCoverDir gives a script run with go test -cover a coverage folder
+// that every user may write: the scripts that run cortex-check as nobody
+// (an observer as Nagios runs it) cannot write go test's own folder, and
+// the run would fail or print "coverage meta-data emit failed" on stderr.
+// When the script ends, its files join go test's folder, so what nobody's
+// runs covered counts too. Registered first, it runs last: after the
+// script's processes have exited and written their counters.
+func shareCoverDir(env *testscript.Env) error {
+	goDir := env.Getenv("GOCOVERDIR")
+	if goDir == "" {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "cortex-cover-")
+	if err != nil {
+		return err
+	}
+	// Sticky, like /tmp: anyone may add a file, no one may remove another's.
+	if err := os.Chmod(dir, 0o1777); err != nil {
+		return err
+	}
+	env.Setenv("GOCOVERDIR", dir)
+	env.Defer(func() {
+		defer os.RemoveAll(dir)
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			env.T().Log(err)
+			return
+		}
+		for _, e := range entries {
+			dst := filepath.Join(goDir, e.Name())
+			if _, err := os.Stat(dst); err == nil {
+				continue // a meta-data file is named by its content: the same one
+			}
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err == nil {
+				err = os.WriteFile(dst, b, 0o644)
+			}
+			if err != nil {
+				env.T().Log(err)
+			}
+		}
+	})
+	return nil
 }
 
 // killWorkProcesses SIGKILLs every process whose command line names the work

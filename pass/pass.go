@@ -431,9 +431,7 @@ func (r *run) timerCheck() {
 	if prev == nil || prev.CheckedAt.IsZero() || now.Sub(prev.CheckedAt) <= 3*r.cfg.Interval {
 		return
 	}
-	r.st.State = report.Worse(r.st.State, report.Warning)
-	r.st.ExitCode = int(r.st.State)
-	r.st.Summary += "; timer stopped"
+	r.st.TimerStopped()
 	r.note(fmt.Sprintf("warning: no writer pass for %s (the status file %s was written at %s, interval %s): the timer or cron job running cortex-check --fix is not running; systemctl status cortex-check.timer",
 		report.HumanDuration(now.Sub(prev.CheckedAt)), r.cfg.StatusFile, prev.CheckedAt.Local().Format(time.RFC3339), r.cfg.Interval))
 }

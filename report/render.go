@@ -15,17 +15,13 @@ import (
 // the status file: the file is the record, the config says what can be done.
 type CanStart func(name string) bool
 
-// maxFirstLine is the plugin guidelines' limit for the first line, which
-// is what a pager, an SMS or a dashboard tile shows.
-const maxFirstLine = 80
-
 // Nagios renders the plugin output: a first line with the state and a
 // summary, under 80 characters whatever the number of daemons, then one line
 // per daemon and the notes (the long output), then the performance data. No
 // text contains a "|": Nagios would take the rest for performance data.
 func (st *Status) Nagios(canStart CanStart, notes ...string) string {
 	var b strings.Builder
-	b.WriteString(firstLine(st.State, st.Summary))
+	b.WriteString(st.firstLine())
 	b.WriteByte('\n')
 	var lines []string
 	for _, name := range st.Names() {
@@ -48,29 +44,6 @@ func (st *Status) Nagios(canStart CanStart, notes ...string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// FirstLine is the plugin's first line for a state and a summary.
-func FirstLine(state State, summary string) string { return firstLine(state, summary) }
-
-// firstLine cuts the summary at a list item so that the line stays under
-// maxFirstLine; the long output names every daemon.
-func firstLine(state State, summary string) string {
-	head := "CORTEX " + state.String() + " - "
-	line := head + pluginText(summary)
-	if utf8.RuneCountInString(line) < maxFirstLine {
-		return line
-	}
-	const more = " (more below)"
-	cut := maxFirstLine - 1 - utf8.RuneCountInString(more)
-	runes := []rune(line)[:cut]
-	s := string(runes)
-	if i := strings.LastIndexAny(s, ",;"); i > len(head) {
-		s = s[:i]
-	} else if i := strings.LastIndexByte(s, ' '); i > len(head) {
-		s = s[:i]
-	}
-	return s + more
 }
 
 // PluginText is text safe in plugin output: one line, control characters

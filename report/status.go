@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cortex/cortex-check/check"
@@ -126,6 +125,8 @@ type Status struct {
 	order          []string      // config order, for renderings; JSON maps have none
 	restartWarning time.Duration // how long a restart makes a daemon WARNING
 	now            time.Time     // when the renderings are read: the pass's time, or a reader's
+	head           string        // the summary's count, set by Finish
+	findings       []finding     // the summary's clauses, worst first
 }
 
 // Daemon is one daemon's entry in the status file.
@@ -365,12 +366,13 @@ func (st *Status) Set(name string, d *Daemon) {
 // worst over the daemons judged now and the last known state of those
 // --only left out: a check of one daemon cannot turn a known-down one OK.
 // A daemon restarted less than restartWarning ago is WARNING, and a held
-// back one says so. Nothing judged at all is UNKNOWN.
+// back one says so. Nothing judged at all is UNKNOWN. The summary counts
+// the daemons running, then names the findings, worst first (see kind).
 func (st *Status) Finish(took, restartWarning time.Duration) {
 	st.DurationMS = took.Milliseconds()
 	st.restartWarning, st.now = restartWarning, st.CheckedAt
 	checked, running, known := 0, 0, 0
-	var down, unknown, restarted, tooMany, heldNames []string
+	names := map[kind][]string{}
 	st.State = OK
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
@@ -392,48 +394,46 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		}
 		st.State = Worse(st.State, d.State)
 		held := d.Hold.Active(st.CheckedAt)
+		// One finding for each daemon that does not run, the most
+		// specific one.
 		switch {
 		case d.Running():
 			running++
 		case held: // stopped on purpose: listed as held, not as down
 		case d.Status == check.Unknown:
-			unknown = append(unknown, name) // not seen, so not said to be down
-		case d.Checked:
-			down = append(down, name)
+			names[kindUnknown] = append(names[kindUnknown], name) // not seen, so not said to be down
+		case !d.Checked:
+			names[kindDown] = append(names[kindDown], name+" (last known)")
+		case d.Action == ActionRestartFailed:
+			names[kindRestartFailed] = append(names[kindRestartFailed], name)
+		case d.Action == ActionHeldBack || d.HeldBack != nil:
+			names[kindHeldBack] = append(names[kindHeldBack], name)
 		default:
-			down = append(down, name+" (last known)")
+			names[kindDown] = append(names[kindDown], name)
 		}
 		if d.Checked && (d.Action == ActionRestarted || d.RecentRestart(st.CheckedAt, restartWarning)) {
-			restarted = append(restarted, name)
+			names[kindRestarted] = append(names[kindRestarted], name)
 		}
 		if d.TooMany() {
-			tooMany = append(tooMany, name)
+			names[kindTooMany] = append(names[kindTooMany], name)
 		}
 		if held {
-			heldNames = append(heldNames, name)
+			names[kindHeld] = append(names[kindHeld], name)
 		}
 	}
+	st.findings = nil
 	if checked == 0 {
 		st.State = Unknown
-		st.Summary = "no daemons checked"
+		st.head = "no daemons checked"
 	} else {
-		st.Summary = fmt.Sprintf("%d/%d daemons running", running, known)
-		if len(down) > 0 {
-			st.Summary += "; down: " + strings.Join(down, ", ")
-		}
-		if len(unknown) > 0 {
-			st.Summary += "; unknown: " + strings.Join(unknown, ", ")
-		}
-		if len(heldNames) > 0 {
-			st.Summary += "; held: " + strings.Join(heldNames, ", ")
-		}
-		if len(tooMany) > 0 {
-			st.Summary += "; too many instances: " + strings.Join(tooMany, ", ")
-		}
-		if len(restarted) > 0 {
-			st.Summary += "; restarted: " + strings.Join(restarted, ", ")
+		st.head = fmt.Sprintf("%d/%d daemons running", running, known)
+		for k := range kindLabels {
+			if n := names[kind(k)]; len(n) > 0 {
+				st.findings = append(st.findings, finding{kind: kind(k), names: n})
+			}
 		}
 	}
+	st.summarize()
 	st.ExitCode = int(st.State)
 }
 

@@ -67,6 +67,11 @@ ExecStart=%[4]s
 # and the daemons this pass just restarted are in it. KillMode=process stops
 # only the pass itself, so the restarted daemons live on.
 KillMode=process
+# Exit 1 (WARNING) and 2 (CRITICAL) are the pass doing its job: it judged the
+# daemons, and its plugin output and metrics report what it found. Only 3
+# (UNKNOWN: bad config, no status file written, ...) means the pass could not
+# judge, and only that marks the unit failed (systemctl --failed, OnFailure=).
+SuccessExitStatus=1 2
 TimeoutStartSec=%[5]ds
 `, interval, dir, enable, systemdCommand(j.args()), timeout)
 	timer := fmt.Sprintf(`# cortex-check.timer: runs cortex-check.service every %[1]ds.

@@ -83,3 +83,24 @@ func TestScheduleTextfile(t *testing.T) {
 		t.Error("launchd plist lacks --textfile")
 	}
 }
+
+// Issue 19: the service fails only when the pass could not judge (exit 3).
+// WARNING and CRITICAL are reported by the plugin output and metrics; a
+// unit marked failed for them would say the timer is broken when it works.
+func TestSystemdFailsOnlyOnUnknown(t *testing.T) {
+	for _, user := range []bool{false, true} {
+		service := Systemd(Job{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: 30 * time.Second, User: user})[0]
+		var success []string
+		for _, line := range strings.Split(service.Content, "\n") {
+			if v, ok := strings.CutPrefix(line, "SuccessExitStatus="); ok {
+				success = append(success, v)
+			}
+		}
+		if len(success) != 1 || success[0] != "1 2" {
+			t.Errorf("user %v: SuccessExitStatus lines %q, want exactly one, \"1 2\" (not 3: UNKNOWN must fail the unit)", user, success)
+		}
+		if i, j := strings.Index(service.Content, "# Exit 1 (WARNING)"), strings.Index(service.Content, "SuccessExitStatus="); i < 0 || i > j {
+			t.Errorf("user %v: SuccessExitStatus has no comment before it saying why:\n%s", user, service.Content)
+		}
+	}
+}
