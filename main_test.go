@@ -133,6 +133,12 @@ func cmdWaitLeader(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	}
+	procs, _ := check.ReadTable(check.Need{Cmdline: true})
+	for _, p := range procs {
+		if re.MatchString(p.Cmdline) {
+			ts.Logf("PID %d state %c threads %d: %s", p.PID, p.State, p.Threads, p.Cmdline)
+		}
+	}
 	ts.Fatalf("no process matching %q with a zombie leader and live threads appeared", args[0])
 }
 
@@ -263,7 +269,9 @@ func killWorkProcesses(work string) {
 		}
 	}
 	for _, p := range procs {
-		if strings.Contains(p.Cmdline, work) {
+		// The work dir as a whole path: script-check_zombie is a prefix
+		// of script-check_zombie_leader_threads, another scenario's.
+		if strings.Contains(p.Cmdline+" ", work+"/") || strings.Contains(p.Cmdline+" ", work+" ") {
 			add(p.PID)
 		}
 	}

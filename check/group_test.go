@@ -78,7 +78,7 @@ func TestJudgeGroup(t *testing.T) {
 				t.Errorf("message %q lacks %q", v.Message, tt.message)
 			}
 			wantTracked := "process tree"
-			if tt.group != nil && len(tt.group) > 0 {
+			if len(tt.group) > 0 {
 				wantTracked = "cgroup /cg/" + d.Name
 			}
 			if v.Tracked() != wantTracked {
