@@ -63,17 +63,13 @@ Description=cortex-check: find the Cortex daemons and restart the missing ones
 [Service]
 Type=oneshot
 ExecStart=%[4]s
-# When a oneshot service exits, systemd kills every process left in its cgroup,
-# and the daemons this pass just restarted are in it. KillMode=process stops
-# only the pass itself, so the restarted daemons live on.
-KillMode=process
-# Exit 1 (WARNING) and 2 (CRITICAL) are the pass doing its job: it judged the
+%[6]s# Exit 1 (WARNING) and 2 (CRITICAL) are the pass doing its job: it judged the
 # daemons, and its plugin output and metrics report what it found. Only 3
 # (UNKNOWN: bad config, no status file written, ...) means the pass could not
 # judge, and only that marks the unit failed (systemctl --failed, OnFailure=).
 SuccessExitStatus=1 2
 TimeoutStartSec=%[5]ds
-`, interval, dir, enable, systemdCommand(j.args()), timeout)
+`, interval, dir, enable, systemdCommand(j.args()), timeout, killMode(j.User))
 	timer := fmt.Sprintf(`# cortex-check.timer: runs cortex-check.service every %[1]ds.
 [Unit]
 Description=Run cortex-check every %[1]ds
@@ -93,6 +89,25 @@ WantedBy=%[2]s
 		{Name: "cortex-check.service", Install: dir, Content: service},
 		{Name: "cortex-check.timer", Install: dir, Content: timer},
 	}
+}
+
+// killMode is what the service says of the processes it leaves. Root's
+// pass starts each daemon in a scope of its own (cortex-<name>.scope), so
+// the service's cgroup holds only the pass, and systemd's default, which
+// ends a hung pass whole, is right. A user's pass cannot make system
+// scopes: its daemons stay in the service's cgroup, and KillMode=process
+// keeps them alive when the pass exits.
+func killMode(user bool) string {
+	if !user {
+		return `# Each daemon runs in a scope of its own (systemctl status cortex-NAME.scope),
+# not in this service's cgroup: ending the pass, or a hung one, ends only it.
+`
+	}
+	return `# When a oneshot service exits, systemd kills every process left in its cgroup,
+# and the daemons this user's pass just restarted are in it (a user's pass
+# makes no scopes). KillMode=process stops only the pass itself.
+KillMode=process
+`
 }
 
 // systemdCommand quotes arguments for ExecStart: double quotes around any
