@@ -320,12 +320,12 @@ var (
 	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "env_file", "user", "group", "umask", "probe", "stop", "after", "max_instances", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window"}
 )
 
-// suggest returns ` (did you mean "start"?)` for a key one or two edits
-// away from a known one.
 // DidYouMean is ` (did you mean "pm-daemon"?)` for a name one or two edits
 // away from one of known, else "".
 func DidYouMean(name string, known []string) string { return suggest(name, known) }
 
+// suggest returns ` (did you mean "start"?)` for a key one or two edits
+// away from a known one.
 func suggest(key string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {

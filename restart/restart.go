@@ -218,12 +218,12 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 	}
 }
 
-// launchReady starts every pending job whose dependencies have come up, and
-// holds back those whose dependencies failed.
 // MaxStarting is how many daemons --fix starts at once: a config with many
 // daemons down does not fork them all in one burst.
 const MaxStarting = 8
 
+// launchReady starts every pending job whose dependencies have come up, and
+// holds back those whose dependencies failed.
 func (r *Runner) launchReady(ctx context.Context, jobs []*job, byName map[string]*job) {
 	for changed := true; changed; {
 		changed = false
