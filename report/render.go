@@ -204,11 +204,11 @@ func (st *Status) Text(color bool, canStart CanStart) string {
 	fmt.Fprintf(&b, "cortex-check %s on %s, written %s: %s\n\n", Paint(st.State.String(), st.State, color),
 		st.Host, st.CheckedAt.Local().Format(time.RFC3339), st.Summary)
 	t := table{color: color}
-	t.add(OK, "DAEMON", "STATUS", "PID", "UPTIME", "ACTION", "RESTARTS", "MESSAGE")
+	t.add(OK, "DAEMON", "STATUS", "PID", "PROCS", "TRACKED BY", "UPTIME", "ACTION", "RESTARTS", "MESSAGE")
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
 		if d == nil {
-			t.add(Unknown, name, "unknown", "-", "-", "-", "-", "not checked yet")
+			t.add(Unknown, name, "unknown", "-", "-", "-", "-", "-", "-", "not checked yet")
 			continue
 		}
 		pid, uptime := "-", "-"
@@ -223,10 +223,28 @@ func (st *Status) Text(color bool, canStart CanStart) string {
 			status += "?"
 		}
 		action := cmp.Or(d.Action, ActionNone)
-		t.add(d.State, name, status, pid, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.note(canStart(name), st.now, st.restartWarning)))
+		procs, tracked := "-", "-"
+		if d.PID != nil {
+			procs, tracked = fmt.Sprint(d.Processes), trackedShort(d.Tracked)
+		}
+		t.add(d.State, name, status, pid, procs, tracked, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.note(canStart(name), st.now, st.restartWarning)))
 	}
 	t.write(&b)
 	return b.String()
+}
+
+// trackedShort is how a daemon is tracked, short enough for a column: a
+// cgroup's path is in the status file and validate.
+func trackedShort(tracked string) string {
+	switch {
+	case tracked == "":
+		return "-"
+	case strings.HasPrefix(tracked, "cgroup "):
+		return "cgroup"
+	case tracked == "process tree":
+		return "tree"
+	}
+	return escape.Line(strings.TrimPrefix(tracked, "scope "))
 }
 
 // table aligns columns by the text a person sees and paints the status
