@@ -108,6 +108,12 @@ func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
 	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
 		return "", fmt.Errorf("refused: %w", err)
 	}
+	// The working folder decides what relative names and interpreters'
+	// module paths find (python3 -m server loads ./server.py): judged like
+	// a program's folder.
+	if err := trust.Path(d.Dir, s.UID, owner.UID); err != nil {
+		return "", fmt.Errorf("refused: dir %s, the folder it runs in: %w", d.Dir, err)
+	}
 	// A file among the arguments may be what really runs (a script given
 	// to /bin/sh, a config that names programs): the same rule.
 	for _, file := range argFiles(d.Start, d.Dir) {
@@ -586,15 +592,29 @@ func LookupOwner(d *check.Daemon) (Owner, error) {
 			return Owner{}, fmt.Errorf("group %q has no numeric gid", d.Group)
 		}
 	}
-	// initgroups: the user's supplementary groups, as a login gets them.
-	if ids, err := u.GroupIds(); err == nil {
-		for _, id := range ids {
-			if n, err := strconv.ParseUint(id, 10, 32); err == nil {
-				o.Groups = append(o.Groups, uint32(n))
-			}
-		}
-	}
+	o.Groups = supplementary(u, o.GID, d.Group != "")
 	return o, nil
+}
+
+// supplementary is initgroups(user, gid), as systemd's User= and Group=
+// give a service: gid and the groups that list the user as a member. With
+// a group of its own the daemon does not keep its user's primary group
+// (os/user counts that among the user's groups); without one, that is
+// its gid anyway.
+func supplementary(u *user.User, gid int, groupSet bool) []uint32 {
+	ids, err := u.GroupIds()
+	if err != nil {
+		return nil
+	}
+	out := []uint32{uint32(gid)}
+	for _, id := range ids {
+		n, err := strconv.ParseUint(id, 10, 32)
+		if err != nil || (groupSet && id == u.Gid) || uint32(n) == uint32(gid) {
+			continue
+		}
+		out = append(out, uint32(n))
+	}
+	return out
 }
 
 // loginShell reads the user's shell from /etc/passwd, which os/user does
@@ -634,6 +654,9 @@ func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 	}
 	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
 		return nil, fmt.Errorf("refused: %w", err)
+	}
+	if err := trust.Path(d.Dir, s.UID, owner.UID); err != nil {
+		return nil, fmt.Errorf("refused: dir %s, the folder it runs in: %w", d.Dir, err)
 	}
 	for _, file := range argFiles(argv, d.Dir) {
 		if err := trust.Path(file, s.UID, owner.UID); err != nil {

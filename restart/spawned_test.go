@@ -1,6 +1,7 @@
 package restart
 
 import (
+	"os/user"
 	"slices"
 	"testing"
 	"time"
@@ -34,5 +35,22 @@ func TestSpawned(t *testing.T) {
 	}
 	if want := []int{100, 101, 102, 103, 104}; !slices.Equal(pids, want) {
 		t.Errorf("spawned = %v, want %v", pids, want)
+	}
+}
+
+func TestSupplementary(t *testing.T) {
+	u, err := user.LookupId("0")
+	if err != nil {
+		t.Skip("no user 0 in the user database")
+	}
+	// Without group: the user's own gid, once, first.
+	if got := supplementary(u, 0, false); len(got) == 0 || got[0] != 0 || slices.Index(got[1:], 0) >= 0 {
+		t.Errorf("supplementary(root, 0, false) = %v, want 0 first and once", got)
+	}
+	// With group: that gid first, and not the user's primary group, as
+	// systemd's User= with Group= gives.
+	got := supplementary(u, 4242, true)
+	if len(got) == 0 || got[0] != 4242 || slices.Contains(got, 0) {
+		t.Errorf("supplementary(root, 4242, true) = %v, want 4242 first and no 0", got)
 	}
 }
