@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // syntheticTable is a process table of n processes like a busy host's:
@@ -93,7 +94,7 @@ func TestIndexFindsWhatAScanFinds(t *testing.T) {
 	}
 	procs = append(procs, proc(20000, 1, "x a"), proc(20001, 1, "/bin/bash ./health-monitor-daemon.sh"))
 	s := NewSnapshot(procs, -1, nil)
-	got := s.scan(cfg.Daemons)
+	got, _ := s.scan(cfg.Daemons, time.Time{})
 	found := 0
 	for j := range cfg.Daemons {
 		var want []*Process

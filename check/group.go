@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // anyAlive says whether any of pids is a live process in the snapshot.
@@ -133,34 +134,52 @@ func (s *Snapshot) MainTree(pid, uid int) []int {
 	if !ok || pid <= 1 || p.kernelThread() || s.selfLine[pid] || s.ignored[pid] || !ownedBy(p, uid) {
 		return nil
 	}
-	children := s.childIndex()
-	seen := map[int]bool{}
-	var out []int
-	queue := []int{pid}
-	for len(queue) > 0 {
-		pid := queue[0]
+	s.linkChildren()
+	root := s.index(p)
+	out := []int{pid}
+	// The kernel's parent links form a tree: no process is reached twice,
+	// and a table that lies about it is cut at len(Procs).
+	for queue := []int32{s.firstChild[root]}; len(queue) > 0 && len(out) <= len(s.Procs); {
+		c := queue[0]
 		queue = queue[1:]
-		q := s.byPID[pid]
-		if seen[pid] || q == nil || s.selfLine[pid] || !ownedBy(q, uid) {
-			continue
+		for ; c >= 0; c = s.nextSibling[c] {
+			q := &s.Procs[c]
+			if s.selfLine[q.PID] || !ownedBy(q, uid) {
+				continue
+			}
+			out = append(out, q.PID)
+			if s.firstChild[c] >= 0 {
+				queue = append(queue, s.firstChild[c])
+			}
 		}
-		seen[pid] = true
-		out = append(out, pid)
-		queue = append(queue, children[pid]...)
 	}
 	return out
 }
 
-// childIndex maps each PID to its children's, built once per snapshot.
-func (s *Snapshot) childIndex() map[int][]int {
-	if s.children == nil {
-		s.children = make(map[int][]int, len(s.Procs))
-		for i := range s.Procs {
-			p := &s.Procs[i]
-			s.children[p.PPID] = append(s.children[p.PPID], p.PID)
-		}
+// index is p's position in Procs.
+func (s *Snapshot) index(p *Process) int32 {
+	return int32((uintptr(unsafe.Pointer(p)) - uintptr(unsafe.Pointer(&s.Procs[0]))) / unsafe.Sizeof(*p))
+}
+
+// linkChildren builds the child links once per snapshot.
+func (s *Snapshot) linkChildren() {
+	if s.firstChild != nil {
+		return
 	}
-	return s.children
+	n := len(s.Procs)
+	s.firstChild, s.nextSibling = make([]int32, n), make([]int32, n)
+	for i := range s.firstChild {
+		s.firstChild[i] = -1
+	}
+	for i := n - 1; i >= 0; i-- {
+		parent, ok := s.byPID[s.Procs[i].PPID]
+		if !ok || parent.PID == s.Procs[i].PID {
+			s.nextSibling[i] = -1
+			continue
+		}
+		pi := s.index(parent)
+		s.nextSibling[i], s.firstChild[pi] = s.firstChild[pi], int32(i)
+	}
 }
 
 // ownedBy says whether p is uid's (any uid < 0; an unknown owner, off

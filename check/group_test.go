@@ -216,3 +216,31 @@ func TestResolveUsers(t *testing.T) {
 		t.Errorf("only the daemon whose user is gone has a UserErr")
 	}
 }
+
+// A free regexp that is slow against long command lines is cut off by the
+// budget and its daemon is unknown; a literal matcher in the same scan is
+// still judged. No timing is asserted: an exhausted budget (1ns) stands
+// for a slow pattern.
+func TestMatchBudget(t *testing.T) {
+	long := "/usr/bin/java " + strings.Repeat("-Dx=y ", 20000)
+	procs := []Process{owned(proc(10, 1, long), 0), owned(proc(11, 1, "/bin/bash /srv/pm-daemon.sh"), 0)}
+	slow := daemon(t, "name = \"slow\"\npattern = '\\w{1,900}z'")
+	fast := daemon(t, "name = \"pm\"\npattern = '/srv/pm-daemon\\.sh$'")
+	slow.UID, fast.UID = 0, 0
+	clues := noFiles
+	clues.MatchBudget = time.Nanosecond
+	v := NewSnapshot(procs, 900, nil).Judge([]Daemon{slow, fast}, clues)
+	if v[0].Condition != Unknown || !strings.Contains(v[0].Message, "matching ran past its budget") {
+		t.Errorf("slow: %s (%s), want unknown, cut by the budget", v[0].Condition, v[0].Message)
+	}
+	if v[1].Condition != Running || v[1].PID != 11 {
+		t.Errorf("pm: %s PID %d, want running PID 11: literal matchers are not cut", v[1].Condition, v[1].PID)
+	}
+	// Without a budget the same scan judges both; the regexp sees only the
+	// first MaxRegexpText bytes, so the z at the far end is not found.
+	procs[0] = owned(proc(10, 1, long+"z"), 0)
+	v = NewSnapshot(procs, 900, nil).Judge([]Daemon{slow, fast}, noFiles)
+	if v[0].Condition != Stopped {
+		t.Errorf("slow without budget: %s, want stopped (its match lies past MaxRegexpText)", v[0].Condition)
+	}
+}

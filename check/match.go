@@ -213,7 +213,10 @@ type Snapshot struct {
 	// selfLine is the pass and its ancestors: a pidfile naming one of
 	// them is stale, whatever they run.
 	selfLine map[int]bool
-	children map[int][]int // built on first use
+	// firstChild and nextSibling link each process (by its index in
+	// Procs) to its children, built on first use: two small slices, not a
+	// map of slices, since a pass builds them on every host every 30 s.
+	firstChild, nextSibling []int32
 	// claimed maps each process in a daemon's control group to that
 	// daemon, for the judgement in progress.
 	claimed map[int]string
@@ -395,23 +398,52 @@ func Needs(daemons []Daemon) Need {
 // scan goes through the snapshot once for all daemons and returns, for
 // each, every process its matcher accepts (zombies included, the pass and
 // its wrappers left out), in table order.
-func (s *Snapshot) scan(daemons []Daemon) [][]*Process {
+//
+// A free regexp (one no literal test can answer) sees at most the first
+// MaxRegexpText bytes of a command line, and all of them together at most
+// until deadline (zero: none): any user can start a process with a huge
+// command line, and a pathological pattern must not hold the pass. Once
+// the deadline has passed, the daemons of such patterns are left out of
+// the rest of the scan; cut says which, and they are judged unknown.
+func (s *Snapshot) scan(daemons []Daemon, deadline time.Time) (out [][]*Process, cut []bool) {
 	idx := newMatchIndex(daemons)
-	out := make([][]*Process, len(daemons))
+	out = make([][]*Process, len(daemons))
+	cut = make([]bool, len(daemons))
+	over := false
 	for i := range s.Procs {
 		p := &s.Procs[i]
 		if s.ignored[p.PID] {
 			continue
 		}
 		text := p.matchText()
+		checked := false
 		idx.candidates(p, text, func(j int) {
-			if daemons[j].match.matchesText(p, text) {
+			m := &daemons[j].match
+			if m.kind == viaRegexp && m.re != nil {
+				if !checked && !deadline.IsZero() {
+					checked, over = true, over || time.Now().After(deadline)
+				}
+				if over {
+					cut[j] = true
+					return
+				}
+				if len(text) > MaxRegexpText {
+					if m.matchesText(p, text[:MaxRegexpText]) {
+						out[j] = append(out[j], p)
+					}
+					return
+				}
+			}
+			if m.matchesText(p, text) {
 				out[j] = append(out[j], p)
 			}
 		})
 	}
-	return out
+	return out, cut
 }
+
+// MaxRegexpText is how much of a command line a free regexp sees.
+const MaxRegexpText = 16 << 10
 
 // Verdict is one daemon judged from one snapshot: the finding, and the
 // processes it was made from.
@@ -425,7 +457,11 @@ type Verdict struct {
 // Judge scans the snapshot once for all the daemons and judges each of
 // them, in the order given.
 func (s *Snapshot) Judge(daemons []Daemon, clues Clues) []Verdict {
-	matches := s.scan(daemons)
+	var deadline time.Time
+	if clues.MatchBudget > 0 {
+		deadline = time.Now().Add(clues.MatchBudget)
+	}
+	matches, cut := s.scan(daemons, deadline)
 	s.claimed = map[int]string{}
 	for name, g := range clues.Groups {
 		for _, pid := range g.PIDs {
@@ -434,6 +470,12 @@ func (s *Snapshot) Judge(daemons []Daemon, clues Clues) []Verdict {
 	}
 	out := make([]Verdict, len(daemons))
 	for i := range daemons {
+		if cut[i] {
+			out[i] = Verdict{Result: Result{Name: daemons[i].Name, Condition: Unknown, Message: fmt.Sprintf(
+				"not judged: matching ran past its budget of %s (a slow pattern against long command lines); its pattern %s is too costly: anchor it or make it a plain path, so that a literal test answers it",
+				clues.MatchBudget, tomlQuote(daemons[i].Pattern))}}
+			continue
+		}
 		out[i] = Verdict{Result: s.judge(&daemons[i], matches[i], clues), Matches: matches[i]}
 	}
 	return out
@@ -612,6 +654,9 @@ type Clues struct {
 	Groups map[string]Group
 	// UserName names a uid in messages; nil: the number.
 	UserName func(uid int) string
+	// MatchBudget bounds the time free regexps may take over the whole
+	// table (zero: no bound); the daemons of those cut short are unknown.
+	MatchBudget time.Duration
 	// Elsewhere says where a process's control group puts it when that is
 	// not the daemon called name's: another daemon's group or scope
 	// (where, not counted), or a systemd unit of its own (where, managed:
@@ -1036,22 +1081,3 @@ func joinInts(v []int) string {
 	return strings.Join(s, ", ")
 }
 
-// Tree lists the processes pids and all their descendants, parents first:
-// what stopping an instance means (a server's workers, a script's children).
-func (s *Snapshot) Tree(pids []int) []int {
-	children := s.childIndex()
-	seen := map[int]bool{}
-	var out []int
-	queue := slices.Clone(pids)
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		if seen[pid] || pid <= 1 || s.selfLine[pid] {
-			continue
-		}
-		seen[pid] = true
-		out = append(out, pid)
-		queue = append(queue, children[pid]...)
-	}
-	return out
-}

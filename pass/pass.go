@@ -265,7 +265,8 @@ func (r *run) judge() (Result, bool) {
 	// One judgement of every configured daemon: --only limits what is
 	// judged now, and --fix still sees the others as dependencies.
 	r.readGroups()
-	clues := check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev), Groups: r.groups, UserName: r.w.UserName}
+	clues := check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev), Groups: r.groups, UserName: r.w.UserName,
+		MatchBudget: matchBudget(r.opt.Timeout)}
 	if r.w.Groups != nil {
 		clues.Elsewhere = r.w.Groups.Elsewhere
 	}
@@ -306,6 +307,14 @@ func (r *run) judge() (Result, bool) {
 		}
 	}
 	return Result{}, true
+}
+
+// matchBudget is how long free regexps may take over the whole process
+// table: a tenth of the pass's --timeout, between 100ms and 2s. A
+// pathological pattern against the long command lines any user can start
+// leaves its daemon unknown instead of holding the pass.
+func matchBudget(timeout time.Duration) time.Duration {
+	return min(max(timeout/10, 100*time.Millisecond), 2*time.Second)
 }
 
 // readGroups reads the daemons' control groups once; a writer removes
@@ -560,6 +569,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		StopGroup:   stopGroup(w),
 		Groups:      currentGroups(w, cfg.Daemons),
 		Elsewhere:   elsewhere(w),
+		MatchBudget: matchBudget(opt.Timeout),
 		UserName:    w.UserName,
 		Check:       w.CheckStart,
 		StopCommand: w.StopCommand,

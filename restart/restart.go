@@ -66,6 +66,8 @@ type Runner struct {
 	UserName func(uid int) string
 	// Elsewhere places a process in another daemon's group or a unit.
 	Elsewhere func(name string, pid int) (string, bool)
+	// MatchBudget bounds the free regexps of each poll (check.Clues).
+	MatchBudget time.Duration
 	// Check says whether d's start could run (its program found and
 	// trusted), before a running instance is stopped to restart it.
 	Check func(d *check.Daemon) error
@@ -402,7 +404,7 @@ func (r *Runner) verify(jobs []*job) {
 	snap, err := r.Snapshot()
 	var verdicts []check.Verdict
 	if err == nil {
-		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere}
+		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere, MatchBudget: r.MatchBudget}
 		if r.Groups != nil {
 			clues.Groups = r.Groups()
 		}
