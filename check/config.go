@@ -285,7 +285,11 @@ func parse(data []byte, path, name string) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
-		return nil, fmt.Errorf("%s: %s", name, describeUnknownKey(data, undecoded[0]))
+		where := name
+		if n := keyLine(data, undecoded[0][len(undecoded[0])-1]); n > 0 {
+			where = fmt.Sprintf("%s:%d", name, n)
+		}
+		return nil, fmt.Errorf("%s: %s", where, describeUnknownKey(data, undecoded[0]))
 	}
 	cfg, err := fc.validate(filepath.Dir(path))
 	if err != nil {
@@ -299,6 +303,10 @@ func parse(data []byte, path, name string) (*Config, error) {
 // library reports daemon keys without their table's index, so the index is
 // recovered by decoding the tables loosely and looking for the key.
 func describeUnknownKey(data []byte, key toml.Key) string {
+	last := key[len(key)-1]
+	if len(key) >= 3 && key[0] == "daemon" && key[1] == "probe" {
+		return fmt.Sprintf("unknown key %q in [daemon.probe]%s", last, suggest(last, schemaKeys(probeSchema)))
+	}
 	if len(key) >= 2 && key[0] == "daemon" {
 		var loose struct {
 			Daemon []map[string]any `toml:"daemon"`
@@ -306,19 +314,36 @@ func describeUnknownKey(data []byte, key toml.Key) string {
 		if _, err := toml.Decode(string(data), &loose); err == nil {
 			for i, d := range loose.Daemon {
 				if _, ok := d[key[1]]; ok {
-					return fmt.Sprintf("daemon[%d]%s: unknown key %q%s", i+1, quotedName(d["name"]), strings.Join(key[1:], "."), suggest(key[1], daemonKeys))
+					return fmt.Sprintf("daemon[%d]%s: unknown key %q%s", i+1, quotedName(d["name"]), strings.Join(key[1:], "."), suggest(key[1], schemaKeys(daemonSchema)))
 				}
 			}
 		}
 	}
-	return fmt.Sprintf("unknown key %q%s", key.String(), suggest(key[0], topKeys))
+	return fmt.Sprintf("unknown key %q%s", key.String(), suggest(key[0], append(schemaKeys(topSchema), "daemon")))
 }
 
-// topKeys and daemonKeys are the keys a config may use, for suggestions.
-var (
-	topKeys    = []string{"status_file", "log_file", "log_dir", "lock_file", "textfile", "interval", "restart_warning", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window", "daemon"}
-	daemonKeys = []string{"name", "pattern", "process", "pidfile", "start", "dir", "env", "env_file", "user", "group", "umask", "probe", "stop", "after", "max_instances", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window"}
-)
+// keyLine is the line where key is first set (key = ...), 0 if not found:
+// the decoder names an unknown key without its place.
+func keyLine(data []byte, key string) int {
+	re := regexp.MustCompile(`^\s*["']?` + regexp.QuoteMeta(key) + `["']?\s*=`)
+	for i, line := range strings.Split(string(data), "\n") {
+		if re.MatchString(line) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// schemaKeys lists a schema's keys, sorted: the one table of keys gives
+// the decoder's types, the suggestions and the type examples.
+func schemaKeys(schema map[string]keySpec) []string {
+	out := make([]string, 0, len(schema))
+	for k := range schema {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // DidYouMean is ` (did you mean "pm-daemon"?)` for a name one or two edits
 // away from one of known, else "".

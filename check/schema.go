@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -160,4 +161,21 @@ func sortByLine(errs []string, name string) {
 			errs[j], errs[j-1] = errs[j-1], errs[j]
 		}
 	}
+}
+
+// Keys lists every key a config may use, as a person writes its path:
+// "status_file", "daemon.start", "daemon.probe.exec".
+func Keys() []string {
+	var out []string
+	for k := range topSchema {
+		out = append(out, k)
+	}
+	for k := range daemonSchema {
+		out = append(out, "daemon."+k)
+	}
+	for k := range probeSchema {
+		out = append(out, "daemon.probe."+k)
+	}
+	slices.Sort(out)
+	return out
 }
