@@ -1080,4 +1080,3 @@ func joinInts(v []int) string {
 	}
 	return strings.Join(s, ", ")
 }
-
