@@ -1,0 +1,131 @@
+// Package inventory lists every path cortex-check opens, creates, reads,
+// stats, executes, chdirs into or hands to a shell, and every process it
+// signals: who may control each, what the pass does with it, and the
+// scenarios that prove it. It is the one place the rule is written down
+// for all of them; the README's table is rendered from it, and a test
+// fails when a config key or a flag that names a path has no row, when a
+// row names a scenario that does not exist, or when the README's table
+// differs.
+//
+// The rule, for every row: as root, nothing that an account other than
+// root (and, where the daemon runs as its user, that user) could write or
+// swap is followed, executed, chdir'd into, or written through. It is
+// OpenSSH's safe_path and sudo's rule for the programs they run, applied
+// to every path, with systemd's User= for what runs as the daemon.
+package inventory
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Row is one path or process.
+type Row struct {
+	What  string   // the path or process
+	Keys  []string // the config keys (daemon.start, ...) or flags (--textfile) that name it
+	Who   string   // who may control it
+	Does  string   // what the pass does with it, as whom, with what bound
+	Tests []string // scenarios (testdata/script/NAME.txtar) or Go tests (TestName) that prove it
+}
+
+// Rows is the inventory.
+var Rows = []Row{
+	{"the config file and every folder above it", []string{"-c", "CORTEX_CONFIG"},
+		"root or the pass's user; not writable by group or others",
+		"opened once, judged through that descriptor (fstat) and read through it; links judged one by one; otherwise --fix refuses (exit 3), a plain pass warns",
+		[]string{"security_config_writable", "security_config_folder_writable"}},
+	{"start program, its #! interpreters (through /usr/bin/env too) and their folders", []string{"daemon.start"},
+		"root or the pass's user; the daemon's user too when it runs as that user",
+		"executed, never through a shell, as the daemon's user, with a clean environment, in the daemon's control group",
+		[]string{"security_start_folder_writable", "security_shebang_interpreter", "restart_clean_start"}},
+	{"files among start's arguments (a script given to an interpreter, --config=FILE)", []string{"daemon.start"},
+		"as the start program", "judged before the start; refused like the program",
+		[]string{"security_start_script_argument"}},
+	{"the working folder", []string{"daemon.dir"},
+		"as the start program's folder", "judged like a program's folder; chdir'd into by the child after it became the daemon's user",
+		[]string{"security_dir_attacker_folder"}},
+	{"env_file", []string{"daemon.env_file"},
+		"as the start program", "opened without following a link at its name, without blocking, as a regular file of at most 1 MiB; its lines never shown",
+		[]string{"security_env_file_untrusted", "security_env_file_link", "security_env_file_fifo"}},
+	{"stop program", []string{"daemon.stop"},
+		"as the start program", "executed as the daemon's user in a throwaway control group, up to stop_grace; refused: SIGTERM instead",
+		[]string{"security_stop_program_untrusted"}},
+	{"exec probe program", []string{"daemon.probe.exec"},
+		"as the start program; never run from a config others could change",
+		"executed as the daemon's user (a non-root check: as itself) in a throwaway control group, up to the probe's timeout",
+		[]string{"observer_exec_probe", "probe_exec_setsid_cleaned"}},
+	{"a probe's CA bundle", []string{"daemon.probe.ca_file"},
+		"as the start program", "read once when the config loads, through a judged descriptor",
+		[]string{"probe_https_ca_file"}},
+	{"a probe's URL", []string{"daemon.probe.http", "daemon.probe.tcp"},
+		"the config's writer", "connected to with the probe's timeout; its user info and query are redacted wherever shown",
+		[]string{"probe_http_secrets_redacted", "probe_tcp"}},
+	{"heartbeat file", []string{"daemon.probe.heartbeat"},
+		"the daemon's account may write it", "its modification time looked at without following a link at its name; nothing of another file is shown",
+		[]string{"probe_heartbeat"}},
+	{"pidfile", []string{"daemon.pidfile"},
+		"the daemon's account may write it and its folder",
+		"read without blocking, only a regular file of one link, first line of at most 4 KiB, following only links root alone controls; its PID counts only if the daemon's user owns that process; never signalled on its word",
+		[]string{"security_pidfile_fifo_device", "security_pidfile_secret_link", "security_pidfile_folder_link", "security_pidfile_foreign_pid"}},
+	{"status file and its temporary file", []string{"status_file"},
+		"root or the pass's user, in a folder others cannot write",
+		"replaced whole (temporary file made with O_EXCL in the same folder, fsync, rename); read back without following a link or blocking; another config's refused",
+		[]string{"security_status_lock_links", "security_status_read_link", "status_symlink_replaced", "security_status_shared", "status_disk_full"}},
+	{"lock file", []string{"lock_file"},
+		"root or the pass's user", "created without following a link, refused if another user made it or others may open it",
+		[]string{"security_lock_foreign_owner", "security_status_lock_links"}},
+	{"restart log", []string{"log_file"},
+		"root or the pass's user", "appended without following a link, only a regular file of one link, 0640",
+		[]string{"security_restart_log_symlink", "security_log_hardlink"}},
+	{"log_dir and each daemon's log", []string{"log_dir"},
+		"root, or the daemon's user for its own log",
+		"opened by root without following a link, created as the daemon's user; its tail read from that descriptor and shown only where all may read the log",
+		[]string{"security_daemon_log_symlink", "security_log_dir_link_escape", "security_daemon_log_own_user", "security_log_tail_exposed"}},
+	{"Prometheus textfile and its temporary file", []string{"textfile", "--textfile"},
+		"root or the pass's user, in a folder others cannot write", "replaced whole like the status file",
+		[]string{"textfile_metrics", "monitor_node_exporter"}},
+	{"files that schedule and monitor write", []string{"--output-dir"},
+		"root or the user running it", "replaced whole like the status file; printed otherwise",
+		[]string{"schedule_systemd", "schedule_cron", "monitor_prometheus"}},
+	{"a daemon's control group", nil,
+		"root: `CGROUP2/cortex-check/CONFIG/NAME`, or systemd's scope `cortex-NAME.scope`",
+		"created for a start (the process is born in it), emptied (SIGTERM, grace, SIGKILL) and removed; nothing outside cortex-check's own folder or scopes is written",
+		[]string{"real_redis_two_instances", "cgroup_start_outside_session", "TestTreeStopEmptiesAndRemoves"}},
+	{"processes signalled to stop, restart or heal a daemon", nil,
+		"the kernel: its control group's members",
+		"without a group: its main process and that process's descendants owned by its user; processes that merely match its name, pattern or pidfile never",
+		[]string{"real_redis_two_instances", "real_postgres_two_clusters", "security_lookalike_other_user", "security_pidfile_foreign_pid", "real_nginx_orphaned"}},
+	{"processes a failed start left", nil,
+		"the kernel: its control group's members",
+		"without a group: its session, process group, descendants and marked processes owned by the daemon's user and started after it, through a pidfd checked by start time",
+		[]string{"restart_failed_start_leaves_nothing", "restart_failed_start_no_cgroup", "TestSpawned"}},
+	{"processes an exec probe or stop command left", nil,
+		"the kernel: its throwaway control group's members", "emptied and removed after each run",
+		[]string{"probe_exec_setsid_cleaned", "TestProbeGroupRemoved"}},
+}
+
+// NotPaths are the config keys that name no path and no process: each key
+// is here or in a row.
+var NotPaths = []string{
+	"interval", "restart_warning", "start_timeout", "start_secs", "stop_grace", "max_restarts", "restart_window",
+	"daemon.name", "daemon.pattern", "daemon.process", "daemon.env", "daemon.user", "daemon.group", "daemon.umask",
+	"daemon.probe", "daemon.after", "daemon.max_instances", "daemon.start_timeout", "daemon.start_secs",
+	"daemon.stop_grace", "daemon.max_restarts", "daemon.restart_window",
+	"daemon.probe.expect_status", "daemon.probe.max_age", "daemon.probe.timeout", "daemon.probe.failures",
+	"daemon.probe.grace", "daemon.probe.tls_server_name", "daemon.probe.insecure",
+}
+
+// Markdown renders the inventory as the README's table.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| path or process | named by | who may control it | what the pass does | proved by |\n")
+	b.WriteString("| --- | --- | --- | --- | --- |\n")
+	for _, r := range Rows {
+		keys := "-"
+		if len(r.Keys) > 0 {
+			keys = "`" + strings.Join(r.Keys, "`, `") + "`"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.What, keys, r.Who, r.Does, strings.Join(r.Tests, ", "))
+	}
+	return b.String()
+}
