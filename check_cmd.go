@@ -21,17 +21,16 @@ import (
 )
 
 type checkCmd struct {
-	Format      string        `enum:"nagios,text,json" default:"nagios" help:"What to print: nagios (first line state, summary and perfdata), text (a table) or json (the status file)."`
-	Only        []string      `sep:"," placeholder:"NAME,..." help:"Check only these daemons; the status file keeps the others' last entries, marked not checked."`
-	Fix         bool          `help:"Restart the daemons that are down, in dependency order, and verify that they run."`
-	DryRun      bool          `help:"With --fix: say what would be restarted, start nothing."`
-	Force       bool          `help:"With --fix: restart even a daemon whose restarts are held back by max_restarts."`
-	Timeout     time.Duration `default:"25s" help:"With --fix: the whole pass's time budget; a daemon not up by then is reported failed."`
-	LockTimeout time.Duration `default:"10s" help:"How long to wait for another pass with the same config to finish before exiting 3."`
-	Quiet       bool          `short:"q" help:"Print nothing when the state is OK (for cron)."`
-	Wait        time.Duration `placeholder:"DURATION" help:"Repeat the pass about once a second until every daemon runs or DURATION is up; exit with the last pass's code (for CI smoke tests)."`
-	Textfile    string        `type:"path" placeholder:"PATH" help:"Also write Prometheus metrics to PATH for node_exporter's textfile collector (overrides textfile in the config)."`
-	ReadOnly    bool          `help:"Judge live and write nothing (no lock, status file, textfile or log): for Nagios, NRPE and Icinga checks run as another user beside the timer's --fix pass."`
+	Format string   `enum:"nagios,text,json" default:"nagios" help:"What to print: nagios (first line state, summary and perfdata), text (a table) or json (the status file)."`
+	Only   []string `sep:"," placeholder:"NAME,..." help:"Check only these daemons; the status file keeps the others' last entries, marked not checked."`
+	Fix    bool     `help:"Restart the daemons that are down, in dependency order, and verify that they run."`
+	DryRun bool     `help:"With --fix: say what would be restarted, start nothing."`
+	Force  bool     `help:"With --fix: restart even a daemon whose restarts are held back by max_restarts."`
+	passFlags
+	Quiet    bool          `short:"q" help:"Print nothing when the state is OK (for cron)."`
+	Wait     time.Duration `placeholder:"DURATION" help:"Repeat the pass about once a second until every daemon runs or DURATION is up; exit with the last pass's code (for CI smoke tests)."`
+	Textfile string        `type:"path" placeholder:"PATH" help:"Also write Prometheus metrics to PATH for node_exporter's textfile collector (overrides textfile in the config)."`
+	ReadOnly bool          `help:"Judge live and write nothing (no lock, status file, textfile or log): for Nagios, NRPE and Icinga checks run as another user beside the timer's --fix pass."`
 }
 
 // Validate rejects flags that mean nothing without --fix; kong reports its
@@ -43,15 +42,48 @@ func (c *checkCmd) Validate() error {
 	if c.ReadOnly && c.Fix {
 		return errors.New("--read-only writes nothing and --fix restarts: choose one (--fix --dry-run says what --fix would do)")
 	}
-	if c.Timeout <= 0 || c.LockTimeout < 0 || c.Wait < 0 {
-		return errors.New("--timeout must be positive, --lock-timeout and --wait not negative")
+	if c.Wait < 0 {
+		return errors.New("--wait must not be negative")
+	}
+	return c.passFlags.Validate()
+}
+
+// passFlags are the flags of a pass that a person's verbs take too: one
+// set, one meaning.
+type passFlags struct {
+	Timeout     time.Duration `placeholder:"DURATION" help:"The whole pass's time budget for starting and stopping; a daemon not up by then is reported failed (default: 25s, or longer where the config's start_timeout, start_secs and stop_grace need it)."`
+	LockTimeout time.Duration `default:"10s" help:"How long to wait for another pass with the same config to finish before exiting 3."`
+}
+
+// Validate rejects negative durations.
+func (f *passFlags) Validate() error {
+	if f.Timeout < 0 || f.LockTimeout < 0 {
+		return errors.New("--timeout and --lock-timeout must not be negative")
 	}
 	return nil
 }
 
-func (c *checkCmd) options() pass.Options {
+// DefaultTimeout is a pass's budget when the config asks for no more.
+const DefaultTimeout = 25 * time.Second
+
+// timeout is --timeout, or what the daemons need: a start is given its
+// start_timeout and start_secs, a stop its stop_grace, and a little room;
+// a PostgreSQL in crash recovery with start_timeout = "60s" is not killed
+// 25 s into it for the pass's sake.
+func (f *passFlags) timeout(daemons []check.Daemon) time.Duration {
+	if f.Timeout > 0 {
+		return f.Timeout
+	}
+	need := DefaultTimeout
+	for _, d := range daemons {
+		need = max(need, d.StartTimeout+d.StartHold+d.StopGrace+5*time.Second)
+	}
+	return need
+}
+
+func (c *checkCmd) options(cfg *check.Config) pass.Options {
 	return pass.Options{Only: c.Only, Fix: c.Fix, DryRun: c.DryRun, Force: c.Force, ReadOnly: c.ReadOnly,
-		Timeout: c.Timeout, LockTimeout: c.LockTimeout, Textfile: c.Textfile}
+		Timeout: c.timeout(cfg.Daemons), LockTimeout: c.LockTimeout, Textfile: c.Textfile}
 }
 
 // Run runs one pass, or, with --wait, passes until every daemon runs.
@@ -64,7 +96,7 @@ func (c *checkCmd) Run(a *app) error {
 			return pass.Result{Err: err, Final: true}
 		}
 		canStart = pass.CanStart(cfg)
-		opt := c.options()
+		opt := c.options(cfg)
 		opt.ConfigUntrusted, opt.NotBefore = untrusted, notBefore
 		res := pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr))
 		if res.Status != nil {

@@ -5,6 +5,9 @@ import (
 	"os"
 	"runtime/debug"
 	"testing"
+	"time"
+
+	"github.com/cortex/cortex-check/check"
 )
 
 func TestUseColor(t *testing.T) {
@@ -63,6 +66,29 @@ func TestPlural(t *testing.T) {
 	for n, want := range map[int]string{0: "0 daemons", 1: "1 daemon", 2: "2 daemons"} {
 		if got := plural(n, "daemon"); got != want {
 			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestPassTimeout(t *testing.T) {
+	d := func(start, hold, grace time.Duration) check.Daemon {
+		return check.Daemon{StartTimeout: start, StartHold: hold, StopGrace: grace}
+	}
+	tests := []struct {
+		name    string
+		flag    time.Duration
+		daemons []check.Daemon
+		want    time.Duration
+	}{
+		{"the default", 0, []check.Daemon{d(5*time.Second, time.Second, 10*time.Second)}, DefaultTimeout},
+		{"PostgreSQL's crash recovery", 0, []check.Daemon{d(time.Minute, time.Second, 10*time.Second)}, 76 * time.Second},
+		{"the longest daemon wins", 0, []check.Daemon{d(time.Minute, 0, 0), d(2*time.Minute, 0, 0)}, 125 * time.Second},
+		{"--timeout is what it says", 3 * time.Second, []check.Daemon{d(time.Minute, 0, 0)}, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		f := passFlags{Timeout: tt.flag}
+		if got := f.timeout(tt.daemons); got != tt.want {
+			t.Errorf("%s: timeout %s, want %s", tt.name, got, tt.want)
 		}
 	}
 }

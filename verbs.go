@@ -6,6 +6,7 @@ import (
 	"os/user"
 	"time"
 
+	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/pass"
 )
 
@@ -14,32 +15,36 @@ import (
 // to stop a daemon without the timer starting it again 30 s later.
 
 type stopCmd struct {
+	passFlags
 	Names  []string      `arg:"" name:"name" help:"Daemons to stop."`
 	For    time.Duration `placeholder:"DURATION" help:"Hold it stopped this long, then --fix may start it again (default: until cortex-check start or release)."`
 	Reason string        `help:"Why, for whoever looks next."`
 }
 
 func (c *stopCmd) Run(a *app) error {
-	return runVerb(a, pass.Act{Verb: pass.VerbStop, For: c.For, Reason: c.Reason}, c.Names)
+	return runVerb(a, pass.Act{Verb: pass.VerbStop, For: c.For, Reason: c.Reason}, c.Names, c.passFlags)
 }
 
 type startCmd struct {
+	passFlags
 	Names []string `arg:"" name:"name" help:"Daemons to release and start."`
 }
 
 func (c *startCmd) Run(a *app) error {
-	return runVerb(a, pass.Act{Verb: pass.VerbStart}, c.Names)
+	return runVerb(a, pass.Act{Verb: pass.VerbStart}, c.Names, c.passFlags)
 }
 
 type restartCmd struct {
+	passFlags
 	Names []string `arg:"" name:"name" help:"Daemons to stop and start again."`
 }
 
 func (c *restartCmd) Run(a *app) error {
-	return runVerb(a, pass.Act{Verb: pass.VerbRestart}, c.Names)
+	return runVerb(a, pass.Act{Verb: pass.VerbRestart}, c.Names, c.passFlags)
 }
 
 type holdCmd struct {
+	passFlags
 	Names  []string      `arg:"" name:"name" help:"Daemons --fix is to leave alone, running or not."`
 	For    time.Duration `default:"1h" placeholder:"DURATION" help:"How long; 0 holds until cortex-check release."`
 	Reason string        `help:"Why, for whoever looks next (\"disk swap\")."`
@@ -49,28 +54,44 @@ func (c *holdCmd) Run(a *app) error {
 	if c.For < 0 {
 		return fmt.Errorf("--for %s: give a duration such as 2h, or 0 for until released", c.For)
 	}
-	return runVerb(a, pass.Act{Verb: pass.VerbHold, For: c.For, Reason: c.Reason}, c.Names)
+	return runVerb(a, pass.Act{Verb: pass.VerbHold, For: c.For, Reason: c.Reason}, c.Names, c.passFlags)
 }
 
 type releaseCmd struct {
+	passFlags
 	Names []string `arg:"" name:"name" help:"Daemons whose hold ends; the next --fix starts them if they are down."`
 }
 
 func (c *releaseCmd) Run(a *app) error {
-	return runVerb(a, pass.Act{Verb: pass.VerbRelease}, c.Names)
+	return runVerb(a, pass.Act{Verb: pass.VerbRelease}, c.Names, c.passFlags)
 }
 
 // runVerb runs one pass of the named daemons with the verb, printed like a
-// check in the Nagios format.
-func runVerb(a *app, act pass.Act, names []string) error {
+// check in the Nagios format. Its exit code is the verb's: 0 done, 2 not
+// done, 3 could not act; the other daemons' states do not enter it.
+func runVerb(a *app, act pass.Act, names []string, flags passFlags) error {
 	act.By = whoAsks()
-	c := &checkCmd{Format: "nagios", Timeout: 25 * time.Second, LockTimeout: 10 * time.Second}
+	c := &checkCmd{Format: "nagios", passFlags: flags}
 	cfg, untrusted, err := loadConfig(a.config)
 	if err != nil {
 		return c.print(a, pass.Result{Err: err, Final: true}, nil)
 	}
-	opt := pass.Options{Only: names, Act: act, Timeout: c.Timeout, LockTimeout: c.LockTimeout, ConfigUntrusted: untrusted}
-	return c.print(a, pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr)), pass.CanStart(cfg))
+	if uid := os.Geteuid(); uid != 0 && cfg.Owner != uid {
+		err := pass.WithHint(fmt.Errorf("cortex-check %s needs the config's owner: %s is %s's, and this is %s", act.Verb, cfg.Path, userName(cfg.Owner), userName(uid)),
+			"run it with sudo, as the timer runs --fix")
+		return c.print(a, pass.Result{Err: err, Final: true}, nil)
+	}
+	var named []check.Daemon
+	for _, n := range names {
+		if d, ok := cfg.Daemon(n); ok {
+			named = append(named, *d)
+		}
+	}
+	opt := pass.Options{Only: names, Act: act, Timeout: flags.timeout(named), LockTimeout: flags.LockTimeout, ConfigUntrusted: untrusted}
+	res := pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr))
+	err = c.print(a, res, pass.CanStart(cfg))
+	a.code = res.VerbCode(act.Verb, names)
+	return err
 }
 
 // whoAsks names the person: the login behind sudo when there is one.

@@ -40,6 +40,7 @@ const (
 // Config is a validated cortex.toml. Every path in it is absolute.
 type Config struct {
 	Path       string // the config file itself
+	Owner      int    // its owner, as read (-1: not known); without user, daemons are this user's
 	Dir        string // its folder: relative paths and start commands resolve here
 	StatusFile string
 	LogFile    string
@@ -548,6 +549,7 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 // writers and observers alike. A user that cannot be looked up (deleted,
 // or the directory service down) makes that daemon alone unknown.
 func (c *Config) ResolveUsers(lookup func(user, group string) (int, error), configOwner int) {
+	c.Owner = configOwner
 	for i := range c.Daemons {
 		d := &c.Daemons[i]
 		uid, err := configOwner, error(nil)

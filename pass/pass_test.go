@@ -423,3 +423,29 @@ grace = "1ms"
 		t.Errorf("half an interval later: %d failures counted, want 2", got)
 	}
 }
+
+func TestVerbCode(t *testing.T) {
+	st := func(entries map[string]*report.Daemon) *report.Status { return &report.Status{Daemons: entries} }
+	running := &report.Daemon{Status: check.Running, Action: report.ActionRestarted}
+	failed := &report.Daemon{Status: check.Stopped, Action: report.ActionRestartFailed}
+	stopped := &report.Daemon{Status: check.Stopped}
+	tests := []struct {
+		name  string
+		res   Result
+		verb  Verb
+		names []string
+		want  int
+	}{
+		{"started, another down", Result{Status: st(map[string]*report.Daemon{"a": running, "b": stopped})}, VerbStart, []string{"a"}, 0},
+		{"its start failed", Result{Status: st(map[string]*report.Daemon{"a": failed})}, VerbRestart, []string{"a"}, 2},
+		{"stopped", Result{Status: st(map[string]*report.Daemon{"a": stopped, "b": failed})}, VerbStop, []string{"a"}, 0},
+		{"would not stop", Result{Status: st(map[string]*report.Daemon{"a": running})}, VerbStop, []string{"a"}, 2},
+		{"held, whatever it does", Result{Status: st(map[string]*report.Daemon{"a": running})}, VerbHold, []string{"a"}, 0},
+		{"could not act", Result{Err: errors.New("lock held")}, VerbStart, []string{"a"}, 3},
+	}
+	for _, tt := range tests {
+		if got := tt.res.VerbCode(tt.verb, tt.names); got != tt.want {
+			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

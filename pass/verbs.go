@@ -66,6 +66,33 @@ func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot,
 	}
 }
 
+// VerbCode is a verb's exit code: 0 when it did what was asked for every
+// daemon it named, 2 when it did not (a daemon would not stop, or did not
+// start), 3 when it could not act. Other daemons' states never count: a
+// person who starts nginx learns whether nginx started.
+func (r Result) VerbCode(verb Verb, names []string) int {
+	if r.Err != nil || r.Status == nil {
+		return int(report.Unknown)
+	}
+	for _, name := range names {
+		e := r.Status.Daemons[name]
+		if e == nil {
+			return int(report.Unknown)
+		}
+		switch verb {
+		case VerbStop:
+			if e.Running() || e.Status == check.Suspended || e.Status == check.Orphaned || e.Status == check.Unhealthy {
+				return int(report.Critical)
+			}
+		case VerbStart, VerbRestart:
+			if !e.Running() || e.Action == report.ActionRestartFailed || e.Action == report.ActionHeldBack {
+				return int(report.Critical)
+			}
+		}
+	}
+	return int(report.OK)
+}
+
 func newHold(a Act, now time.Time) *report.Hold {
 	h := &report.Hold{By: a.By, Reason: a.Reason, Since: now.UTC().Truncate(time.Second)}
 	if a.For > 0 {
