@@ -160,7 +160,7 @@ type fileProbe struct {
 	MaxAge       duration  `toml:"max_age"`
 	Timeout      duration  `toml:"timeout"`
 	Failures     int       `toml:"failures"`
-	Grace        duration  `toml:"grace"`
+	Grace        zeroableDuration `toml:"grace"`
 	// With an https URL: the CAs to trust, the name to verify, or no
 	// verification at all.
 	CAFile        string `toml:"ca_file"`
@@ -174,7 +174,7 @@ type fileProbe struct {
 // the daemon, not a failing probe that --fix would answer with restarts.
 func (fp *fileProbe) spec(dir string) (probe.Spec, error) {
 	s := probe.Spec{HTTP: fp.HTTP, ExpectStatus: fp.ExpectStatus, TCP: fp.TCP, Failures: fp.Failures,
-		MaxAge: fp.MaxAge.d, Timeout: fp.Timeout.d, Grace: fp.Grace.d,
+		MaxAge: fp.MaxAge.d, Timeout: fp.Timeout.d, Grace: fp.Grace.d, NoGrace: fp.Grace.set && fp.Grace.d == 0,
 		TLSServerName: fp.TLSServerName, Insecure: fp.Insecure}
 	if fp.CAFile != "" {
 		s.CAFile = resolve(dir, fp.CAFile)
@@ -202,6 +202,22 @@ func (fp *fileProbe) spec(dir string) (probe.Spec, error) {
 		s.CA = ca
 	}
 	return s.WithDefaults(), nil
+}
+
+// zeroableDuration is a duration for which 0 makes sense: a probe's grace
+// of "0s" counts failures from the first pass.
+type zeroableDuration struct{ duration }
+
+func (d *zeroableDuration) UnmarshalText(text []byte) error {
+	v, err := time.ParseDuration(string(text))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: write it like \"30s\", or \"0s\" for none", text)
+	}
+	if v < 0 {
+		return fmt.Errorf("invalid duration %q: it must not be negative", text)
+	}
+	d.d, d.set = v, true
+	return nil
 }
 
 // duration accepts only Go duration strings ("5s", "10m"): a bare integer

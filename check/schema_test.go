@@ -44,3 +44,30 @@ func TestSchemasMatchDecoder(t *testing.T) {
 		}
 	}
 }
+
+func TestProbeGraceZero(t *testing.T) {
+	for _, tt := range []struct {
+		grace   string
+		want    string // the probe's grace after defaults
+		wantErr string
+	}{
+		{`grace = "0s"`, "0s", ""},
+		{`grace = "5s"`, "5s", ""},
+		{``, "30s", ""},
+		{`grace = "-1s"`, "", "must not be negative"},
+	} {
+		cfg, err := Parse([]byte("[[daemon]]\nname = \"a\"\n[daemon.probe]\ntcp = \"127.0.0.1:1\"\n"+tt.grace), "/srv/cortex.toml")
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: error %v, want one saying %q", tt.grace, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.grace, err)
+		}
+		if got := cfg.Daemons[0].Probe.Grace.String(); got != tt.want {
+			t.Errorf("%s: grace %s, want %s", tt.grace, got, tt.want)
+		}
+	}
+}

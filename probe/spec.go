@@ -74,6 +74,9 @@ type Spec struct {
 	Timeout  time.Duration // per probe
 	Failures int           // consecutive failing passes before "unhealthy"
 	Grace    time.Duration // after the daemon's start, failures do not count
+	// NoGrace says grace = "0s" was given: failures count from the start,
+	// where a zero Grace would mean "not given".
+	NoGrace bool
 }
 
 // WithDefaults returns s with the keys that were left out filled in.
@@ -84,7 +87,7 @@ func (s Spec) WithDefaults() Spec {
 	if s.Failures == 0 {
 		s.Failures = DefaultFailures
 	}
-	if s.Grace == 0 {
+	if s.Grace == 0 && !s.NoGrace {
 		s.Grace = DefaultGrace
 	}
 	return s

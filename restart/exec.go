@@ -547,11 +547,13 @@ func (p *started) LogTail() (string, string, bool) {
 	if fi, err := p.log.Stat(); err == nil {
 		public = fi.Mode().Perm()&0o004 != 0
 	}
-	b, err := io.ReadAll(io.NewSectionReader(p.log, p.offset, 1<<20))
-	if err != nil && len(b) == 0 {
+	// What it wrote since its start, however the log was truncated since
+	// (copytruncate) or grew: trust.TailFrom knows both.
+	b, err := trust.TailFrom(p.log, p.offset, 4*maxBytes)
+	if err != nil || b == "" {
 		return "", p.log.Name(), public
 	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(b, "\n"), "\n")
 	if len(lines) > maxLines {
 		lines = lines[len(lines)-maxLines:]
 	}
