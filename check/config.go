@@ -152,14 +152,14 @@ type fileDaemon struct {
 
 // fileProbe mirrors a [daemon.probe] table.
 type fileProbe struct {
-	HTTP         string    `toml:"http"`
-	ExpectStatus int       `toml:"expect_status"`
-	TCP          string    `toml:"tcp"`
-	Exec         *[]string `toml:"exec"`
-	Heartbeat    string    `toml:"heartbeat"`
-	MaxAge       duration  `toml:"max_age"`
-	Timeout      duration  `toml:"timeout"`
-	Failures     int       `toml:"failures"`
+	HTTP         string           `toml:"http"`
+	ExpectStatus int              `toml:"expect_status"`
+	TCP          string           `toml:"tcp"`
+	Exec         *[]string        `toml:"exec"`
+	Heartbeat    string           `toml:"heartbeat"`
+	MaxAge       duration         `toml:"max_age"`
+	Timeout      duration         `toml:"timeout"`
+	Failures     int              `toml:"failures"`
 	Grace        zeroableDuration `toml:"grace"`
 	// With an https URL: the CAs to trust, the name to verify, or no
 	// verification at all.
