@@ -43,6 +43,7 @@ func TestInventory(t *testing.T) {
 			t.Errorf("row %q names no test that proves it", r.What)
 		}
 		for _, name := range r.Tests {
+			name, _, _ = strings.Cut(name, " ") // "TestSystemd (testdata/systemd/scopes.sh)"
 			_, err := os.Stat(filepath.Join("testdata", "script", name+".txtar"))
 			if err != nil && !tests[name] {
 				t.Errorf("row %q: %s is neither a scenario in testdata/script nor a Go test", r.What, name)

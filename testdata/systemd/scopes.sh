@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# cortex-check under a real systemd (PID 1), as a Debian host runs it: the
+# timer's service and a person's start each put a daemon in a scope of its
+# own (cortex-NAME.scope), in neither cortex-check.service's cgroup nor the
+# person's session; the daemons survive the service's end and the session's
+# end; restart stops only its scope's processes, never a look-alike; a pass
+# that restarts leaves the service inactive, not failed, and a bad config
+# leaves it failed; a daemon kept by a unit of its own (Debian's
+# redis-server.service) is "managed by" it, and no copy is started.
+set -euo pipefail
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+wait_for() {
+	local tries=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		((--tries > 0)) || return 1
+		sleep 0.1
+	done
+}
+cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
+pid_of() { jq -r ".daemons[\"$1\"].pid" /var/lib/cortex/status.json; }
+
+# The stand-in daemons: a long-lived script each, root's, in root's folders.
+install -d -m 0755 /etc/cortex /var/lib/cortex /var/log/cortex /opt/cortex
+for d in timer-d person-d; do
+	printf '#!/bin/sh\nexec sleep 600\n' >"/opt/cortex/$d"
+	chmod 0755 "/opt/cortex/$d"
+done
+cat >/etc/cortex/cortex.toml <<'TOML'
+status_file = "/var/lib/cortex/status.json"
+log_file = "/var/log/cortex/cortex-check.log"
+
+[[daemon]]
+name = "timer-d"
+process = "sleep"
+pattern = '^sleep 600$'
+start = ["/opt/cortex/timer-d"]
+
+[[daemon]]
+name = "person-d"
+process = "sleep"
+pattern = '^sleep 600$'
+start = ["/opt/cortex/person-d"]
+TOML
+chmod 0644 /etc/cortex/cortex.toml
+
+# The timer's service, as schedule systemd writes it.
+cortex-check -c /etc/cortex/cortex.toml schedule systemd --output-dir /etc/systemd/system
+systemctl daemon-reload
+! grep -q '^KillMode' /etc/systemd/system/cortex-check.service || fail "the service still sets KillMode"
+
+# A person holds person-d first, so the timer starts timer-d alone.
+cortex-check -c /etc/cortex/cortex.toml hold person-d --for 0 --reason scenario >/dev/null
+systemctl start cortex-check.service || true
+[ "$(systemctl show -P Result cortex-check.service)" = success ] ||
+	fail "a pass that restarted a daemon (exit 1) left the service $(systemctl show -P Result cortex-check.service)"
+[ "$(systemctl show -P ActiveState cortex-check.service)" = inactive ] || fail "the oneshot service is not inactive"
+timer_pid=$(pid_of timer-d)
+[ "$(cgroup_of "$timer_pid")" = /system.slice/cortex-timer-d.scope ] ||
+	fail "timer-d (PID $timer_pid) is in $(cgroup_of "$timer_pid"), not its scope"
+systemctl is-active --quiet cortex-timer-d.scope || fail "cortex-timer-d.scope is not active"
+systemctl status --no-pager cortex-timer-d.scope | grep -q "$timer_pid" || fail "systemctl status cortex-timer-d.scope does not show PID $timer_pid"
+[ "$(jq -r '.daemons["timer-d"].tracked' /var/lib/cortex/status.json)" = "scope cortex-timer-d.scope" ] ||
+	fail "the status file does not say timer-d is tracked by its scope"
+echo "ok: the timer's pass started timer-d in cortex-timer-d.scope; the service ended inactive, result success"
+
+# The service's end (and a stop of it) does not end the daemon, and the
+# journal has no left-over processes of the service.
+systemctl stop cortex-check.service
+kill -0 "$timer_pid" || fail "timer-d died with the service"
+if journalctl -u cortex-check.service --no-pager | grep -q 'left-over process'; then
+	fail "the journal shows left-over processes of cortex-check.service"
+fi
+echo "ok: timer-d outlives cortex-check.service; no left-over processes in its journal"
+
+# A person's start from a login session (a scope of its own): the daemon is
+# in its scope, and ending the session leaves it running.
+systemd-run --scope --unit=cortex-test-session --quiet \
+	cortex-check -c /etc/cortex/cortex.toml start person-d >/dev/null || fail "start person-d failed"
+person_pid=$(pid_of person-d)
+[ "$(cgroup_of "$person_pid")" = /system.slice/cortex-person-d.scope ] ||
+	fail "person-d (PID $person_pid) is in $(cgroup_of "$person_pid"), not its scope"
+systemctl stop cortex-test-session.scope 2>/dev/null || true
+sleep 0.5
+kill -0 "$person_pid" || fail "person-d died with the session"
+echo "ok: person-d started from a session lives in cortex-person-d.scope and outlives the session"
+
+# A look-alike (same program and command line), not cortex-check's: restart
+# timer-d stops its scope alone.
+systemd-run --unit=lookalike --quiet sleep 600
+wait_for 10 systemctl is-active --quiet lookalike.service || fail "the look-alike did not start"
+look_pid=$(systemctl show -P MainPID lookalike.service)
+cortex-check -c /etc/cortex/cortex.toml restart timer-d >/dev/null || fail "restart timer-d exited $?"
+kill -0 "$look_pid" || fail "restart timer-d killed the look-alike $look_pid"
+kill -0 "$person_pid" || fail "restart timer-d killed person-d"
+new_pid=$(pid_of timer-d)
+[ "$new_pid" != "$timer_pid" ] || fail "timer-d was not restarted"
+[ "$(cgroup_of "$new_pid")" = /system.slice/cortex-timer-d.scope ] || fail "the new timer-d is not in its scope"
+echo "ok: restart timer-d stopped only its scope; the look-alike and person-d live on"
+systemctl stop lookalike.service
+
+# A daemon kept by a unit of its own: Debian's redis-server.service.
+if systemctl start redis-server.service 2>/dev/null && wait_for 10 systemctl is-active --quiet redis-server.service; then
+	cat >>/etc/cortex/cortex.toml <<'TOML'
+
+[[daemon]]
+name = "redis"
+user = "redis"
+process = "redis-server"
+pattern = ':6379$'
+start = ["systemctl", "start", "redis-server"]
+stop = ["systemctl", "stop", "redis-server"]
+TOML
+	out=$(cortex-check -c /etc/cortex/cortex.toml --only redis --fix --format json) || true
+	tracked=$(jq -r '.daemons.redis.tracked' <<<"$out")
+	[ "$tracked" = "managed by redis-server.service" ] || fail "redis is tracked by '$tracked', not its unit: $out"
+	[ "$(jq -r '.daemons.redis.action' <<<"$out")" = none ] || fail "--fix acted on a redis its unit keeps: $out"
+	[ "$(pgrep -c redis-server)" = 1 ] || fail "a second redis-server runs"
+	echo "ok: redis in redis-server.service is managed by it; --fix starts no copy"
+else
+	fail "redis-server.service would not start in the container"
+fi
+
+# A bad config: the pass cannot judge (exit 3), and only that fails the unit.
+echo 'bogus = 1' >>/etc/cortex/cortex.toml
+systemctl start cortex-check.service && fail "a pass with a bad config succeeded"
+[ "$(systemctl show -P ActiveState cortex-check.service)" = failed ] || fail "a bad config did not fail the service"
+echo "ok: a bad config (exit 3) leaves cortex-check.service failed"
+echo "scopes: all checks passed"
