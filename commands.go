@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"time"
 
@@ -96,6 +97,9 @@ func (s *scheduleCmd) Run(a *app) error {
 	switch s.Scheduler {
 	case "systemd":
 		files = schedule.Systemd(job)
+		if s.User {
+			lingerWarning(a)
+		}
 	case "launchd":
 		files = schedule.Launchd(job)
 	case "cron":
@@ -108,6 +112,20 @@ func (s *scheduleCmd) Run(a *app) error {
 	}
 	a.code = 0
 	return nil
+}
+
+// lingerWarning says when a user's timer would stop at logout: a user's
+// systemd runs only while its user is logged in, unless lingering is on
+// (loginctl enable-linger), which logind records as a file.
+func lingerWarning(a *app) {
+	u, err := user.Current()
+	if err != nil {
+		return
+	}
+	if _, err := os.Stat(filepath.Join("/var/lib/systemd/linger", u.Username)); err == nil {
+		return
+	}
+	warn(a.stderr, "%s is not lingering: the user's systemd, and this timer with it, stops when %s logs out; run: loginctl enable-linger %s", u.Username, u.Username, u.Username)
 }
 
 // writeFiles writes files to install (scheduler units, monitoring glue)
