@@ -190,11 +190,13 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		Getenv:    os.Getenv,
 	}
 	groups, _ := hostGroups(cfg.Path, uid)
+	var unitState func(string) string
 	switch g := groups.(type) {
 	case *cgroup.Scopes:
 		if g.Writable() {
 			starter.Scopes = g
 		}
+		unitState = g.UnitState
 	case *cgroup.Tree:
 		if g.Writable() {
 			starter.Groups = g
@@ -202,6 +204,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 	}
 	return pass.World{
 		Groups:    groups,
+		UnitState: unitState,
 		UserName:  userName,
 		ReadTable: check.ReadTable,
 		Now:       time.Now,

@@ -204,3 +204,13 @@ func (s *Scopes) Elsewhere(name string, pid int) (string, bool) {
 	}
 	return "", false
 }
+
+// UnitState is a unit's ActiveState as systemd says it ("active",
+// "inactive", "failed", ...); "" when it cannot say.
+func (s *Scopes) UnitState(unit string) string {
+	out, err := exec.Command(s.ctl, "show", "--property=ActiveState", "--value", "--", unit).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}

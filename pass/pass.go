@@ -84,6 +84,9 @@ type World struct {
 	Groups Groups
 	// UserName names a uid for messages.
 	UserName func(uid int) string
+	// UnitState is a systemd unit's ActiveState ("inactive", "failed",
+	// ...); nil where systemd is not PID 1.
+	UnitState func(unit string) string
 
 	EUID          int      // the pass's effective user
 	SelfPID       int      // the pass itself, never a daemon
@@ -296,6 +299,7 @@ func (r *run) judge() (Result, bool) {
 			e.HeldBack = nil
 		}
 	}
+	r.unitHolds(now)
 	// What counts as running for after: judged now, and healthy where
 	// there is a probe.
 	r.running = map[string]bool{}
@@ -368,6 +372,47 @@ func (r *run) groupPIDs() map[string][]int {
 		out[name] = g.PIDs
 	}
 	return out
+}
+
+// unitHold is who holds a daemon whose systemd unit a person stopped.
+const unitHold = "systemd"
+
+// unitHolds treats a daemon whose own systemd unit keeps it (the last pass
+// found it "managed by redis-server.service") as held while a person has
+// stopped that unit (inactive, not failed), as cortex-check stop would:
+// --fix does not start it behind the unit's back. Once it runs again, the
+// hold ends by itself. Only a daemon found stopped costs a look at its
+// unit.
+func (r *run) unitHolds(now time.Time) {
+	for _, d := range r.daemons {
+		e := r.st.Daemons[d.Name]
+		if e.Hold != nil && e.Hold.By == unitHold && e.Running() {
+			e.Hold = nil
+		}
+		if e.Status != check.Stopped || r.prev == nil || r.w.UnitState == nil {
+			continue
+		}
+		last := r.prev.Daemons[d.Name]
+		if last == nil {
+			continue
+		}
+		unit, ok := strings.CutPrefix(last.Tracked, "managed by ")
+		if !ok {
+			continue
+		}
+		e.Tracked = last.Tracked
+		if state := r.w.UnitState(unit); state == "inactive" {
+			if e.Hold == nil || e.Hold.By == unitHold {
+				e.Hold = &report.Hold{By: unitHold, Since: now.UTC().Truncate(time.Second),
+					Reason: unit + " was stopped (systemctl stop " + unit + "); systemctl start " + unit + " or cortex-check start " + d.Name + " ends it"}
+				if last.Hold != nil && last.Hold.By == unitHold {
+					e.Hold.Since = last.Hold.Since
+				}
+			}
+		} else if e.Hold != nil && e.Hold.By == unitHold {
+			e.Hold = nil // failed, or on its way: --fix may start it
+		}
+	}
 }
 
 // readPrevious reads the status file, which every pass needs: the restart

@@ -121,6 +121,19 @@ TOML
 	[ "$(jq -r '.daemons.redis.action' <<<"$out")" = none ] || fail "--fix acted on a redis its unit keeps: $out"
 	[ "$(pgrep -c redis-server)" = 1 ] || fail "a second redis-server runs"
 	echo "ok: redis in redis-server.service is managed by it; --fix starts no copy"
+	# A person stops the unit: held, as cortex-check stop would hold it, and
+	# --fix starts no redis behind the unit's back; started again, released.
+	systemctl stop redis-server.service
+	out=$(cortex-check -c /etc/cortex/cortex.toml --only redis --fix --format json) || true
+	[ "$(jq -r '.daemons.redis.hold.by' <<<"$out")" = systemd ] || fail "a stopped redis-server.service is not a hold: $out"
+	[ "$(jq -r '.daemons.redis.state' <<<"$out")" = WARNING ] || fail "a held redis is not WARNING: $out"
+	if pgrep -x redis-server >/dev/null; then fail "--fix started a redis while its unit was stopped"; fi
+	systemctl start redis-server.service
+	wait_for 10 systemctl is-active --quiet redis-server.service || fail "redis-server.service did not start again"
+	out=$(cortex-check -c /etc/cortex/cortex.toml --only redis --format json) || true
+	[ "$(jq -r '.daemons.redis.hold // "none"' <<<"$out")" = none ] || fail "the unit's hold outlived its start: $out"
+	[ "$(jq -r '.daemons.redis.tracked' <<<"$out")" = "managed by redis-server.service" ] || fail "redis is not managed again: $out"
+	echo "ok: a person's systemctl stop of redis-server holds it; systemctl start releases it"
 else
 	fail "redis-server.service would not start in the container"
 fi
