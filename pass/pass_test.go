@@ -449,3 +449,52 @@ func TestVerbCode(t *testing.T) {
 		}
 	}
 }
+
+// fakeUnits is a systemd host's groups for a pass: every process is in a
+// unit of its own, which keeps it.
+type fakeUnits struct{ unit string }
+
+func (f fakeUnits) Members() (map[string][]int, error)        { return map[string][]int{}, nil }
+func (f fakeUnits) Describe(name string) string               { return "scope cortex-" + name + ".scope" }
+func (f fakeUnits) Stop(string, time.Duration) ([]int, error) { return nil, nil }
+func (f fakeUnits) Prune(map[string][]int)                    {}
+func (f fakeUnits) Writable() bool                            { return true }
+func (f fakeUnits) Elsewhere(string, int) (string, bool)      { return f.unit, true }
+
+// A daemon its own systemd unit keeps is "managed by" it; a person's
+// systemctl stop of that unit holds it (--fix starts nothing behind the
+// unit's back); a failed unit is started again.
+func TestPassUnitStoppedIsAHold(t *testing.T) {
+	h := newFakeHost(time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC))
+	cfg := loadTestConfig(t)
+	cfg.Daemons = cfg.Daemons[:1]
+	state := "active"
+	w := h.world()
+	w.Groups = fakeUnits{unit: "pm.service"}
+	w.UnitState = func(unit string) string {
+		if unit != "pm.service" {
+			t.Errorf("asked for the state of %s", unit)
+		}
+		return state
+	}
+	h.procs = append(h.procs, daemonProc(50, "pm-daemon", h.now))
+
+	res := Run(context.Background(), cfg, Options{Timeout: 25 * time.Second}, w)
+	if e := res.Status.Daemons["pm-daemon"]; e.Tracked != "managed by pm.service" || !e.Running() {
+		t.Fatalf("pm-daemon: %s, tracked %q; want running, managed by pm.service", e.Status, e.Tracked)
+	}
+
+	h.kill("pm-daemon")
+	state = "inactive"
+	res = Run(context.Background(), cfg, fixOptions(), w)
+	e := res.Status.Daemons["pm-daemon"]
+	if e.Hold == nil || e.Hold.By != "systemd" || e.State != report.Warning || len(h.starts) != 0 {
+		t.Fatalf("after systemctl stop: hold %+v, state %s, starts %v; want held by systemd, WARNING, nothing started", e.Hold, e.State, h.starts)
+	}
+
+	state = "failed"
+	res = Run(context.Background(), cfg, fixOptions(), w)
+	if e := res.Status.Daemons["pm-daemon"]; e.Hold != nil || len(h.starts) != 1 {
+		t.Fatalf("after the unit failed: hold %+v, starts %v; want no hold and one start", e.Hold, h.starts)
+	}
+}
