@@ -690,106 +690,129 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
 
 // judgeTree judges a daemon without a control group: by its matches
 // owned by its user, its main process standing for it.
-func (s *Snapshot) judgeTree(d *Daemon, matches []*Process, clues Clues) (r Result) {
-	r = Result{Name: d.Name, Condition: Stopped}
-	var alive, zombies, foreign, others []*Process
-	var keeper string // the systemd unit that keeps its processes
+func (s *Snapshot) judgeTree(d *Daemon, matches []*Process, clues Clues) Result {
+	m := s.sortMatches(d, matches, clues)
+	r := Result{Name: d.Name, Condition: Stopped}
+	deadMain := map[int]bool{}
+	if pid := clues.LastMain[d.Name]; pid > 0 && !s.alive(pid) {
+		deadMain[pid] = true
+	}
+	if d.Pidfile != "" {
+		s.judgeByPidfile(&r, d, m.alive, clues, deadMain)
+	} else {
+		s.judgeByMatches(&r, d, m, deadMain)
+	}
+	m.note(s, &r, d, clues)
+	return r
+}
+
+// sortedMatches are a daemon's matches, sorted by whose they are.
+type sortedMatches struct {
+	alive, zombies []*Process
+	foreign        []*Process // another user's: named, not counted
+	others         []*Process // in another daemon's group: not counted
+	keeper         string     // the systemd unit that keeps the alive ones
+}
+
+func (s *Snapshot) sortMatches(d *Daemon, matches []*Process, clues Clues) sortedMatches {
+	var m sortedMatches
 	for _, p := range matches {
 		switch {
 		case s.claimed[p.PID] != "":
 			// In another daemon's group of this config: that one's.
 		case !d.owns(p):
 			if !p.Gone() {
-				foreign = append(foreign, p)
+				m.foreign = append(m.foreign, p)
 			}
 		case p.Gone():
-			zombies = append(zombies, p)
+			m.zombies = append(m.zombies, p)
 		default:
 			if clues.Elsewhere != nil {
 				if where, managed := clues.Elsewhere(d.Name, p.PID); where != "" {
 					if !managed {
-						others = append(others, p)
+						m.others = append(m.others, p)
 						continue
 					}
-					keeper = where
+					m.keeper = where
 				}
 			}
-			alive = append(alive, p)
+			m.alive = append(m.alive, p)
 		}
 	}
-	defer func() {
-		if r.Condition == Stopped && len(foreign) > 0 {
-			r.Message += s.foreignNote(d, foreign, clues)
-		}
-		if r.Condition == Stopped && len(others) > 0 {
-			where, _ := clues.Elsewhere(d.Name, others[0].PID)
-			r.Message += fmt.Sprintf("; PIDs %s match but are another daemon's (%s): not counted, never signalled", joinInts(pidsOf(others)), where)
-		}
-		if keeper != "" && (r.Running() || r.Condition == Suspended) {
-			r.Group = "managed by " + keeper
-		}
-	}()
-	deadMain := map[int]bool{}
-	if pid := clues.LastMain[d.Name]; pid > 0 && !s.alive(pid) {
-		deadMain[pid] = true
+	return m
+}
+
+// note adds what the verdict leaves out: matches of other users and other
+// daemons' groups, for a daemon not found; the unit that keeps one found.
+func (m sortedMatches) note(s *Snapshot, r *Result, d *Daemon, clues Clues) {
+	if r.Condition == Stopped && len(m.foreign) > 0 {
+		r.Message += s.foreignNote(d, m.foreign, clues)
 	}
-	if d.Pidfile != "" {
-		pid, ok := s.readPidfile(d, alive, clues, &r)
-		if !ok {
-			if pid > 0 && !s.alive(pid) {
-				deadMain[pid] = true
-			}
-			s.findOrphans(&r, d, alive, deadMain)
-			if r.Condition == Stopped && len(alive) > 0 && d.match.hasPatternOrProcess() {
-				// Its process and pattern find it running, the pidfile
-				// does not: which is the daemon is unknown, and a second
-				// copy must not be started beside what runs.
-				r.Condition = Unknown
-				r.PIDs = []int{}
-				for _, p := range s.instanceRoots(alive) {
-					r.PIDs = append(r.PIDs, p.PID)
-				}
-				r.Message += fmt.Sprintf("; yet PIDs %s match: no second copy is started (restart it so that it rewrites its pidfile)", joinInts(r.PIDs))
-			}
-			return r
-		}
-		if !d.match.hasPatternOrProcess() {
-			s.setRunning(&r, d, []*Process{s.byPID[pid]})
-			return r
-		}
-		roots := s.instanceRoots(alive)
-		// The pidfile's process leads: move its instance first.
-		p := s.byPID[pid]
-		for i, root := range roots {
-			if root == p || slices.Contains(s.ancestors(p), root) {
-				roots[0], roots[i] = roots[i], roots[0]
-				break
-			}
-		}
-		s.setRunning(&r, d, roots)
-		return r
+	if r.Condition == Stopped && len(m.others) > 0 {
+		where, _ := clues.Elsewhere(d.Name, m.others[0].PID)
+		r.Message += fmt.Sprintf("; PIDs %s match but are another daemon's (%s): not counted, never signalled", joinInts(pidsOf(m.others)), where)
 	}
-	if len(alive) == 0 {
-		r.Message = "no process matches " + d.Describe()
-		if len(zombies) > 0 {
-			r.Message += fmt.Sprintf("; only zombie PID %d (exited, not yet reaped by its parent PID %d)", zombies[0].PID, zombies[0].PPID)
+	if m.keeper != "" && (r.Running() || r.Condition == Suspended) {
+		r.Group = "managed by " + m.keeper
+	}
+}
+
+// judgeByPidfile judges a daemon with a pidfile: the file names the main
+// process, which its matcher (if any) must confirm.
+func (s *Snapshot) judgeByPidfile(r *Result, d *Daemon, alive []*Process, clues Clues, deadMain map[int]bool) {
+	pid, ok := s.readPidfile(d, alive, clues, r)
+	if !ok {
+		if pid > 0 && !s.alive(pid) {
+			deadMain[pid] = true
 		}
-		s.findOrphans(&r, d, alive, deadMain)
-		return r
+		s.findOrphans(r, d, alive, deadMain)
+		if r.Condition == Stopped && len(alive) > 0 && d.match.hasPatternOrProcess() {
+			// Its process and pattern find it running, the pidfile
+			// does not: which is the daemon is unknown, and a second
+			// copy must not be started beside what runs.
+			r.Condition = Unknown
+			r.PIDs = pidsOf(s.instanceRoots(alive))
+			r.Message += fmt.Sprintf("; yet PIDs %s match: no second copy is started (restart it so that it rewrites its pidfile)", joinInts(r.PIDs))
+		}
+		return
+	}
+	if !d.match.hasPatternOrProcess() {
+		s.setRunning(r, d, []*Process{s.byPID[pid]})
+		return
 	}
 	roots := s.instanceRoots(alive)
+	// The pidfile's process leads: move its instance first.
+	p := s.byPID[pid]
+	for i, root := range roots {
+		if root == p || slices.Contains(s.ancestors(p), root) {
+			roots[0], roots[i] = roots[i], roots[0]
+			break
+		}
+	}
+	s.setRunning(r, d, roots)
+}
+
+// judgeByMatches judges a daemon found by its name or pattern alone.
+func (s *Snapshot) judgeByMatches(r *Result, d *Daemon, m sortedMatches, deadMain map[int]bool) {
+	if len(m.alive) == 0 {
+		r.Message = "no process matches " + d.Describe()
+		if len(m.zombies) > 0 {
+			r.Message += fmt.Sprintf("; only zombie PID %d (exited, not yet reaped by its parent PID %d)", m.zombies[0].PID, m.zombies[0].PPID)
+		}
+		s.findOrphans(r, d, m.alive, deadMain)
+		return
+	}
 	var live []*Process
-	for _, root := range roots {
+	for _, root := range s.instanceRoots(m.alive) {
 		if !s.orphan(root, deadMain) {
 			live = append(live, root)
 		}
 	}
 	if len(live) == 0 {
-		s.findOrphans(&r, d, alive, deadMain)
-		return r
+		s.findOrphans(r, d, m.alive, deadMain)
+		return
 	}
-	s.setRunning(&r, d, live)
-	return r
+	s.setRunning(r, d, live)
 }
 
 // alive says whether pid is a live process in the snapshot.
