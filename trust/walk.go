@@ -21,6 +21,7 @@ const (
 	forConfig                // the config: it holds the start commands
 	forWrite                 // a folder cortex-check writes files in
 	forRead                  // a file cortex-check reads for what it says (a pidfile)
+	forStat                  // a file cortex-check only looks at: its existence and mtime (a heartbeat)
 )
 
 func (p purpose) risk() string {
@@ -31,6 +32,8 @@ func (p purpose) risk() string {
 		return "could change the commands cortex-check runs as " + runAs()
 	case forRead:
 		return "could have cortex-check read, as " + runAs() + ", a file they may not read"
+	case forStat:
+		return "could have cortex-check tell them, as " + runAs() + ", whether a file they may not see exists and when it changed"
 	default:
 		return "could swap the files cortex-check writes there as " + runAs() + " for files or links of their choosing"
 	}
@@ -168,14 +171,15 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 func rootOrCaller(uid int) bool { return uid == 0 || uid == os.Geteuid() }
 
 // linkRule is rootLinks' rule for the symbolic link at path (lstat fi) in
-// the folder dir (fstat of the folder the walk holds open): the link must
+// the folder dir (fstat of the folder the walk holds open), the path's
+// last component when last: the link must
 // be owned by root or the caller, and so must its folder, which must not
 // be writable by group or others unless it is root's and sticky. Otherwise
 // the link's owner could point it anywhere, and the folder's writers could
 // swap it for another link of root's (a relative one moved up a level, or
 // a hard link to one where protected_hardlinks is off), and so make
 // cortex-check, as root, write or read where they may not.
-func (w *walker) linkRule(path string, fi, dir info) *Error {
+func (w *walker) linkRule(path string, fi, dir info, last bool) *Error {
 	callers := "root"
 	if euid := os.Geteuid(); euid != 0 {
 		callers += " or " + userName(euid)
@@ -205,11 +209,18 @@ func (w *walker) linkRule(path string, fi, dir info) *Error {
 		return nil
 	}
 	what, use := "create or write files where they may not", "use a path without this link"
-	if w.purpose == forRead {
+	switch w.purpose {
+	case forRead:
 		what, use = "read a file they may not read", "set pidfile to a path without this link"
+	case forStat:
+		what, use = "tell them whether a file they may not see exists and when it changed", "set heartbeat to a path without this link"
 	}
 	e.Risk = who + " and so have cortex-check, running as " + runAs() + ", " + what
 	e.Fix = use + ", or make " + path + " a real folder"
+	if w.purpose == forStat && last {
+		// The link is the heartbeat's own name: no folder to make.
+		e.Fix = use + " (the file the daemon itself touches)"
+	}
 	return e
 }
 
@@ -302,7 +313,7 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 			}
 			if w.rootLinks {
 				// Never flagged and walked on: following it is the harm.
-				if e := w.linkRule(full, fi, curSt); e != nil {
+				if e := w.linkRule(full, fi, curSt, last); e != nil {
 					return nil, e
 				}
 			}
