@@ -56,6 +56,7 @@ type walker struct {
 	purpose  purpose // for the risk in messages
 	context  string  // put in front of every *Error
 	create   bool    // folder walks create missing folders (0755, owned by the caller)
+	dryRun   bool    // with create: stop at the first missing folder instead, as if it were made (Writable)
 	lenient  bool    // record the first refusal in bad and walk on, for warn-only callers
 	bad      *Error  // the first refusal, when lenient
 	pathList string  // the PATH #!/usr/bin/env searches; SafePATH unless a test says otherwise
@@ -142,6 +143,9 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 		if chmod != "" {
 			e.Fix += " && " + chmod + path
 		}
+		if w.purpose == forWrite && fi.isDir() {
+			e.Fix = "use a folder only " + w.trustedNames() + " can write, or " + e.Fix + lasting("root", fi, gw, ow, path)
+		}
 		return e
 	}
 	who := "any user"
@@ -156,6 +160,9 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 	}
 	e.Risk = who + " " + w.purpose.risk()
 	e.Fix = chmod + path
+	if w.purpose == forWrite && fi.isDir() {
+		e.Fix += lasting(userName(fi.uid), fi, gw, ow, path)
+	}
 	if sharedRoot && ow {
 		e.Problem += " (a shared folder)"
 		if w.purpose == forWrite {
@@ -164,6 +171,20 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 		e.Fix = "use a folder that only " + w.trustedNames() + " can write, not a shared one"
 	}
 	return e
+}
+
+// lasting says how to make a chown or chmod of a folder outlast the
+// package that owns it: dpkg sets a packaged folder's owner and mode back
+// on every upgrade, unless dpkg-statoverride records the new ones.
+func lasting(owner string, fi info, gw, ow bool, path string) string {
+	mode := fi.fileMode()
+	if gw {
+		mode &^= 0o020
+	}
+	if ow {
+		mode &^= 0o002
+	}
+	return fmt.Sprintf(" (where a package owns it, only dpkg-statoverride --update --add %s %s %s %s makes that last)", owner, groupName(fi.gid), Octal(mode), path)
 }
 
 // rootOrCaller reports whether uid is root or the caller: the only users
@@ -232,6 +253,9 @@ type target struct {
 	name string // the object's name in dir; "." when the path names dir itself
 	path string // the object's real path: every symbolic link resolved
 	st   info   // lstat of the object (never a symbolic link)
+	// missing says that name, a folder, does not exist and a dryRun walk
+	// stopped there: dir is the folder it would be made in.
+	missing bool
 }
 
 func (t *target) close() { unix.Close(t.dir) }
@@ -297,6 +321,12 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 
 		var lst unix.Stat_t
 		err := unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
+		if err == unix.ENOENT && folder && w.create && w.dryRun {
+			// What is missing from here on the writer would make, owned
+			// by the caller and 0755: trusted. The walk so far is the
+			// writer's, judged the same.
+			return &target{dir: cur, name: c, path: full, missing: true}, nil
+		}
 		if err == unix.ENOENT && folder && w.create {
 			if err = unix.Mkdirat(cur, c, 0o755); err == nil || err == unix.EEXIST {
 				err = unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
