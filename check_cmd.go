@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -27,10 +28,11 @@ type checkCmd struct {
 	DryRun bool     `help:"With --fix: say what would be restarted, start nothing."`
 	Force  bool     `help:"With --fix: restart even a daemon whose restarts are held back by max_restarts."`
 	passFlags
-	Quiet    bool          `short:"q" help:"Print nothing when the state is OK (for cron)."`
-	Wait     time.Duration `placeholder:"DURATION" help:"Repeat the pass about once a second until every daemon runs or DURATION is up; exit with the last pass's code (for CI smoke tests)."`
-	Textfile string        `type:"path" placeholder:"PATH" help:"Also write Prometheus metrics to PATH for node_exporter's textfile collector (overrides textfile in the config)."`
-	ReadOnly bool          `help:"Judge live and write nothing (no lock, status file, textfile or log): for Nagios, NRPE and Icinga checks run as another user beside the timer's --fix pass."`
+	Quiet     bool          `short:"q" help:"Print nothing when the state is OK (for cron)."`
+	Wait      time.Duration `placeholder:"DURATION" help:"Repeat the pass about once a second until every daemon runs or DURATION is up; exit with the last pass's code (for CI smoke tests)."`
+	Textfile  string        `type:"path" placeholder:"PATH" help:"Also write Prometheus metrics to PATH for node_exporter's textfile collector (overrides textfile in the config)."`
+	ReadOnly  bool          `help:"Judge live and write nothing (no lock, status file, textfile or log): for Nagios, NRPE and Icinga checks run as another user beside the timer's --fix pass."`
+	OutputLog string        `type:"path" placeholder:"PATH" help:"Append what the pass prints (stdout and stderr) to PATH instead, opened like the restart log: never through a link, in folders only this user or root can write (for cron, instead of a shell's >>)."`
 }
 
 // Validate rejects flags that mean nothing without --fix; kong reports its
@@ -88,6 +90,47 @@ func (c *checkCmd) options(cfg *check.Config) pass.Options {
 
 // Run runs one pass, or, with --wait, passes until every daemon runs.
 func (c *checkCmd) Run(a *app) error {
+	if c.OutputLog != "" {
+		return c.runLogged(a)
+	}
+	return c.run(a)
+}
+
+// runLogged runs the pass with what it prints kept, then appends that to
+// --output-log in one write. The log is opened as the restart log is
+// (trust.OpenAppend for this user): a shell's >> as root would follow a
+// link that the owner of the log's folder planted and append to any file.
+// A log that cannot be opened is refused, never written through: the
+// output goes to stdout after all (cron mails it), with the reason.
+func (c *checkCmd) runLogged(a *app) error {
+	var out bytes.Buffer
+	inner := *a
+	inner.stdout, inner.stderr = &out, &out
+	if err := c.run(&inner); err != nil {
+		if inner.code == 0 {
+			inner.code = int(report.Unknown)
+		}
+		printError(&out, err) // as main would have, into the log
+	}
+	a.code = inner.code
+	f, err := trust.OpenAppend(c.OutputLog, trust.Caller())
+	if err == nil {
+		_, err = f.Write(out.Bytes())
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	// On stderr whatever the format: --output-log is for cron, which
+	// mails both, and a line after the perfdata would be taken for more.
+	warn(a.stderr, "--output-log not written, the pass's output is on stdout instead: %v", err)
+	a.stdout.Write(out.Bytes())
+	return nil
+}
+
+func (c *checkCmd) run(a *app) error {
 	var canStart report.CanStart
 	notBefore := map[string]time.Time{} // under --wait, a failed start waits start_timeout
 	once := func() pass.Result {

@@ -89,7 +89,8 @@ func (s *scheduleCmd) Run(a *app) error {
 	if err != nil {
 		return fmt.Errorf("find this binary's path: %w", err)
 	}
-	job := schedule.Job{Binary: binary, Config: cfg.Path, Interval: cmpDuration(s.Interval, cfg.Interval), User: s.User, LogDir: cfg.LogDir, Textfile: cfg.Textfile}
+	job := schedule.Job{Binary: binary, Config: cfg.Path, Interval: cmpDuration(s.Interval, cfg.Interval), User: s.User, Textfile: cfg.Textfile,
+		OutputLog: filepath.Join(filepath.Dir(cfg.LogFile), "cortex-check.cron.log")}
 	if job.Interval < time.Second {
 		return errors.New("--interval must be at least 1s")
 	}
@@ -105,6 +106,12 @@ func (s *scheduleCmd) Run(a *app) error {
 	case "cron":
 		if files, err = schedule.Cron(job); err != nil {
 			return err
+		}
+		// Beside the restart log, in a folder that must be root's (or this
+		// user's): the pass would refuse another, so say so now.
+		if err := trust.Writable("--output-log", job.OutputLog, trust.Append, os.Geteuid()); err != nil {
+			warn(a.stderr, "the cron line's output log will not be written: %v", err)
+			fmt.Fprintf(a.stderr, "hint: the pass then prints its output for cron to mail; set log_file in %s to a file in a folder only %s can write\n", cfg.Path, userName(os.Geteuid()))
 		}
 	}
 	if err := writeFiles(a, s.OutputDir, files); err != nil {

@@ -66,7 +66,7 @@ func pathFlags(ty reflect.Type) []string {
 	var out []string
 	for i := range ty.NumField() {
 		f := ty.Field(i)
-		if f.Tag.Get("cmd") != "" && f.Type.Kind() == reflect.Struct {
+		if _, cmd := f.Tag.Lookup("cmd"); (cmd || f.Anonymous) && f.Type.Kind() == reflect.Struct {
 			out = append(out, pathFlags(f.Type)...)
 			continue
 		}

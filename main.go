@@ -64,7 +64,7 @@ Examples:
   cortex-check --read-only          judge live, write nothing (Nagios, NRPE, Icinga)
   cortex-check stop pm-daemon       stop it and hold it, so --fix leaves it alone
   cortex-check start pm-daemon      release it and start it
-  cortex-check --textfile /var/lib/prometheus/node-exporter/cortex.prom
+  cortex-check --textfile /var/lib/cortex-check/textfile/cortex.prom
   cortex-check -c /etc/cortex/cortex.toml --fix
 
 The flags of a pass (--fix, --read-only, --format, --only, ...): cortex-check check --help`

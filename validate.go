@@ -14,9 +14,12 @@ import (
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
+	"github.com/cortex/cortex-check/trust"
 )
 
-type validateCmd struct{}
+type validateCmd struct {
+	Textfile string `type:"path" placeholder:"PATH" help:"Judge PATH as the textfile, as a pass with --textfile PATH would write it (overrides textfile in the config)."`
+}
 
 // Run checks the config and shows what each daemon matches now, so a
 // pattern can be tried before it is trusted. Warnings do not fail it: only a
@@ -55,6 +58,7 @@ func (v *validateCmd) Run(a *app) error {
 	if untrusted != nil {
 		warn(stderr, "--fix will refuse this config: %v", untrusted)
 	}
+	validateWritePaths(a, writePaths(cfg, os.Geteuid(), v.Textfile))
 	starter := restart.Starter{ConfigDir: cfg.Dir, UID: os.Geteuid()}
 	owners := map[int][]string{}
 	for i := range cfg.Daemons {
@@ -97,6 +101,23 @@ func (v *validateCmd) Run(a *app) error {
 	}
 	a.code = 0
 	return nil
+}
+
+// validateWritePaths judges every file a writer pass writes by its
+// writer's own rule, and warns for each it would refuse: what that costs,
+// then the path, its owner and mode, and the fix. Folders a pass would
+// make are fine; nothing is created.
+func validateWritePaths(a *app, rows []writePath) {
+	for _, r := range rows {
+		err := trust.Writable(r.what, r.path, r.how, r.uid)
+		if err == nil {
+			continue
+		}
+		warn(a.stderr, "%s: %v", r.cost, err)
+		if r.what == "textfile" {
+			fmt.Fprintln(a.stderr, "hint: "+pass.TextfileHint)
+		}
+	}
 }
 
 // validateWarnings says what would make a daemon's verdict or its restart

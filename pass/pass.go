@@ -746,6 +746,10 @@ func heldBackBefore(prev *report.Status) func(name string) bool {
 	}
 }
 
+// TextfileHint is the fix for a textfile a pass may not write: a folder
+// of root's own for node_exporter, not another package's folder.
+const TextfileHint = `write it in a folder only this user (root for the timer) can write, and point node_exporter there: textfile = "/var/lib/cortex-check/textfile/cortex.prom" and --collector.textfile.directory=/var/lib/cortex-check/textfile (README: Prometheus)`
+
 // record writes the status file and the textfile: a writer's job.
 func record(ctx context.Context, cfg *check.Config, st *report.Status, opt Options, w World) Result {
 	data, err := st.JSON()
@@ -759,9 +763,17 @@ func record(ctx context.Context, cfg *check.Config, st *report.Status, opt Optio
 	var notes []string
 	if textfile := cmp.Or(opt.Textfile, cfg.Textfile); textfile != "" {
 		if err := w.WriteFile(textfile, st.Metrics(), 0o644); err != nil {
-			// The status file is written: the verdict stands, and the
-			// metrics' staleness alert will show the rest.
-			notes = append(notes, fmt.Sprintf("warning: textfile not written (the previous one is unchanged): %v; point --textfile or textfile at node_exporter's --collector.textfile.directory, writable for this user", err))
+			// Never a silent OK: node_exporter goes on serving the old
+			// file, whose metrics all look fine. The verdict says so, and
+			// so does the status file, written again with it.
+			st.NotWritten("textfile")
+			if again, jerr := st.JSON(); jerr == nil {
+				data = again
+				if werr := w.WriteFile(cfg.StatusFile, data, 0o644); werr != nil {
+					notes = append(notes, fmt.Sprintf("warning: status file %s not updated with the textfile's failure: %v", cfg.StatusFile, werr))
+				}
+			}
+			notes = append(notes, fmt.Sprintf("warning: textfile %s not written (node_exporter serves the previous one): %v; hint: %s", textfile, err, TextfileHint))
 		}
 	}
 	if ctx.Err() != nil {

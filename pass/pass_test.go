@@ -498,3 +498,58 @@ func TestPassUnitStoppedIsAHold(t *testing.T) {
 		t.Fatalf("after the unit failed: hold %+v, starts %v; want no hold and one start", e.Hold, h.starts)
 	}
 }
+
+// A writer that cannot write its textfile is never a silent OK: node_exporter
+// serves the old file, whose metrics all look fine. The verdict is WARNING
+// with "textfile not written", the note says why and how to fix it, and the
+// status file carries the same verdict.
+func TestPassTextfileNotWritten(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		running bool
+		state   report.State
+		summary string
+	}{
+		{"all running: OK becomes WARNING", true, report.Warning, "1/1 daemons running; textfile not written"},
+		{"down: stays CRITICAL, says both", false, report.Critical, "0/1 daemons running; down: pm-daemon; textfile not written"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := check.Parse([]byte(`status_file = "/run/cortex/status.json"
+textfile = "/var/lib/prometheus/node-exporter/cortex.prom"
+[[daemon]]
+name = "pm-daemon"
+pattern = '/srv/pm-daemon\.sh$'
+`), "/etc/cortex/cortex.toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := newFakeHost(time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC))
+			if tt.running {
+				h.procs = append(h.procs, daemonProc(10, "pm-daemon", h.now.Add(-time.Hour)))
+			}
+			w := h.world()
+			write := w.WriteFile
+			w.WriteFile = func(path string, data []byte, perm os.FileMode) error {
+				if path == cfg.Textfile {
+					return errors.New("write " + path + ": its folder: /var/lib/prometheus is owned by prometheus (uid 104), not by root")
+				}
+				return write(path, data, perm)
+			}
+			res := Run(context.Background(), cfg, Options{Timeout: time.Hour, LockTimeout: time.Second}, w)
+			if res.Err != nil || res.Status.State != tt.state || res.Code() != int(tt.state) || res.Status.Summary != tt.summary {
+				t.Fatalf("got %v, %v %q; want %v %q", res.Err, res.Status.State, res.Status.Summary, tt.state, tt.summary)
+			}
+			want := "warning: textfile /var/lib/prometheus/node-exporter/cortex.prom not written (node_exporter serves the previous one): write /var/lib/prometheus/node-exporter/cortex.prom: its folder: /var/lib/prometheus is owned by prometheus (uid 104), not by root; hint: write it in a folder only this user (root for the timer) can write"
+			if len(res.Notes) != 1 || !strings.HasPrefix(res.Notes[0], want) {
+				t.Errorf("notes %q\nwant one starting %q", res.Notes, want)
+			}
+			var st report.Status
+			if err := json.Unmarshal(h.files[cfg.StatusFile], &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.State != tt.state || st.Summary != tt.summary || !bytes.Equal(h.files[cfg.StatusFile], res.JSON) {
+				t.Errorf("status file says %v %q; want what the pass says", st.State, st.Summary)
+			}
+		})
+	}
+}

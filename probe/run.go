@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/trust"
 )
 
 // Result is what one probe found.
@@ -36,9 +37,13 @@ type Result struct {
 type ExecFunc func(ctx context.Context, argv []string) (output []byte, err error)
 
 // Env is the outside world as the probes see it. A nil field means the
-// real one: time.Now, os.Stat, a net.Dialer.
+// real one: time.Now, trust.Stat, a net.Dialer.
 type Env struct {
-	Now  func() time.Time
+	Now func() time.Time
+	// Stat looks at a heartbeat file. The real one, trust.Stat, follows
+	// no symbolic link that someone other than root could have planted:
+	// a pass runs as root, and os.Stat would tell the owner of a daemon's
+	// folder whether any file exists and when it changed.
 	Stat func(name string) (fs.FileInfo, error)
 	// Dial opens TCP connections for tcp and http probes.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
@@ -49,7 +54,7 @@ func (e Env) orReal() Env {
 		e.Now = time.Now
 	}
 	if e.Stat == nil {
-		e.Stat = os.Stat
+		e.Stat = trust.Stat
 	}
 	if e.Dial == nil {
 		e.Dial = (&net.Dialer{}).DialContext

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -41,6 +42,7 @@ const (
 	kindHeldBack
 	kindUnknown
 	kindTimerStopped
+	kindNotWritten
 	kindTooMany
 	kindRestarted
 	kindHeld
@@ -52,6 +54,7 @@ var kindLabels = [...]string{
 	kindHeldBack:      "held back",
 	kindUnknown:       "unknown",
 	kindTimerStopped:  "timer stopped",
+	kindNotWritten:    "not written",
 	kindTooMany:       "too many instances",
 	kindRestarted:     "restarted",
 	kindHeld:          "held",
@@ -62,13 +65,14 @@ var kindLabels = [...]string{
 type finding struct {
 	kind  kind
 	names []string
+	label string // instead of the kind's, for a finding about the pass itself
 }
 
 // text is the clause with the first shown names, and what it leaves out:
 // all names when shown is len(names), "and N more" after fewer, the count
 // alone when shown is 0.
 func (f finding) text(shown int) string {
-	label := kindLabels[f.kind]
+	label := cmp.Or(f.label, kindLabels[f.kind])
 	n := len(f.names)
 	switch {
 	case n == 0:
@@ -110,6 +114,15 @@ func (st *Status) TimerStopped() {
 	st.State = Worse(st.State, Warning)
 	st.ExitCode = int(st.State)
 	st.add(finding{kind: kindTimerStopped})
+}
+
+// NotWritten records a writer's finding that it could not write a file
+// others read (what: "textfile"): the pass is WARNING at least, and its
+// summary says "<what> not written".
+func (st *Status) NotWritten(what string) {
+	st.State = Worse(st.State, Warning)
+	st.ExitCode = int(st.State)
+	st.add(finding{kind: kindNotWritten, label: what + " not written"})
 }
 
 // firstLine is the pass's first line: its summary, cut to fit.

@@ -20,8 +20,10 @@ type Job struct {
 	Binary   string // absolute
 	Config   string // absolute
 	Interval time.Duration
-	User     bool   // a systemd user unit
-	LogDir   string // where cron's output goes
+	User     bool // a systemd user unit
+	// OutputLog is where cron's output goes: the pass appends it there
+	// itself (--output-log), never a shell's redirection.
+	OutputLog string
 	// Textfile is the config's Prometheus textfile, written by each
 	// pass; named on the command line too, so that a person reading the
 	// unit sees where the metrics go.
@@ -177,15 +179,16 @@ func Cron(j Job) ([]File, error) {
 	default:
 		return nil, fmt.Errorf("cron cannot run a pass every %s: use an interval that divides a minute (10s, 15s, 20s, 30s) or an hour in whole minutes, or a systemd timer", j.Interval)
 	}
-	// The log's folder may not exist yet, and sh would then refuse the
-	// redirection and never start the pass.
-	command := cronEscape("mkdir -p " + escape.Shell([]string{j.LogDir}) + " && " +
-		escape.Shell(j.args()) + " >>" + escape.Shell([]string{j.LogDir + "/cortex-check.cron.log"}) + " 2>&1")
+	// No shell redirection: a >> run as root follows whatever link the
+	// owner of the log's folder put at its name. The pass opens the log
+	// itself, never through a link, and makes its folder if missing.
+	command := cronEscape(escape.Shell(append(j.args(), "--output-log", j.OutputLog)))
 	var b strings.Builder
 	fmt.Fprintf(&b, `# cortex-check every %ds. Install with crontab -e (in /etc/cron.d, add the user
 # after the five time fields). Paths are absolute: cron's PATH is only
 # /usr/bin:/bin. --quiet prints nothing while all is well, and what it does
-# print goes to the log instead of a mail every tick.
+# print the pass appends to --output-log itself (never through a link) instead
+# of a mail every tick; cron mails only what it could not write there.
 `, interval)
 	for _, s := range schedules {
 		b.WriteString(s + command + "\n")

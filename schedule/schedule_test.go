@@ -14,17 +14,17 @@ func TestCronIntervals(t *testing.T) {
 		lines    []string // the schedule part of each line
 		err      string
 	}{
-		{30 * time.Second, []string{"* * * * * mkdir", "* * * * * sleep 30 && mkdir"}, ""},
-		{20 * time.Second, []string{"* * * * * mkdir", "* * * * * sleep 20 && mkdir", "* * * * * sleep 40 && mkdir"}, ""},
-		{time.Minute, []string{"*/1 * * * * mkdir"}, ""},
-		{15 * time.Minute, []string{"*/15 * * * * mkdir"}, ""},
+		{30 * time.Second, []string{"* * * * * /usr", "* * * * * sleep 30 && /usr"}, ""},
+		{20 * time.Second, []string{"* * * * * /usr", "* * * * * sleep 20 && /usr", "* * * * * sleep 40 && /usr"}, ""},
+		{time.Minute, []string{"*/1 * * * * /usr"}, ""},
+		{15 * time.Minute, []string{"*/15 * * * * /usr"}, ""},
 		{45 * time.Second, nil, "cron cannot run a pass every 45s"},
 		{7 * time.Minute, nil, "cron cannot run a pass every 7m0s"},
 		{2 * time.Hour, nil, "cron cannot run a pass every 2h0m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.interval.String(), func(t *testing.T) {
-			files, err := Cron(Job{Binary: "/usr/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: tt.interval, LogDir: "/var/log/cortex"})
+			files, err := Cron(Job{Binary: "/usr/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: tt.interval, OutputLog: "/var/log/cortex/cortex-check.cron.log"})
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)
@@ -38,8 +38,13 @@ func TestCronIntervals(t *testing.T) {
 			for _, line := range strings.Split(files[0].Content, "\n") {
 				if line != "" && !strings.HasPrefix(line, "#") {
 					got = append(got, line)
-					if !strings.HasSuffix(line, "mkdir -p /var/log/cortex && /usr/bin/cortex-check -c /etc/cortex/cortex.toml --fix --quiet >>/var/log/cortex/cortex-check.cron.log 2>&1") {
+					if !strings.HasSuffix(line, "/usr/bin/cortex-check -c /etc/cortex/cortex.toml --fix --quiet --output-log /var/log/cortex/cortex-check.cron.log") {
 						t.Errorf("line %q does not run the pass with its output to the log", line)
+					}
+					// Issue 18: a shell redirection as root follows the
+					// link that the log folder's owner put there.
+					if strings.ContainsAny(line, "<>|;") {
+						t.Errorf("line %q has a shell redirection, pipe or list", line)
 					}
 				}
 			}
@@ -68,8 +73,8 @@ func TestQuoting(t *testing.T) {
 // A config with a textfile: the scheduled command names it.
 func TestScheduleTextfile(t *testing.T) {
 	j := Job{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: 30 * time.Second,
-		LogDir: "/var/log/cortex", Textfile: "/var/lib/prometheus/node-exporter/cortex.prom"}
-	want := "--textfile /var/lib/prometheus/node-exporter/cortex.prom"
+		OutputLog: "/var/log/cortex/cortex-check.cron.log", Textfile: "/var/lib/cortex-check/textfile/cortex.prom"}
+	want := "--textfile /var/lib/cortex-check/textfile/cortex.prom"
 	for _, f := range Systemd(j) {
 		if strings.HasSuffix(f.Name, ".service") && !strings.Contains(f.Content, want) {
 			t.Errorf("%s lacks %q:\n%s", f.Name, want, f.Content)

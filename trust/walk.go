@@ -21,6 +21,7 @@ const (
 	forConfig                // the config: it holds the start commands
 	forWrite                 // a folder cortex-check writes files in
 	forRead                  // a file cortex-check reads for what it says (a pidfile)
+	forStat                  // a file cortex-check only looks at: its existence and mtime (a heartbeat)
 )
 
 func (p purpose) risk() string {
@@ -31,6 +32,8 @@ func (p purpose) risk() string {
 		return "could change the commands cortex-check runs as " + runAs()
 	case forRead:
 		return "could have cortex-check read, as " + runAs() + ", a file they may not read"
+	case forStat:
+		return "could have cortex-check tell them, as " + runAs() + ", whether a file they may not see exists and when it changed"
 	default:
 		return "could swap the files cortex-check writes there as " + runAs() + " for files or links of their choosing"
 	}
@@ -53,6 +56,7 @@ type walker struct {
 	purpose  purpose // for the risk in messages
 	context  string  // put in front of every *Error
 	create   bool    // folder walks create missing folders (0755, owned by the caller)
+	dryRun   bool    // with create: stop at the first missing folder instead, as if it were made (Writable)
 	lenient  bool    // record the first refusal in bad and walk on, for warn-only callers
 	bad      *Error  // the first refusal, when lenient
 	pathList string  // the PATH #!/usr/bin/env searches; SafePATH unless a test says otherwise
@@ -139,6 +143,9 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 		if chmod != "" {
 			e.Fix += " && " + chmod + path
 		}
+		if w.purpose == forWrite && fi.isDir() {
+			e.Fix = "use a folder only " + w.trustedNames() + " can write, or " + e.Fix + lasting("root", fi, gw, ow, path)
+		}
 		return e
 	}
 	who := "any user"
@@ -153,6 +160,9 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 	}
 	e.Risk = who + " " + w.purpose.risk()
 	e.Fix = chmod + path
+	if w.purpose == forWrite && fi.isDir() {
+		e.Fix += lasting(userName(fi.uid), fi, gw, ow, path)
+	}
 	if sharedRoot && ow {
 		e.Problem += " (a shared folder)"
 		if w.purpose == forWrite {
@@ -163,19 +173,34 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 	return e
 }
 
+// lasting says how to make a chown or chmod of a folder outlast the
+// package that owns it: dpkg sets a packaged folder's owner and mode back
+// on every upgrade, unless dpkg-statoverride records the new ones.
+func lasting(owner string, fi info, gw, ow bool, path string) string {
+	mode := fi.fileMode()
+	if gw {
+		mode &^= 0o020
+	}
+	if ow {
+		mode &^= 0o002
+	}
+	return fmt.Sprintf(" (where a package owns it, only dpkg-statoverride --update --add %s %s %s %s makes that last)", owner, groupName(fi.gid), Octal(mode), path)
+}
+
 // rootOrCaller reports whether uid is root or the caller: the only users
 // whose links a rootLinks walk follows.
 func rootOrCaller(uid int) bool { return uid == 0 || uid == os.Geteuid() }
 
 // linkRule is rootLinks' rule for the symbolic link at path (lstat fi) in
-// the folder dir (fstat of the folder the walk holds open): the link must
+// the folder dir (fstat of the folder the walk holds open), the path's
+// last component when last: the link must
 // be owned by root or the caller, and so must its folder, which must not
 // be writable by group or others unless it is root's and sticky. Otherwise
 // the link's owner could point it anywhere, and the folder's writers could
 // swap it for another link of root's (a relative one moved up a level, or
 // a hard link to one where protected_hardlinks is off), and so make
 // cortex-check, as root, write or read where they may not.
-func (w *walker) linkRule(path string, fi, dir info) *Error {
+func (w *walker) linkRule(path string, fi, dir info, last bool) *Error {
 	callers := "root"
 	if euid := os.Geteuid(); euid != 0 {
 		callers += " or " + userName(euid)
@@ -205,11 +230,18 @@ func (w *walker) linkRule(path string, fi, dir info) *Error {
 		return nil
 	}
 	what, use := "create or write files where they may not", "use a path without this link"
-	if w.purpose == forRead {
+	switch w.purpose {
+	case forRead:
 		what, use = "read a file they may not read", "set pidfile to a path without this link"
+	case forStat:
+		what, use = "tell them whether a file they may not see exists and when it changed", "set heartbeat to a path without this link"
 	}
 	e.Risk = who + " and so have cortex-check, running as " + runAs() + ", " + what
 	e.Fix = use + ", or make " + path + " a real folder"
+	if w.purpose == forStat && last {
+		// The link is the heartbeat's own name: no folder to make.
+		e.Fix = use + " (the file the daemon itself touches)"
+	}
 	return e
 }
 
@@ -221,6 +253,9 @@ type target struct {
 	name string // the object's name in dir; "." when the path names dir itself
 	path string // the object's real path: every symbolic link resolved
 	st   info   // lstat of the object (never a symbolic link)
+	// missing says that name, a folder, does not exist and a dryRun walk
+	// stopped there: dir is the folder it would be made in.
+	missing bool
 }
 
 func (t *target) close() { unix.Close(t.dir) }
@@ -286,6 +321,12 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 
 		var lst unix.Stat_t
 		err := unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
+		if err == unix.ENOENT && folder && w.create && w.dryRun {
+			// What is missing from here on the writer would make, owned
+			// by the caller and 0755: trusted. The walk so far is the
+			// writer's, judged the same.
+			return &target{dir: cur, name: c, path: full, missing: true}, nil
+		}
 		if err == unix.ENOENT && folder && w.create {
 			if err = unix.Mkdirat(cur, c, 0o755); err == nil || err == unix.EEXIST {
 				err = unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
@@ -302,7 +343,7 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 			}
 			if w.rootLinks {
 				// Never flagged and walked on: following it is the harm.
-				if e := w.linkRule(full, fi, curSt); e != nil {
+				if e := w.linkRule(full, fi, curSt, last); e != nil {
 					return nil, e
 				}
 			}

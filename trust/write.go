@@ -54,8 +54,7 @@ const LogMode = 0o640
 // to LogMode through the descriptor. The file is open for reading too, for
 // TailFrom.
 func OpenAppend(path string, owner Owner) (*os.File, error) {
-	w := &walker{uids: []int{owner.UID}, purpose: forWrite, create: true, rootLinks: true}
-	return w.openIn(path, "log", func(dir int, name string) (int, bool, error) {
+	return writer(owner.UID).openIn(path, "log", func(dir int, name string) (int, bool, error) {
 		const flags = unix.O_RDWR | unix.O_APPEND | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
 		for range 3 { // a name removed or created between the two opens: try again
 			fd, err := unix.Openat(dir, name, flags|unix.O_CREAT|unix.O_EXCL, LogMode)
@@ -90,8 +89,7 @@ func OpenAppend(path string, owner Owner) (*os.File, error) {
 // readable nor writable by group or others: flock needs no write access,
 // so anyone who can open the lock at all can hold it and stop every pass.
 func OpenLock(path string, uid int) (*os.File, error) {
-	w := &walker{uids: []int{uid}, purpose: forWrite, create: true, rootLinks: true}
-	f, err := w.openIn(path, "lock", func(dir int, name string) (int, bool, error) {
+	f, err := writer(uid).openIn(path, "lock", func(dir int, name string) (int, bool, error) {
 		fd, err := unix.Openat(dir, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0o600)
 		return fd, false, err
 	})
@@ -99,28 +97,43 @@ func OpenLock(path string, uid int) (*os.File, error) {
 		return nil, err
 	}
 	fi, err := fstat(f)
+	if err == nil {
+		err = lockRule(path, fi, uid)
+	}
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	return f, nil
+}
+
+// lockRule refuses a lock that is not uid's alone.
+func lockRule(path string, fi info, uid int) error {
 	switch {
 	case fi.uid != uid:
-		f.Close()
 		e := refusal("lock", path, fi)
 		e.ownerInProblem = true
 		e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), userName(uid))
 		e.Risk = "another user created it, and whoever can open it can hold it and stop every pass"
 		e.Fix = "rm " + path + ", or set lock_file"
-		return nil, e
+		return e
 	case fi.mode&0o077 != 0:
-		f.Close()
 		e := refusal("lock", path, fi)
 		e.Problem = "is open to group or others"
 		e.Risk = "anyone who can open it can hold the lock and stop every pass"
 		e.Fix = "chmod 0600 " + path
-		return nil, e
+		return e
 	}
-	return f, nil
+	return nil
+}
+
+// writer is the walker of every file the pass writes for uid (root
+// trusted too): folders must pass the folder rule for them, links on the
+// way only the link rule for root, and missing folders are created.
+// OpenAppend, OpenLock, WriteFileAtomic and Writable share it, so that
+// what validate and schedule say is what the writers do.
+func writer(uid int) *walker {
+	return &walker{uids: []int{uid}, purpose: forWrite, create: true, rootLinks: true}
 }
 
 // openIn walks to path's folder (creating it if missing), opens path's last
@@ -191,7 +204,12 @@ func plantedAt(kind, path string, dir int, name string) error {
 	if err := unix.Fstatat(dir, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("%s %s: changed while being opened; try again", kind, path)
 	}
-	fi := infoOf(&st)
+	return plantedInfo(kind, path, infoOf(&st))
+}
+
+// plantedInfo refuses what a writer that appends must not write through:
+// a symbolic link, a hard link, anything but a regular file.
+func plantedInfo(kind, path string, fi info) error {
 	if !fi.isLink() {
 		return onlyLink(kind, path, fi)
 	}
@@ -267,7 +285,7 @@ func TailFrom(f *os.File, offset int64, maxBytes int) (string, error) {
 // rename so the new name survives a crash. On failure the temporary file is
 // removed and the old file is unchanged.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode, uid int) (err error) {
-	w := &walker{uids: []int{uid}, purpose: forWrite, create: true, rootLinks: true}
+	w := writer(uid)
 	dirPath, name := filepath.Split(path)
 	if name == "" || name == "." || name == ".." {
 		return fmt.Errorf("write %s: not a file name", path)
