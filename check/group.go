@@ -53,8 +53,11 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 	} else {
 		roots := s.instanceRoots(in)
 		if main := s.pidfileMain(d, member, clues); main != nil {
+			// The pidfile's process is the main one, even below another
+			// member (pg_ctl, still waiting for the postmaster it forked).
 			for i, root := range roots {
 				if root == main || slices.Contains(s.ancestors(main), root) {
+					roots[i] = main
 					roots[0], roots[i] = roots[i], roots[0]
 					break
 				}

@@ -244,3 +244,17 @@ func TestMatchBudget(t *testing.T) {
 		t.Errorf("slow without budget: %s, want stopped (its match lies past MaxRegexpText)", v[0].Condition)
 	}
 }
+
+// Within a group, the pidfile's process is the main one even while the
+// start program that forked it (pg_ctl -w) still runs above it.
+func TestJudgeGroupPidfileLeads(t *testing.T) {
+	d := daemon(t, "name = \"postgres\"\npidfile = \"/srv/pg/postmaster.pid\"")
+	d.UID = 0
+	procs := []Process{owned(proc(10, 1, "pg_ctl -D /srv/pg start"), 0), owned(proc(11, 10, "postgres -D /srv/pg"), 0), owned(proc(12, 11, "postgres: checkpointer"), 0)}
+	clues := files(map[string]string{"/srv/pg/postmaster.pid": "11\n/srv/pg"}, t0)
+	clues.Groups = map[string]Group{"postgres": {Path: "cgroup /cg/postgres", PIDs: []int{10, 11, 12}}}
+	v := NewSnapshot(procs, 900, nil).Judge([]Daemon{d}, clues)[0]
+	if v.Condition != Running || v.PID != 11 {
+		t.Fatalf("got %s PID %d (%s), want running PID 11, the postmaster", v.Condition, v.PID, v.Message)
+	}
+}
