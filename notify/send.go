@@ -155,24 +155,11 @@ func (s *Sender) post(ctx context.Context, raw, ctype string, body []byte) error
 // in folders no one else can write); its process group is killed at the
 // timeout.
 func (s *Sender) exec(ctx context.Context, argv []string, m Message) error {
-	if s.Untrusted != nil {
-		return fmt.Errorf("refused: no exec notifier runs from a config others could change: %v", s.Untrusted)
-	}
-	prog, err := s.program(argv[0])
+	prog, owner, err := s.Check(argv)
 	if err != nil {
 		return err
 	}
-	if err := trust.Program(prog, s.EUID); err != nil {
-		return fmt.Errorf("refused: %w", err)
-	}
 	runAs := &check.Daemon{Dir: "/"}
-	if s.EUID == 0 {
-		runAs.User = s.NotifyUser
-	}
-	owner, err := restart.LookupOwner(runAs)
-	if err != nil {
-		return fmt.Errorf("notify_user: %w", err)
-	}
 	starter := restart.Starter{UID: s.EUID, Getenv: s.Getenv}
 	env, err := starter.Environment(runAs, owner)
 	if err != nil {
@@ -190,6 +177,29 @@ func (s *Sender) exec(ctx context.Context, argv []string, m Message) error {
 		}
 	}
 	return err
+}
+
+// Check says whether an exec notifier may run, and returns its program
+// and who it runs as: its program trusted, notify_user known, the config
+// not one others could change.
+func (s *Sender) Check(argv []string) (prog string, owner restart.Owner, err error) {
+	if s.Untrusted != nil {
+		return "", owner, fmt.Errorf("refused: no exec notifier runs from a config others could change: %v", s.Untrusted)
+	}
+	if prog, err = s.program(argv[0]); err != nil {
+		return "", owner, err
+	}
+	if err := trust.Program(prog, s.EUID); err != nil {
+		return "", owner, fmt.Errorf("refused: %w", err)
+	}
+	runAs := &check.Daemon{}
+	if s.EUID == 0 {
+		runAs.User = s.NotifyUser
+	}
+	if owner, err = restart.LookupOwner(runAs); err != nil {
+		return "", owner, fmt.Errorf("notify_user: %w", err)
+	}
+	return prog, owner, nil
 }
 
 // program finds an exec notifier's program: a path with a slash against
