@@ -280,6 +280,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		OpenLog: func(path string) (io.WriteCloser, error) {
 			return trust.OpenAppend(path, trust.Caller())
 		},
+		Finished: finishedPass,
 		SelfPID:  os.Getpid(),
 		SelfArgs: os.Args,
 		Host:     hostname(),

@@ -55,8 +55,15 @@ func TestInventory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if table := inventory.Markdown(); !strings.Contains(string(readme), table) {
-		t.Errorf("README.md does not show the inventory as it is; its table under \"Every path and process\" must read:\n%s", table)
+	table := inventory.Markdown()
+	if os.Getenv("UPDATE_README") != "" {
+		readme = replaceTable(t, readme, table)
+		if err := os.WriteFile("README.md", readme, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(string(readme), table) {
+		t.Errorf("README.md does not show the inventory as it is: run UPDATE_README=1 go test -run TestInventory . to write this table under \"Every path and process\":\n%s", table)
 	}
 }
 
@@ -107,4 +114,19 @@ func goTests(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// replaceTable puts table where the README's inventory table is: from its
+// header row to the first blank line.
+func replaceTable(t *testing.T, readme []byte, table string) []byte {
+	s := string(readme)
+	i := strings.Index(s, "| path or process | named by |")
+	if i < 0 {
+		t.Fatal("README.md has no inventory table to update")
+	}
+	j := strings.Index(s[i:], "\n\n")
+	if j < 0 {
+		j = len(s) - i
+	}
+	return []byte(s[:i] + strings.TrimSuffix(table, "\n") + s[i+j:])
 }

@@ -40,6 +40,7 @@ type cli struct {
 	Status      statusCmd   `cmd:"" help:"Show the last pass's status file as a table; exit 3 when it is stale (the timer is not running)."`
 	Schedule    scheduleCmd `cmd:"" help:"Print the files that run a pass every interval under systemd, launchd or cron."`
 	Monitor     monitorCmd  `cmd:"" help:"Print the glue for Nagios, Icinga 2, NRPE or Prometheus: a read-only check, or alerting rules."`
+	Events      eventsCmd   `cmd:"" help:"Print the events writer passes logged: each change of a daemon's state or action, oldest first."`
 
 	Stop    stopCmd    `cmd:"" help:"Stop daemons and hold them, so the timer's --fix does not start them again, until start or release."`
 	Start   startCmd   `cmd:"" help:"Release daemons and start those that are down."`
@@ -59,6 +60,7 @@ Examples:
   cortex-check --format text        a table for a person
   cortex-check validate             check the config, show what matches
   cortex-check status               the last pass's table; exit 3 if stale
+  cortex-check events --since 1h    what changed in the last hour, one line each
   cortex-check schedule systemd     a service and timer running --fix every 30s
   cortex-check --wait 10s           repeat until all run (CI smoke tests)
   cortex-check --read-only          judge live, write nothing (Nagios, NRPE, Icinga)

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"flag"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -49,6 +51,8 @@ func runFakeServer() {
 	downAtStart := fs.Bool("down-at-start", false, "a -down-when file there before the start counts too")
 	authFile := fs.String("auth-file", "", "with -http: answer 401 unless the request has the user:password and the query on this file's two lines")
 	tlsCertOut := fs.String("tls-cert-out", "", "with -http: answer HTTPS, and write the self-signed certificate's PEM to this file")
+	record := fs.String("record", "", "with -http: append each request answered to this file, one line: METHOD PATH BODY (newlines in the body as \\n)")
+	hangFile := fs.String("hang-file", "", "with -http: while this file exists, read each request and never answer it (nor record it)")
 	fs.Parse(os.Args[1:])
 	var tlsConfig *tls.Config
 	if *tlsCertOut != "" {
@@ -123,6 +127,14 @@ func runFakeServer() {
 				l = tls.NewListener(l, tlsConfig)
 			}
 			http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, err := os.Stat(*hangFile); *hangFile != "" && err == nil {
+					io.Copy(io.Discard, r.Body)
+					<-r.Context().Done() // the client gave up
+					return
+				}
+				if *record != "" {
+					recordRequest(*record, r)
+				}
 				if *authFile != "" && !authorized(r, *authFile) {
 					http.Error(w, "wrong password or query", http.StatusUnauthorized)
 					return
@@ -146,6 +158,23 @@ func runFakeServer() {
 			}
 		}
 	}
+}
+
+var recordMu sync.Mutex
+
+// recordRequest appends "METHOD PATH BODY" to file, the body on the same
+// line (its newlines as \n), so that a script counts requests by line.
+func recordRequest(file string, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	recordMu.Lock()
+	defer recordMu.Unlock()
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fakeserver: %v\n", err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s %s %s\n", r.Method, r.URL.RequestURI(), strings.ReplaceAll(string(body), "\n", `\n`))
 }
 
 // authorized says whether r carries the user:password and the raw query

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/notify"
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
@@ -94,6 +95,7 @@ func (v *validateCmd) Run(a *app) error {
 		}
 		validateWarnings(a, d, r, starter)
 	}
+	validateNotify(a, cfg, untrusted)
 	for _, p := range snap.Procs {
 		if names := owners[p.PID]; len(names) > 1 {
 			warn(stderr, "PID %d matches %s (%s): make their patterns tell them apart", p.PID, plural(len(names), "daemon"), strings.Join(names, ", "))
@@ -161,6 +163,32 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 	if len(list) > 1 {
 		warn(a.stderr, "%s: %s matches processes of different programs (%s): anchor it (^...$) or add process, so that a tail, grep or editor on its files does not count",
 			d.Name, d.Describe(), strings.Join(list, ", "))
+	}
+}
+
+// validateNotify shows where a writer pass's events go, and warns of an
+// exec notifier that would not run.
+func validateNotify(a *app, cfg *check.Config, untrusted error) {
+	if len(cfg.Notify) == 0 && cfg.PingURL == "" {
+		return
+	}
+	fmt.Fprintf(a.stdout, "\n%s\n", escape.Line("events file "+cfg.EventsFile))
+	sender := &notify.Sender{ConfigDir: cfg.Dir, NotifyUser: cfg.NotifyUser, EUID: os.Geteuid(), Untrusted: untrusted}
+	for i := range cfg.Notify {
+		n := &cfg.Notify[i]
+		line := n.Name() + ": on " + strings.Join(n.On, ", ")
+		if n.Remind > 0 {
+			line += ", remind " + n.Remind.String()
+		}
+		fmt.Fprintf(a.stdout, "%s\n", escape.Line(line))
+		if n.Exec != nil {
+			if _, _, err := sender.Check(n.Exec); err != nil {
+				warn(a.stderr, "%s will not run: %v", n.Name(), err)
+			}
+		}
+	}
+	if cfg.PingURL != "" {
+		fmt.Fprintf(a.stdout, "%s\n", escape.Line("ping_url "+probe.RedactSecretURL(cfg.PingURL)))
 	}
 }
 

@@ -33,6 +33,7 @@ func writePaths(cfg *check.Config, euid int, textfile string) []writePath {
 		{"status file", cfg.StatusFile, trust.Replace, euid, "--fix exits 3 and starts nothing, a plain pass writes nothing"},
 		{"lock", cfg.LockFile, trust.Lock, euid, "--fix exits 3 and starts nothing, a plain pass writes nothing"},
 		{"restart log", cfg.LogFile, trust.Append, euid, "restarts are not logged"},
+		{"events file", cfg.EventsFile, trust.Append, euid, "changes are not recorded and notifiers get no events"},
 	}
 	if textfile = cmp.Or(textfile, cfg.Textfile); textfile != "" {
 		rows = append(rows, writePath{"textfile", textfile, trust.Replace, euid, "a writer pass is WARNING and node_exporter serves stale metrics"})

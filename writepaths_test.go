@@ -15,8 +15,10 @@ import (
 // listed here with why not. A path key added without either fails this.
 func TestWritePathsCoverConfig(t *testing.T) {
 	notWritten := map[string]string{
-		"Path": "the config: read through trust.ReadConfig, never written",
-		"Dir":  "the config's folder: start programs are judged by trust.Program",
+		"Path":       "the config: read through trust.ReadConfig, never written",
+		"Dir":        "the config's folder: start programs are judged by trust.Program",
+		"NotifyUser": "a user name, not a path",
+		"PingURL":    "a URL, not a file",
 	}
 	cfg := &check.Config{Daemons: []check.Daemon{
 		{Name: "started", Start: []string{"/bin/true"}},
@@ -45,7 +47,7 @@ func TestWritePathsCoverConfig(t *testing.T) {
 		how  trust.Write
 	}{
 		{"status file", trust.Replace}, {"lock", trust.Lock}, {"restart log", trust.Append},
-		{"textfile", trust.Replace}, {"log of started", trust.Append},
+		{"events file", trust.Append}, {"textfile", trust.Replace}, {"log of started", trust.Append},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d: %+v", len(rows), len(want), rows)
@@ -55,7 +57,7 @@ func TestWritePathsCoverConfig(t *testing.T) {
 			t.Errorf("row %d = %+v, want %s written by %v, with its cost", i, rows[i], w.what, w.how)
 		}
 	}
-	if got := writePaths(cfg, 0, "/flag.prom"); got[3].path != "/flag.prom" {
-		t.Errorf("--textfile does not replace the config's: %+v", got[3])
+	if got := writePaths(cfg, 0, "/flag.prom"); got[4].path != "/flag.prom" {
+		t.Errorf("--textfile does not replace the config's: %+v", got[4])
 	}
 }

@@ -56,6 +56,14 @@ type Config struct {
 	MaxRestarts    int
 	RestartWindow  time.Duration
 	Daemons        []Daemon
+	// EventsFile is where writer passes append one JSON line per change
+	// of a daemon (absolute; beside the status file by default).
+	EventsFile string
+	// NotifyUser is who exec notifiers run as when the pass is root.
+	NotifyUser string
+	// PingURL is the dead-man's switch every writer pass pings; "" for none.
+	PingURL string
+	Notify  []Notify // the [[notify]] tables, in order
 }
 
 // Daemon is one [[daemon]] table, with its matcher compiled.
@@ -124,6 +132,10 @@ type fileConfig struct {
 	StopGrace      duration     `toml:"stop_grace"`
 	MaxRestarts    *int         `toml:"max_restarts"`
 	RestartWindow  duration     `toml:"restart_window"`
+	EventsFile     string       `toml:"events_file"`
+	NotifyUser     string       `toml:"notify_user"`
+	PingURL        string       `toml:"ping_url"`
+	Notify         []fileNotify `toml:"notify"`
 	Daemon         []fileDaemon `toml:"daemon"`
 }
 
@@ -324,6 +336,11 @@ func describeUnknownKey(data []byte, key toml.Key) string {
 	if len(key) >= 3 && key[0] == "daemon" && key[1] == "probe" {
 		return fmt.Sprintf("unknown key %q in [daemon.probe]%s", last, suggest(last, schemaKeys(probeSchema)))
 	}
+	if len(key) >= 2 && key[0] == "notify" {
+		if i := notifyIndex(data, key[1]); i > 0 {
+			return fmt.Sprintf("notify[%d]: unknown key %q%s", i, strings.Join(key[1:], "."), suggest(key[1], schemaKeys(notifySchema)))
+		}
+	}
 	if len(key) >= 2 && key[0] == "daemon" {
 		var loose struct {
 			Daemon []map[string]any `toml:"daemon"`
@@ -438,6 +455,9 @@ func (fc *fileConfig) validate(dir string) (*Config, error) {
 	}
 	if fc.Textfile != "" {
 		cfg.Textfile = resolve(dir, fc.Textfile)
+	}
+	if err := fc.validateNotify(dir, cfg); err != nil {
+		return nil, err
 	}
 	if len(fc.Daemon) == 0 {
 		return nil, errors.New("no [[daemon]] configured: add at least one with a name")

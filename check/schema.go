@@ -19,6 +19,7 @@ const (
 	kStringMap
 	kTable
 	kBool
+	kTables
 )
 
 // keySpec is a key's type with an example, for messages in TOML's terms
@@ -36,6 +37,14 @@ var (
 		"restart_warning": {kString, `restart_warning = "5m"`}, "start_timeout": {kString, `start_timeout = "5s"`},
 		"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
 		"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
+		"events_file": {kString, `events_file = "/var/lib/cortex/cortex-events.jsonl"`}, "notify_user": {kString, `notify_user = "nobody"`},
+		"ping_url": {kString, `ping_url = "https://hc-ping.com/your-uuid"`},
+		"notify":   {kTables, "[[notify]] with webhook = \"https://hooks.slack.com/services/T0/B0/XXXX\""},
+	}
+	notifySchema = map[string]keySpec{
+		"exec": {kStrings, exampleExec}, "webhook": {kString, exampleWebhook},
+		"on": {kStrings, `on = ["down", "failed", "held_back", "recovered"]`}, "remind": {kString, `remind = "1h"`},
+		"timeout": {kString, `timeout = "5s"`},
 	}
 	daemonSchema = map[string]keySpec{
 		"name": {kString, `name = "redis"`}, "pattern": {kString, `pattern = '^redis-server 127\.0\.0\.1:6379$'`},
@@ -59,7 +68,7 @@ var (
 	}
 )
 
-var kindNames = map[valueKind]string{kString: "a string", kStrings: "a list of strings", kInt: "a whole number", kStringMap: "a table of strings", kTable: "a table", kBool: "true or false"}
+var kindNames = map[valueKind]string{kString: "a string", kStrings: "a list of strings", kInt: "a whole number", kStringMap: "a table of strings", kTable: "a table", kBool: "true or false", kTables: "tables"}
 
 // typeErrors lists every key in the file whose value has the wrong TOML
 // type, each with its line and an example, so that one run shows them
@@ -88,6 +97,10 @@ func typeErrors(data []byte, name string) []string {
 			check(probeSchema, p, where+"probe.", func(key string) int { return findLine(data, i, "probe", key) })
 		}
 	}
+	notifies, _ := loose["notify"].([]map[string]any)
+	for i, n := range notifies {
+		check(notifySchema, n, fmt.Sprintf("notify[%d]: ", i+1), func(key string) int { return findNotifyLine(data, i, key) })
+	}
 	// Sorted by line, the order a person fixes them in.
 	sortByLine(errs, name)
 	return errs
@@ -111,6 +124,9 @@ func fits(k valueKind, v any) bool {
 				return false
 			}
 		}
+		return ok
+	case kTables:
+		_, ok := v.([]map[string]any)
 		return ok
 	case kStringMap:
 		m, ok := v.(map[string]any)
@@ -175,6 +191,9 @@ func Keys() []string {
 	}
 	for k := range probeSchema {
 		out = append(out, "daemon.probe."+k)
+	}
+	for k := range notifySchema {
+		out = append(out, "notify."+k)
 	}
 	slices.Sort(out)
 	return out

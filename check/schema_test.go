@@ -38,6 +38,7 @@ func TestSchemasMatchDecoder(t *testing.T) {
 		{"top level", tags(fileConfig{}), topSchema},
 		{"[[daemon]]", tags(fileDaemon{}), daemonSchema},
 		{"[daemon.probe]", tags(fileProbe{}), probeSchema},
+		{"[[notify]]", tags(fileNotify{}), notifySchema},
 	} {
 		if got := keys(tt.schema); !slices.Equal(got, tt.tags) {
 			t.Errorf("%s: schema keys %v, decoder keys %v", tt.name, got, tt.tags)

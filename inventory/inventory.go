@@ -81,6 +81,18 @@ var Rows = []Row{
 		"root, or the daemon's user for its own log",
 		"opened by root without following a link, created as the daemon's user; its tail read from that descriptor and shown only where all may read the log",
 		[]string{"security_daemon_log_symlink", "security_log_dir_link_escape", "security_daemon_log_own_user", "security_log_tail_exposed"}},
+	{"events file and its .1", []string{"events_file"},
+		"root or the pass's user, in a folder others cannot write",
+		"appended by the writer holding the lock as the restart log is (no link followed, only a regular file of one link, 0640); renamed to .1 at 1 MiB; read back by cortex-check events without following a link others planted",
+		[]string{"security_events_file_link", "notify_kill_restart_recover", "TestAppendRotates"}},
+	{"exec notifier program, its #! interpreters and their folders", []string{"notify.exec", "notify_user"},
+		"root or the pass's user (not notify_user); never run from a config others could change",
+		"executed by the writer holding the lock, never through a shell, as notify_user (nobody) when root, in /, with a clean environment, the batch on stdin; its process group killed at its timeout; refused: logged, the events kept for the next pass",
+		[]string{"notify_exec_as_nobody", "security_notify_exec_untrusted"}},
+	{"a notifier's webhook and the dead-man's ping URL", []string{"notify.webhook", "ping_url"},
+		"the config's writer",
+		"POSTed to by the writer holding the lock after its status file is written, within the timeout and the pass's budget, no proxy, no redirect followed; its password, query values and long path segments are redacted wherever shown",
+		[]string{"notify_receiver_hangs", "ping_url_fail_then_ok", "notify_observers_send_nothing"}},
 	{"Prometheus textfile and its temporary file", []string{"textfile", "--textfile"},
 		"root or the pass's user, in a folder others cannot write", "replaced whole like the status file",
 		[]string{"textfile_metrics", "monitor_node_exporter", "security_textfile_foreign_folder", "monitor_node_exporter_root_textfile"}},
@@ -120,6 +132,7 @@ var NotPaths = []string{
 	"daemon.stop_grace", "daemon.max_restarts", "daemon.restart_window",
 	"daemon.probe.expect_status", "daemon.probe.max_age", "daemon.probe.timeout", "daemon.probe.failures",
 	"daemon.probe.grace", "daemon.probe.tls_server_name", "daemon.probe.insecure",
+	"notify", "notify.on", "notify.remind", "notify.timeout",
 }
 
 // Markdown renders the inventory as the README's table.

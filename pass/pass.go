@@ -78,6 +78,12 @@ type World struct {
 	Lock func(ctx context.Context, path string, wait time.Duration) (unlock func(), err error)
 	// OpenLog opens the restart log for appending.
 	OpenLog func(path string) (io.WriteCloser, error)
+	// Finished, when set, is handed a finished pass: a writer's, holding
+	// the lock, once its status file is written (the events, the
+	// notifications, the dead-man's ping), or --dry-run's, to say what it
+	// would send. It may update the status's memory (Status.Notify) and
+	// ask for the status file to be written again (rewrite).
+	Finished func(ctx context.Context, f Finished) (notes []string, rewrite bool)
 
 	// Groups are the daemons' control groups; nil where the host keeps
 	// none (not Linux, no cgroup2, systemd's tree).
@@ -111,6 +117,23 @@ type Groups interface {
 	// Elsewhere says where a process's group puts it when that is not
 	// the named daemon's (check.Clues.Elsewhere).
 	Elsewhere(name string, pid int) (where string, managed bool)
+}
+
+// Finished is a pass that has judged, acted and recorded, for
+// World.Finished.
+type Finished struct {
+	Config *check.Config
+	Prev   *report.Status // the status file the pass found; nil: none
+	// Judged are the checked daemons as the pass judged them, before any
+	// restart or verb changed their entries.
+	Judged    map[string]report.Daemon
+	Status    *report.Status // what it wrote
+	Code      int            // its exit code
+	Notes     []string       // its long output's notes
+	DryRun    bool           // say what would be sent: write and send nothing
+	By        string         // the person whose verb it ran; "" for the timer's
+	Deadline  time.Time      // the end of its budget (--timeout)
+	Untrusted error          // why others could have changed the config (nil: they could not)
 }
 
 // Result is one pass's outcome, before anything is printed.
@@ -172,6 +195,10 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	if res, ok := r.judge(); !ok {
 		return res
 	}
+	r.judged = make(map[string]report.Daemon, len(r.daemons))
+	for _, d := range r.daemons {
+		r.judged[d.Name] = *r.st.Daemons[d.Name]
+	}
 	fixErr := r.act()
 	r.st.Finish(w.Now().Sub(r.started), cfg.RestartWarning)
 	return r.finish(fixErr)
@@ -194,6 +221,7 @@ type run struct {
 	prev     *report.Status
 	st       *report.Status
 	running  map[string]bool // what counts as running for after
+	judged   map[string]report.Daemon
 }
 
 // prepare selects the daemons, weighs the config's trust and settles the
@@ -463,7 +491,11 @@ func (r *run) act() error {
 func (r *run) finish(fixErr error) Result {
 	if r.observer != "" {
 		r.timerCheck()
-		return observe(r.ctx, r.st, r.observer, r.notes)
+		res := observe(r.ctx, r.st, r.observer, r.notes)
+		if r.opt.DryRun {
+			r.finished(&res)
+		}
+		return res
 	}
 	res := record(r.ctx, r.cfg, r.st, r.opt, r.w)
 	if fixErr != nil {
@@ -475,7 +507,34 @@ func (r *run) finish(fixErr error) Result {
 		return observe(r.ctx, r.st, res.Err.Error(), r.notes)
 	}
 	res.Notes = append(r.notes, res.Notes...)
+	if res.JSON != nil { // the status file is written
+		r.finished(&res)
+	}
 	return res
+}
+
+// finished hands the pass to World.Finished and writes the status file
+// again when it asks (a notifier's memory changed).
+func (r *run) finished(res *Result) {
+	if r.w.Finished == nil {
+		return
+	}
+	notes, rewrite := r.w.Finished(r.ctx, Finished{Config: r.cfg, Prev: r.prev, Judged: r.judged, Status: r.st,
+		Code: res.Code(), Notes: res.Notes, DryRun: r.opt.DryRun, By: r.opt.Act.By,
+		Deadline: r.started.Add(r.opt.Timeout), Untrusted: r.opt.ConfigUntrusted})
+	res.Notes = append(res.Notes, notes...)
+	if !rewrite || r.opt.DryRun {
+		return
+	}
+	data, err := r.st.JSON()
+	if err == nil {
+		err = r.w.WriteFile(r.cfg.StatusFile, data, 0o644)
+	}
+	if err != nil {
+		res.Notes = append(res.Notes, "warning: status file not updated with what the notifiers sent: "+err.Error()+"; they may send some events again")
+		return
+	}
+	res.JSON = data
 }
 
 // timerCheck makes an observer that finds the writers' file older than

@@ -553,3 +553,54 @@ pattern = '/srv/pm-daemon\.sh$'
 		})
 	}
 }
+
+// The finished-pass hook (events, notifications, the ping) is a writer's
+// alone, once its status file is written, with the daemons as judged
+// before the restart; --dry-run gets it to say what it would do; an
+// observer and a plain pass that could not take the lock never do. When
+// it asks, the status file is written again with what it remembered.
+func TestFinishedHook(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	cfg := loadTestConfig(t)
+	ctx := context.Background()
+	var calls []Finished
+	hooked := func(h *fakeHost) World {
+		w := h.world()
+		w.Finished = func(_ context.Context, f Finished) ([]string, bool) {
+			calls = append(calls, f)
+			f.Status.Notify = map[string]*report.Notifier{"k": {Target: "notify[1]"}}
+			return []string{"hooked"}, true
+		}
+		return w
+	}
+	h := newFakeHost(t0)
+	h.procs = append(h.procs, daemonProc(10, "pm-daemon", t0.Add(-time.Hour)))
+
+	Run(ctx, cfg, Options{ReadOnly: true, LockTimeout: time.Second}, hooked(h))
+	h.locked = true
+	Run(ctx, cfg, Options{LockTimeout: time.Second}, hooked(h))
+	h.locked = false
+	if len(calls) != 0 {
+		t.Fatalf("observers called the hook: %+v", calls)
+	}
+
+	opt := fixOptions()
+	opt.DryRun = true
+	res := Run(ctx, cfg, opt, hooked(h))
+	if len(calls) != 1 || !calls[0].DryRun || res.Observer == "" || len(h.files) != 0 {
+		t.Fatalf("--dry-run: calls %+v, files %v", calls, h.files)
+	}
+
+	res = Run(ctx, cfg, fixOptions(), hooked(h))
+	if len(calls) != 2 || calls[1].DryRun {
+		t.Fatalf("writer: calls %+v", calls)
+	}
+	f := calls[1]
+	if f.Judged["worker-daemon"].Status != report.Stopped || f.Status.Daemons["worker-daemon"].Action != report.ActionRestarted ||
+		f.Code != int(report.Warning) || f.Deadline.IsZero() {
+		t.Errorf("hook got judged %v, now %v, code %d", f.Judged["worker-daemon"].Status, f.Status.Daemons["worker-daemon"].Action, f.Code)
+	}
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "hooked") || statusFile(t, h).Notify["k"] == nil {
+		t.Errorf("notes %q; the status file was not written again with the hook's memory", res.Notes)
+	}
+}

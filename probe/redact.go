@@ -85,3 +85,35 @@ func redactText(raw string) string {
 	}
 	return scheme + rest
 }
+
+// tokenSegment is the length from which a URL's path segment is taken for
+// a token: Slack's and Discord's webhook secrets, healthchecks.io's UUIDs.
+const tokenSegment = 16
+
+// RedactSecretURL is RedactURL for a URL whose path may be the secret (a
+// webhook, a dead-man's-switch ping URL): on top of the password and the
+// query's values, every path segment of 16 characters or more reads
+// xxxxx, so that https://hooks.slack.com/services/T0/B0/abcdefghijklmnopqrstuvwx
+// shows as https://hooks.slack.com/services/T0/B0/xxxxx. The host and the
+// short segments still say which endpoint it is.
+func RedactSecretURL(raw string) string {
+	s := RedactURL(raw)
+	scheme, rest, ok := strings.Cut(s, "://")
+	if ok {
+		scheme += "://"
+	} else {
+		scheme, rest = "", s // a URL without its scheme: its host first all the same
+	}
+	end := strings.IndexAny(rest, "?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	path, tail := rest[:end], rest[end:]
+	segments := strings.Split(path, "/")
+	for i := 1; i < len(segments); i++ { // segments[0] is the host
+		if len(segments[i]) >= tokenSegment {
+			segments[i] = redacted
+		}
+	}
+	return scheme + strings.Join(segments, "/") + tail
+}

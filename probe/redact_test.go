@@ -106,3 +106,20 @@ func TestHTTPResultRedacted(t *testing.T) {
 		t.Errorf("checkHTTP error = %v, want a *url.Error without secrets", err)
 	}
 }
+
+// A webhook's or ping URL's path is its secret as often as its query:
+// long segments read xxxxx, the host and short segments stay.
+func TestRedactSecretURL(t *testing.T) {
+	for _, tt := range []struct{ raw, want string }{
+		{"https://hooks.slack.com/services/T0AAAA/B0BBBB/abcdefghijklmnopqrstuvwx", "https://hooks.slack.com/services/T0AAAA/B0BBBB/xxxxx"},
+		{"https://hc-ping.com/0b5d2a63-7b0f-4b5e-9d1c-6f3f1d2e8a71/fail", "https://hc-ping.com/xxxxx/fail"},
+		{"https://ntfy.sh/cortex-alerts?tpl=1&m={{.text}}", "https://ntfy.sh/cortex-alerts?tpl=xxxxx&m=xxxxx"},
+		{"https://admin:S3cret@mm.example.com/hooks/x", "https://admin:xxxxx@mm.example.com/hooks/x"},
+		{"http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook"},
+		{"hc-ping.com/0b5d2a63-7b0f-4b5e-9d1c-6f3f1d2e8a71", "hc-ping.com/xxxxx"},
+	} {
+		if got := RedactSecretURL(tt.raw); got != tt.want {
+			t.Errorf("RedactSecretURL(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
+	}
+}

@@ -121,6 +121,9 @@ type Status struct {
 	Summary    string             `json:"summary"`
 	DurationMS int64              `json:"duration_ms"`
 	Daemons    map[string]*Daemon `json:"daemons"`
+	// Notify is what each [[notify]] target still owes and what it has
+	// told, by target key (see notify): kept from pass to pass.
+	Notify map[string]*Notifier `json:"notify,omitempty"`
 
 	order          []string      // config order, for renderings; JSON maps have none
 	restartWarning time.Duration // how long a restart makes a daemon WARNING
@@ -185,6 +188,27 @@ type Probe struct {
 	// Counted is when a writer last moved the count: it moves at most once
 	// per half an interval.
 	Counted time.Time `json:"counted_at,omitzero"`
+}
+
+// Notifier is one notify target's memory between passes.
+type Notifier struct {
+	Target string `json:"target"` // as shown: its URL's secrets redacted
+	// Pending are the events not delivered yet, oldest first: sent with
+	// the next pass's.
+	Pending []json.RawMessage `json:"pending,omitempty"`
+	// Dropped counts pending events dropped, oldest first, past the bound.
+	Dropped   int        `json:"dropped,omitempty"`
+	LastSent  *time.Time `json:"last_sent,omitempty"`
+	LastError string     `json:"last_error,omitempty"`
+	// Told is, for each daemon in trouble, what the target was told of
+	// it in this episode and when last: each event once, then reminders.
+	Told map[string]*Told `json:"told,omitempty"`
+}
+
+// Told is what a target heard of one daemon's episode of trouble.
+type Told struct {
+	Events []string  `json:"events"`
+	At     time.Time `json:"at"`
 }
 
 // Hold is a person's word that a daemon is to be left alone.
@@ -323,6 +347,9 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 // every daemon's restart history.
 func New(now time.Time, host, version string, order []string, prev *Status) *Status {
 	st := &Status{CheckedAt: now.UTC().Truncate(time.Second), Host: host, Version: version, Daemons: map[string]*Daemon{}, order: order}
+	if prev != nil {
+		st.Notify = prev.Notify // the notifiers' memory, until the pass's own
+	}
 	for _, name := range order {
 		if prev == nil {
 			continue

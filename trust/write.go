@@ -54,7 +54,13 @@ const LogMode = 0o640
 // to LogMode through the descriptor. The file is open for reading too, for
 // TailFrom.
 func OpenAppend(path string, owner Owner) (*os.File, error) {
-	return writer(owner.UID).openIn(path, "log", func(dir int, name string) (int, bool, error) {
+	return OpenAppendKind(path, owner, "log")
+}
+
+// OpenAppendKind is OpenAppend for a file that messages name kind (the
+// events file) rather than "log".
+func OpenAppendKind(path string, owner Owner, kind string) (*os.File, error) {
+	return writer(owner.UID).openIn(path, kind, func(dir int, name string) (int, bool, error) {
 		const flags = unix.O_RDWR | unix.O_APPEND | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
 		for range 3 { // a name removed or created between the two opens: try again
 			fd, err := unix.Openat(dir, name, flags|unix.O_CREAT|unix.O_EXCL, LogMode)
