@@ -248,6 +248,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 	return pass.World{
 		Groups:    groups,
 		UnitState: unitState,
+		Creds:     check.Creds,
 		UserName:  userName,
 		ReadTable: check.ReadTable,
 		Now:       time.Now,

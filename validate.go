@@ -40,7 +40,7 @@ func (v *validateCmd) Run(a *app) error {
 	}
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
 	groups, untracked := hostGroups(cfg.Path, os.Geteuid())
-	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName}
+	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName, Creds: check.Creds}
 	if groups != nil {
 		clues.Elsewhere = groups.Elsewhere
 		if members, err := groups.Members(); err == nil {

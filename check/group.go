@@ -29,7 +29,20 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 	r.Procs = len(members)
 	var in, outside []*Process
 	if !d.match.hasPatternOrProcess() {
-		in = members // a pidfile alone: every member is the daemon's
+		// A pidfile alone: the daemon runs once its pidfile names a
+		// member (a start program still at work, pg_ctl before its
+		// postmaster wrote the file, is not the daemon yet).
+		if main := s.pidfileMain(d, member, clues); main != nil {
+			s.setRunning(&r, d, []*Process{main})
+			r.Procs = len(members)
+			return r
+		}
+		r.Condition = Unknown
+		r.PIDs = pidsOf(s.instanceRoots(members))
+		r.Message = fmt.Sprintf("its control group holds PIDs %s, but its pidfile %s names none of them (not written yet, or removed): no second copy is started",
+			joinInts(r.PIDs), d.Pidfile)
+		r.Procs = len(members)
+		return r
 	}
 	for _, p := range matches {
 		switch {
@@ -40,7 +53,7 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 			}
 		case s.claimed[p.PID] != "":
 			// Another daemon's, by its group: not this one's business.
-		case d.owns(p):
+		case s.owns(d, p):
 			outside = append(outside, p)
 		}
 	}
@@ -101,6 +114,10 @@ func (s *Snapshot) pidfileMain(d *Daemon, member map[int]bool, clues Clues) *Pro
 // to do if one of them is the daemon.
 func (s *Snapshot) foreignNote(d *Daemon, foreign []*Process, clues Clues) string {
 	p := foreign[0]
+	if ids, ok := s.credCache[p.PID]; ok && p.UID == d.UID {
+		return fmt.Sprintf("; PID %d matches and runs as %s only through a setuid program that %s started: not counted, never signalled",
+			p.PID, userName(clues, p.UID), userName(clues, ids[0]))
+	}
 	name := userName(clues, p.UID)
 	more := ""
 	if len(foreign) > 1 {
@@ -134,7 +151,7 @@ func pidsOf(procs []*Process) []int {
 // match its name or pattern elsewhere are not in it.
 func (s *Snapshot) MainTree(pid, uid int) []int {
 	p, ok := s.byPID[pid]
-	if !ok || pid <= 1 || p.kernelThread() || s.selfLine[pid] || s.ignored[pid] || !ownedBy(p, uid) {
+	if !ok || pid <= 1 || p.kernelThread() || s.selfLine[pid] || s.ignored[pid] || !s.ownedBy(p, uid) {
 		return nil
 	}
 	s.linkChildren()
@@ -147,7 +164,7 @@ func (s *Snapshot) MainTree(pid, uid int) []int {
 		queue = queue[1:]
 		for ; c >= 0; c = s.nextSibling[c] {
 			q := &s.Procs[c]
-			if s.selfLine[q.PID] || !ownedBy(q, uid) {
+			if s.selfLine[q.PID] || !s.ownedBy(q, uid) {
 				continue
 			}
 			out = append(out, q.PID)
@@ -185,6 +202,32 @@ func (s *Snapshot) linkChildren() {
 	}
 }
 
-// ownedBy says whether p is uid's (any uid < 0; an unknown owner, off
-// Linux, is not held against it).
-func ownedBy(p *Process, uid int) bool { return uid < 0 || p.UID < 0 || p.UID == uid }
+// ownedBy says whether p is uid's (any uid < 0; an owner the table does
+// not know, off Linux, is not held against it): its effective uid, and,
+// where the pass can read them, its real and saved uids too. A setuid
+// program that another user started runs with effective uid 0, under a
+// name and argv its caller chose: it is not root's daemon.
+func (s *Snapshot) ownedBy(p *Process, uid int) bool {
+	if uid < 0 || p.UID < 0 {
+		return true
+	}
+	if p.UID != uid {
+		return false
+	}
+	if s.creds == nil {
+		return true
+	}
+	ids, ok := s.credCache[p.PID]
+	if !ok {
+		r, sv, read := s.creds(p.PID)
+		if !read {
+			return true // gone meanwhile: what the table said stands
+		}
+		ids = [2]int{r, sv}
+		if s.credCache == nil {
+			s.credCache = map[int][2]int{}
+		}
+		s.credCache[p.PID] = ids
+	}
+	return ids[0] == uid && ids[1] == uid
+}

@@ -32,11 +32,12 @@ func TestJudgeGroup(t *testing.T) {
 			message: "PIDs 10 outside its control group also match process 'redis-server': not counted, never signalled",
 		},
 		{
-			name:  "a pidfile alone: every member is the daemon's",
-			toml:  "name = \"svc\"\npidfile = \"/run/svc.pid\"",
-			procs: []Process{owned(proc(30, 1, "svc --serve"), 0), owned(proc(31, 30, "svc --worker"), 0)},
-			group: []int{30, 31},
-			want:  Running, pid: 30, procsN: 2,
+			name:    "a pidfile alone that names no member: unknown, no second copy",
+			toml:    "name = \"svc\"\npidfile = \"/run/svc.pid\"",
+			procs:   []Process{owned(proc(30, 1, "svc --serve"), 0), owned(proc(31, 30, "svc --worker"), 0)},
+			group:   []int{30, 31},
+			want:    Unknown, procsN: 2,
+			message: "its control group holds PIDs 30, but its pidfile /run/svc.pid names none of them",
 		},
 		{
 			name:  "members left, none matches: orphaned",
@@ -134,6 +135,14 @@ func TestJudgeOwner(t *testing.T) {
 			want:    Running, pid: 81,
 		},
 		{
+			name:    "a setuid program another user started is not root's",
+			toml:    "name = \"pm\"\npattern = '/srv/pm-daemon\\.sh$'",
+			uid:     0,
+			procs:   []Process{owned(proc(95, 1, "/bin/bash /srv/pm-daemon.sh"), 0)},
+			want:    Stopped,
+			message: "PID 95 matches and runs as root only through a setuid program that advatk started: not counted, never signalled",
+		},
+		{
 			name:  "an owner the table does not know (off Linux) is not held against it",
 			toml:  "name = \"pm\"\npattern = 'pm-daemon'",
 			uid:   0,
@@ -150,6 +159,18 @@ func TestJudgeOwner(t *testing.T) {
 				clues = noFiles
 			}
 			clues.UserName = names
+			// PID 95 is a setuid-root program that uid 1001 started.
+			clues.Creds = func(pid int) (int, int, bool) {
+				if pid == 95 {
+					return 1001, 0, true
+				}
+				for _, p := range tt.procs {
+					if p.PID == pid {
+						return p.UID, p.UID, true
+					}
+				}
+				return 0, 0, false
+			}
 			v := NewSnapshot(tt.procs, self, nil).Judge([]Daemon{d}, clues)[0]
 			if v.Condition != tt.want || v.PID != tt.pid {
 				t.Fatalf("got %s PID %d (%s); want %s PID %d", v.Condition, v.PID, v.Message, tt.want, tt.pid)

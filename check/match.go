@@ -220,6 +220,9 @@ type Snapshot struct {
 	// claimed maps each process in a daemon's control group to that
 	// daemon, for the judgement in progress.
 	claimed map[int]string
+	// creds reads real and saved uids; credCache keeps what it read.
+	creds     func(pid int) (ruid, suid int, ok bool)
+	credCache map[int][2]int
 }
 
 // NewSnapshot indexes procs. selfPID is the running pass: it, other
@@ -462,6 +465,7 @@ func (s *Snapshot) Judge(daemons []Daemon, clues Clues) []Verdict {
 		deadline = time.Now().Add(clues.MatchBudget)
 	}
 	matches, cut := s.scan(daemons, deadline)
+	s.creds = clues.Creds
 	s.claimed = map[int]string{}
 	for name, g := range clues.Groups {
 		for _, pid := range g.PIDs {
@@ -654,6 +658,10 @@ type Clues struct {
 	Groups map[string]Group
 	// UserName names a uid in messages; nil: the number.
 	UserName func(uid int) string
+	// Creds reads a process's real and saved uids (check.Creds on
+	// Linux), asked only of processes whose effective uid is a daemon's
+	// user; nil: the effective uid alone decides.
+	Creds func(pid int) (ruid, suid int, ok bool)
 	// MatchBudget bounds the time free regexps may take over the whole
 	// table (zero: no bound); the daemons of those cut short are unknown.
 	MatchBudget time.Duration
@@ -720,7 +728,7 @@ func (s *Snapshot) sortMatches(d *Daemon, matches []*Process, clues Clues) sorte
 		switch {
 		case s.claimed[p.PID] != "":
 			// In another daemon's group of this config: that one's.
-		case !d.owns(p):
+		case !s.owns(d, p):
 			if !p.Gone() {
 				m.foreign = append(m.foreign, p)
 			}
@@ -835,17 +843,14 @@ func (s *Snapshot) orphan(root *Process, deadMain map[int]bool) bool {
 	return deadMain[root.PGID] || deadMain[root.SID]
 }
 
-// owns says whether p is owned by the daemon's user. An owner the table
-// does not know (go-ps, off Linux) is not held against it.
-func (d *Daemon) owns(p *Process) bool {
-	return d.UID < 0 || p.UID < 0 || p.UID == d.UID
-}
+// owns says whether p is owned by the daemon's user.
+func (s *Snapshot) owns(d *Daemon, p *Process) bool { return s.ownedBy(p, d.UID) }
 
 // ownProcess says whether p could be a process of d's program: its user
 // when d has one, and its process name, or else its whole matcher (nginx's
 // workers have the master's name "nginx" but not its title).
-func (d *Daemon) ownProcess(p *Process) bool {
-	if !d.owns(p) {
+func (s *Snapshot) ownProcess(d *Daemon, p *Process) bool {
+	if !s.owns(d, p) {
 		return false
 	}
 	if d.Process != "" {
@@ -883,9 +888,9 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 				continue
 			}
 			switch {
-			case d.ownProcess(p):
+			case s.ownProcess(d, p):
 				add(p)
-			case !d.owns(p) && processNameIs(p, d.Process):
+			case !s.owns(d, p) && processNameIs(p, d.Process):
 				foreign = append(foreign, p.PID)
 			}
 		}
@@ -980,7 +985,7 @@ func (s *Snapshot) readPidfile(d *Daemon, alive []*Process, clues Clues, r *Resu
 	case pid == 1 || p.kernelThread() || s.ignored[pid] || s.selfLine[pid]:
 		r.Message = fmt.Sprintf("pidfile %s names PID %d, which is %s, never a daemon (stale pidfile)", d.Pidfile, pid, escape.Truncate(escape.Line(p.matchText()), 80))
 		return 0, false
-	case !d.owns(p):
+	case !s.owns(d, p):
 		// The daemon's account writes its pidfile and may name any
 		// process: only one of the daemon's own user counts.
 		r.Message = fmt.Sprintf("pidfile %s names PID %d, a process of %s, not of the daemon's user %s: not counted, never signalled",

@@ -207,3 +207,32 @@ func readTableOne(root string, pid int) (Process, error) {
 	r := procReader{root: root, buf: make([]byte, 0, 4096)}
 	return r.read(pid, strconv.Itoa(pid), Need{}, boot)
 }
+
+// Creds reads a process's real and saved uids from /proc/PID/status (its
+// effective uid is what the table's stat of /proc/PID gives).
+func Creds(pid int) (ruid, suid int, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, 0, false
+	}
+	return parseUids(b)
+}
+
+// parseUids reads the Uid: line of /proc/PID/status: real, effective,
+// saved and filesystem uids.
+func parseUids(b []byte) (ruid, suid int, ok bool) {
+	for line := range bytes.Lines(b) {
+		rest, found := bytes.CutPrefix(line, []byte("Uid:"))
+		if !found {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) < 3 {
+			return 0, 0, false
+		}
+		r, err1 := strconv.Atoi(string(f[0]))
+		s, err2 := strconv.Atoi(string(f[2]))
+		return r, s, err1 == nil && err2 == nil
+	}
+	return 0, 0, false
+}

@@ -113,3 +113,21 @@ func TestTicksToDurationLongUptime(t *testing.T) {
 		}
 	}
 }
+
+func TestParseUids(t *testing.T) {
+	for _, tt := range []struct {
+		status     string
+		ruid, suid int
+		ok         bool
+	}{
+		{"Name:\tpasswd\nUid:\t1001\t0\t0\t0\nGid:\t1001\t1001\t1001\t1001\n", 1001, 0, true},
+		{"Name:\tbash\nUid:\t0\t0\t0\t0\n", 0, 0, true},
+		{"Name:\tx\n", 0, 0, false},
+		{"Uid:\t1\n", 0, 0, false},
+	} {
+		r, s, ok := parseUids([]byte(tt.status))
+		if r != tt.ruid || s != tt.suid || ok != tt.ok {
+			t.Errorf("parseUids(%q) = %d, %d, %v; want %d, %d, %v", tt.status, r, s, ok, tt.ruid, tt.suid, tt.ok)
+		}
+	}
+}

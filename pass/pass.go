@@ -90,6 +90,8 @@ type World struct {
 	Groups Groups
 	// UserName names a uid for messages.
 	UserName func(uid int) string
+	// Creds reads a process's real and saved uids (check.Creds).
+	Creds func(pid int) (ruid, suid int, ok bool)
 	// UnitState is a systemd unit's ActiveState ("inactive", "failed",
 	// ...); nil where systemd is not PID 1.
 	UnitState func(unit string) string
@@ -296,7 +298,7 @@ func (r *run) judge() (Result, bool) {
 	// One judgement of every configured daemon: --only limits what is
 	// judged now, and --fix still sees the others as dependencies.
 	r.readGroups()
-	clues := check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev), Groups: r.groups, UserName: r.w.UserName,
+	clues := check.Clues{ReadPidfile: r.w.ReadPidfile, LastMain: lastMain(r.prev), Groups: r.groups, UserName: r.w.UserName, Creds: r.w.Creds,
 		MatchBudget: matchBudget(r.opt.Timeout)}
 	if r.w.Groups != nil {
 		clues.Elsewhere = r.w.Groups.Elsewhere
@@ -673,6 +675,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		StopGroup:   stopGroup(w),
 		Groups:      currentGroups(w, cfg.Daemons),
 		Elsewhere:   elsewhere(w),
+		Creds:       w.Creds,
 		MatchBudget: matchBudget(opt.Timeout),
 		UserName:    w.UserName,
 		Check:       w.CheckStart,

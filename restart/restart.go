@@ -68,6 +68,8 @@ type Runner struct {
 	Elsewhere func(name string, pid int) (string, bool)
 	// MatchBudget bounds the free regexps of each poll (check.Clues).
 	MatchBudget time.Duration
+	// Creds reads real and saved uids (check.Clues).
+	Creds func(pid int) (ruid, suid int, ok bool)
 	// Check says whether d's start could run (its program found and
 	// trusted), before a running instance is stopped to restart it.
 	Check func(d *check.Daemon) error
@@ -404,7 +406,7 @@ func (r *Runner) verify(jobs []*job) {
 	snap, err := r.Snapshot()
 	var verdicts []check.Verdict
 	if err == nil {
-		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere, MatchBudget: r.MatchBudget}
+		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere, MatchBudget: r.MatchBudget, Creds: r.Creds}
 		if r.Groups != nil {
 			clues.Groups = r.Groups()
 		}
