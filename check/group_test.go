@@ -32,11 +32,11 @@ func TestJudgeGroup(t *testing.T) {
 			message: "PIDs 10 outside its control group also match process 'redis-server': not counted, never signalled",
 		},
 		{
-			name:    "a pidfile alone that names no member: unknown, no second copy",
-			toml:    "name = \"svc\"\npidfile = \"/run/svc.pid\"",
-			procs:   []Process{owned(proc(30, 1, "svc --serve"), 0), owned(proc(31, 30, "svc --worker"), 0)},
-			group:   []int{30, 31},
-			want:    Unknown, procsN: 2,
+			name:  "a pidfile alone that names no member: unknown, no second copy",
+			toml:  "name = \"svc\"\npidfile = \"/run/svc.pid\"",
+			procs: []Process{owned(proc(30, 1, "svc --serve"), 0), owned(proc(31, 30, "svc --worker"), 0)},
+			group: []int{30, 31},
+			want:  Unknown, procsN: 2,
 			message: "its control group holds PIDs 30, but its pidfile /run/svc.pid names none of them",
 		},
 		{
