@@ -232,7 +232,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		UID:       uid,
 		Getenv:    os.Getenv,
 	}
-	groups, _ := hostGroups(cfg.Path, uid)
+	groups, _ := hostGroups(cfg, uid)
 	var unitState func(string) string
 	switch g := groups.(type) {
 	case *cgroup.Scopes:
@@ -292,15 +292,19 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 // hostGroups is where this host keeps one control group per daemon:
 // systemd's scopes when systemd is PID 1, else cortex-check's own tree
 // under the cgroup2 mount; nil, and why, where there is neither.
-func hostGroups(configPath string, uid int) (pass.Groups, string) {
-	scopes, why := cgroup.FindScopes(uid)
+func hostGroups(cfg *check.Config, uid int) (pass.Groups, string) {
+	names := make([]string, len(cfg.Daemons))
+	for i, d := range cfg.Daemons {
+		names[i] = d.Name
+	}
+	scopes, why := cgroup.FindScopes(cfg.Path, names, uid)
 	if scopes != nil {
 		return scopes, ""
 	}
 	if _, err := os.Stat("/run/systemd/system"); err == nil {
 		return nil, why // systemd's tree, without the tools to ask it
 	}
-	tree, why := cgroup.Find(configPath, uid)
+	tree, why := cgroup.Find(cfg.Path, uid)
 	if tree == nil {
 		return nil, why
 	}

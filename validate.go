@@ -39,7 +39,7 @@ func (v *validateCmd) Run(a *app) error {
 		return err
 	}
 	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
-	groups, untracked := hostGroups(cfg.Path, os.Geteuid())
+	groups, untracked := hostGroups(cfg, os.Geteuid())
 	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName, Creds: check.Creds}
 	if groups != nil {
 		clues.Elsewhere = groups.Elsewhere

@@ -28,6 +28,8 @@ type Scopes struct {
 	writable bool
 	run, ctl string // systemd-run and systemctl
 	setpriv  string // util-linux's setpriv: a daemon's user, after the scope is made
+	tag      string // "" for DefaultConfig, else -HASH of the config's path
+	names    []string
 }
 
 // ScopePrefix starts the unit name of a daemon's scope.
@@ -36,16 +38,24 @@ const ScopePrefix = "cortex-"
 // throwawayPrefix starts the scope of a probe's or stop command's one run.
 const throwawayPrefix = "run-cortex-"
 
-// Unit is the scope unit of the daemon called name.
-func Unit(name string) string { return ScopePrefix + name + ".scope" }
+// DefaultConfig is the config whose daemons' scopes have bare names,
+// cortex-NAME.scope; another config's carry a tag of its path,
+// cortex-NAME-1a2b3c4d.scope, so that two configs never share a scope.
+const DefaultConfig = "/etc/cortex/cortex.toml"
 
-// FindScopes returns the scopes of a host whose PID 1 is systemd, or nil
-// and why not.
-func FindScopes(euid int) (*Scopes, string) {
+// Unit is the scope unit of the daemon called name.
+func (s *Scopes) Unit(name string) string { return ScopePrefix + name + s.tag + ".scope" }
+
+// FindScopes returns the scopes of the config's daemons (names) on a host
+// whose PID 1 is systemd, or nil and why not.
+func FindScopes(configPath string, names []string, euid int) (*Scopes, string) {
 	if _, err := os.Stat("/run/systemd/system"); err != nil {
 		return nil, "systemd is not PID 1"
 	}
-	s := &Scopes{writable: euid == 0}
+	s := &Scopes{writable: euid == 0, names: names}
+	if filepath.Clean(configPath) != DefaultConfig {
+		s.tag = fmt.Sprintf("-%08x", fnv(filepath.Clean(configPath)))
+	}
 	for _, dir := range []string{"/sys/fs/cgroup/system.slice", "/sys/fs/cgroup/unified/system.slice", "/sys/fs/cgroup/systemd/system.slice"} {
 		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err == nil {
 			s.dir = dir
@@ -77,25 +87,31 @@ func lookRoot(name string) string {
 func (s *Scopes) Writable() bool { return s.writable }
 
 // Describe says where people find the daemon's scope.
-func (s *Scopes) Describe(name string) string { return "scope " + Unit(name) }
+func (s *Scopes) Describe(name string) string { return "scope " + s.Unit(name) }
 
-// Members reads every daemon scope's processes once.
+// Members reads the scopes of this config's daemons once: one listing
+// of the system slice, then the members of each scope named for one of
+// them (another config's scopes carry another tag).
 func (s *Scopes) Members() (map[string][]int, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("control groups %s: %w", s.dir, err)
 	}
+	units := make(map[string]string, len(s.names))
+	for _, name := range s.names {
+		units[s.Unit(name)] = name
+	}
 	out := map[string][]int{}
 	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(n, ScopePrefix) || !strings.HasSuffix(n, ".scope") {
+		name, ok := units[e.Name()]
+		if !ok || !e.IsDir() {
 			continue
 		}
-		pids, err := procs(filepath.Join(s.dir, n))
+		pids, err := procs(filepath.Join(s.dir, e.Name()))
 		if err != nil {
 			continue // gone meanwhile
 		}
-		out[strings.TrimSuffix(strings.TrimPrefix(n, ScopePrefix), ".scope")] = pids
+		out[name] = pids
 	}
 	return out, nil
 }
@@ -108,7 +124,7 @@ func (s *Scopes) Prune(map[string][]int) {}
 // up to grace, then SIGKILL, member by member until none is left, then
 // `systemctl stop` so that the unit is gone before a new start names it.
 func (s *Scopes) Stop(name string, grace time.Duration) ([]int, error) {
-	return s.stopUnit(Unit(name), grace)
+	return s.stopUnit(s.Unit(name), grace)
 }
 
 func (s *Scopes) stopUnit(unit string, grace time.Duration) ([]int, error) {
@@ -195,7 +211,7 @@ func (s *Scopes) StopThrowaway(unit string) { s.stopUnit(unit, 0) }
 func (s *Scopes) Elsewhere(name string, pid int) (string, bool) {
 	unit := filepath.Base(Of(pid))
 	switch {
-	case unit == Unit(name):
+	case unit == s.Unit(name):
 		return "", false
 	case strings.HasPrefix(unit, ScopePrefix) && strings.HasSuffix(unit, ".scope"):
 		return "scope " + unit, false

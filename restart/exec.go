@@ -217,7 +217,7 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 	switch {
 	case s.Scopes != nil:
 		desc := fmt.Sprintf("cortex-check: %s, of %s", d.Name, s.ConfigDir)
-		if err := s.Scopes.Wrap(cmd, cgroup.Unit(d.Name), desc, d.StopGrace, d.Start[0]); err != nil {
+		if err := s.Scopes.Wrap(cmd, s.Scopes.Unit(d.Name), desc, d.StopGrace, d.Start[0]); err != nil {
 			log.Close()
 			return nil, err
 		}

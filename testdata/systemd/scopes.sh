@@ -138,6 +138,30 @@ else
 	fail "redis-server.service would not start in the container"
 fi
 
+# A second config with a daemon of the same name: its scope carries a tag
+# of its path, so neither config's passes or verbs touch the other's.
+printf '#!/bin/sh\nexec sleep 601\n' >/opt/cortex/b-timer-d
+chmod 0755 /opt/cortex/b-timer-d
+cat >/etc/cortex/b.toml <<'TOML'
+status_file = "/var/lib/cortex/b-status.json"
+log_file = "/var/log/cortex/b.log"
+
+[[daemon]]
+name = "timer-d"
+process = "sleep"
+pattern = '^sleep 601$'
+start = ["/opt/cortex/b-timer-d"]
+TOML
+a_pid=$(pid_of timer-d)
+cortex-check -c /etc/cortex/b.toml --fix >/dev/null || true
+b_unit=$(jq -r '.daemons["timer-d"].tracked' /var/lib/cortex/b-status.json)
+[[ $b_unit =~ ^scope\ cortex-timer-d-[0-9a-f]{8}\.scope$ ]] || fail "b's timer-d is tracked by '$b_unit', not a scope of its own"
+cortex-check -c /etc/cortex/b.toml stop timer-d >/dev/null || fail "b: stop timer-d failed"
+kill -0 "$a_pid" || fail "b's stop timer-d killed a's timer-d"
+out=$(cortex-check -c /etc/cortex/cortex.toml --only timer-d --read-only --format json) || true
+[ "$(jq -r '.daemons["timer-d"].status' <<<"$out")" = running ] || fail "a's timer-d does not read running beside b's: $out"
+echo "ok: two configs' daemons of one name live in two scopes ($b_unit); b's stop leaves a's"
+
 # A bad config: the pass cannot judge (exit 3), and only that fails the unit.
 echo 'bogus = 1' >>/etc/cortex/cortex.toml
 systemctl start cortex-check.service && fail "a pass with a bad config succeeded"
