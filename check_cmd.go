@@ -259,7 +259,8 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 			}
 			return starter.Start(d, owner)
 		},
-		Kill: restart.Kill,
+		Kill:     restart.Kill,
+		KillSame: restart.KillSame,
 		CheckStart: func(d *check.Daemon) error {
 			owner, err := restart.LookupOwner(d)
 			if err == nil {

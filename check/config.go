@@ -473,6 +473,9 @@ func (fc *fileConfig) validate(dir string) (*Config, error) {
 		if !validName.MatchString(fd.Name) {
 			return nil, fmt.Errorf("%s: name %q: use letters, digits, '.', '_', '@' and '-', starting with a letter or digit, at most 64 characters", where, fd.Name)
 		}
+		if prefix, _, dotted := strings.Cut(fd.Name, "."); dotted && slices.Contains(cgroupFilePrefixes, prefix) {
+			return nil, fmt.Errorf("%s: name %q is the name of a control group's own file (%s.*): a daemon's group is a folder of that name; choose another", where, fd.Name, prefix)
+		}
 		where = fmt.Sprintf("daemon[%d] (%s)", i+1, fd.Name)
 		if first, dup := seen[fd.Name]; dup {
 			return nil, fmt.Errorf("%s: name %q is already used by daemon[%d]: names must be unique", where, fd.Name, first)
@@ -655,6 +658,10 @@ func checkAfter(daemons []Daemon) error {
 	}
 	return nil
 }
+
+// cgroupFilePrefixes start the files of a cgroup v2 folder (cgroup.procs,
+// memory.max, ...): a daemon's group is a folder named after it there.
+var cgroupFilePrefixes = []string{"cgroup", "cpu", "cpuset", "io", "memory", "pids", "rdma", "hugetlb", "misc", "irq"}
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 

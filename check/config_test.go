@@ -23,6 +23,7 @@ func TestParseErrors(t *testing.T) {
 		{"no daemons", `status_file = "s.json"`, "cortex.toml: no [[daemon]] configured"},
 		{"unknown top key", "status_fle = 1\n[[daemon]]\nname = \"a\"", `cortex.toml:1: unknown key "status_fle"`},
 		{"unknown daemon key", "[[daemon]]\nname = \"a\"\n[[daemon]]\nname = \"b\"\nstrat = []", `cortex.toml:5: daemon[2] (b): unknown key "strat"`},
+		{"a control group's file as a name", "[[daemon]]\nname = \"cgroup.procs\"", `daemon[1]: name "cgroup.procs" is the name of a control group's own file (cgroup.*)`},
 		{"unknown probe key", "[[daemon]]\nname = \"a\"\n[daemon.probe]\ntcp = \"127.0.0.1:1\"\nfailurs = 3", `cortex.toml:5: unknown key "failurs" in [daemon.probe] (did you mean "failures"?)`},
 		{"bad toml", "[[daemon]]\nname = ", "cortex.toml:2:"},
 		{"bad toml quoting a newline", "a=0b\n", `cortex.toml:1:3: not a binary number: '0b\n'`},

@@ -193,9 +193,11 @@ func ProcHidden() bool {
 
 // SameProcess says whether p.PID still names the process p was read as:
 // alive, with the same start time. A PID reused since starts later.
+// Its owner must not have changed either.
 func SameProcess(p Process) bool {
 	now, err := readTableOne("/proc", p.PID)
-	return err == nil && !now.Gone() && (p.StartTime.IsZero() || now.StartTime.Equal(p.StartTime))
+	return err == nil && !now.Gone() && (p.StartTime.IsZero() || now.StartTime.Equal(p.StartTime)) &&
+		(p.UID < 0 || now.UID == p.UID)
 }
 
 // readTableOne reads one process as ReadTable would.
@@ -205,7 +207,7 @@ func readTableOne(root string, pid int) (Process, error) {
 		return Process{}, err
 	}
 	r := procReader{root: root, buf: make([]byte, 0, 4096)}
-	return r.read(pid, strconv.Itoa(pid), Need{}, boot)
+	return r.read(pid, strconv.Itoa(pid), Need{Owner: true}, boot)
 }
 
 // Creds reads a process's real and saved uids from /proc/PID/status (its

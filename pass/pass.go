@@ -54,6 +54,10 @@ type World struct {
 	Start func(d *check.Daemon) (restart.Process, error)
 	// Kill stops processes: SIGTERM, up to grace, then SIGKILL.
 	Kill func(pids []int, grace time.Duration) (left []int)
+	// KillSame is Kill for processes as a snapshot saw them: each is
+	// signalled only while its PID still names that process (restart.
+	// KillSame, through a pidfd); nil: Kill.
+	KillSame func(procs []check.Process, grace time.Duration) (left []int)
 	// CheckStart says whether a daemon's start could run (its program
 	// found and trusted), before a running instance is stopped for it.
 	CheckStart func(d *check.Daemon) error
@@ -394,6 +398,26 @@ func currentGroups(w World, daemons []check.Daemon) func() map[string]check.Grou
 	}
 }
 
+// killWorld is the pass's world with Kill bound to its snapshot: a PID
+// reused since the process table was read (a probe's timeout is long
+// enough to cycle pid_max) is never signalled.
+func (r *run) killWorld() World {
+	w := r.w
+	if w.KillSame == nil {
+		return w
+	}
+	w.Kill = func(pids []int, grace time.Duration) []int {
+		procs := make([]check.Process, 0, len(pids))
+		for _, pid := range pids {
+			if p, ok := r.snap.Process(pid); ok {
+				procs = append(procs, *p)
+			}
+		}
+		return w.KillSame(procs, grace)
+	}
+	return w
+}
+
 // groupPIDs are the members of each daemon's control group, for those
 // whose group held live processes when the pass judged them.
 func (r *run) groupPIDs() map[string][]int {
@@ -474,7 +498,7 @@ func (r *run) act() error {
 		// A verb's own log lines go to the restart log too; start and
 		// restart then restart like --fix, the flap guard lifted.
 		log := &restartLog{path: r.cfg.LogFile, open: r.w.OpenLog, now: r.w.Now}
-		act(opt.Act, r.daemons, r.st, r.snap, r.w, log, r.w.Now(), r.groupPIDs())
+		act(opt.Act, r.daemons, r.st, r.snap, r.killWorld(), log, r.w.Now(), r.groupPIDs())
 		if err := log.close(); err != nil {
 			r.note("warning: restart log not written: " + err.Error())
 		}
@@ -484,7 +508,7 @@ func (r *run) act() error {
 	if !opt.Fix || r.ctx.Err() != nil {
 		return nil
 	}
-	notes, err := fix(r.ctx, r.cfg, r.daemons, r.st, r.running, r.snap, r.snapshot, r.started, opt, r.w, r.prev, r.groupPIDs())
+	notes, err := fix(r.ctx, r.cfg, r.daemons, r.st, r.running, r.snap, r.snapshot, r.started, opt, r.killWorld(), r.prev, r.groupPIDs())
 	r.notes = append(r.notes, notes...)
 	return err
 }

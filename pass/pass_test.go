@@ -604,3 +604,21 @@ func TestFinishedHook(t *testing.T) {
 		t.Errorf("notes %q; the status file was not written again with the hook's memory", res.Notes)
 	}
 }
+
+// Without a control group, a stop signals the processes as the pass's
+// snapshot saw them (start time and owner with each PID), through
+// KillSame, never bare PIDs that may have been reused since.
+func TestPassStopKillsWhatTheSnapshotSaw(t *testing.T) {
+	h := newFakeHost(time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC))
+	cfg := loadTestConfig(t)
+	started := h.now.Add(-time.Hour)
+	h.procs = append(h.procs, daemonProc(50, "pm-daemon", started))
+	w := h.world()
+	var got []check.Process
+	w.Kill = func([]int, time.Duration) []int { t.Error("bare PIDs signalled"); return nil }
+	w.KillSame = func(procs []check.Process, _ time.Duration) []int { got = procs; return nil }
+	Run(context.Background(), cfg, Options{Only: []string{"pm-daemon"}, Act: Act{Verb: VerbStop, By: "test"}, Timeout: time.Second}, w)
+	if len(got) != 1 || got[0].PID != 50 || !got[0].StartTime.Equal(started) {
+		t.Fatalf("KillSame got %+v, want PID 50 as the snapshot saw it (started %s)", got, started)
+	}
+}
