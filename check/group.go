@@ -27,6 +27,8 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 		}
 	}
 	r.Procs = len(members)
+	r.Members = pidsOf(members)
+	r.Usage = s.usage(r.Members)
 	var in, outside []*Process
 	if !d.match.hasPatternOrProcess() {
 		in = members // a pidfile alone: every member is the daemon's

@@ -3,7 +3,9 @@
 package check
 
 import (
+	"errors"
 	"fmt"
+	"net/netip"
 
 	ps "github.com/mitchellh/go-ps"
 )
@@ -35,4 +37,12 @@ func ProcHidden() bool { return false }
 func SameProcess(p Process) bool {
 	q, err := ps.FindProcess(p.PID)
 	return err == nil && q != nil
+}
+
+// CountFDs is not supported without /proc.
+func CountFDs(int) (int, error) { return 0, errors.ErrUnsupported }
+
+// PortHolders is not supported without /proc.
+func PortHolders(netip.AddrPort, func(l, want netip.AddrPort) bool) ([]Holder, int, error) {
+	return nil, 0, errors.ErrUnsupported
 }
