@@ -42,6 +42,9 @@ const (
 	kindUnknown
 	kindTimerStopped
 	kindTooMany
+	kindOverLimit
+	kindStale
+	kindProbeAlert
 	kindRestarted
 	kindHeld
 )
@@ -53,6 +56,9 @@ var kindLabels = [...]string{
 	kindUnknown:       "unknown",
 	kindTimerStopped:  "timer stopped",
 	kindTooMany:       "too many instances",
+	kindOverLimit:     "over limit",
+	kindStale:         "stale",
+	kindProbeAlert:    "probe failing",
 	kindRestarted:     "restarted",
 	kindHeld:          "held",
 }
