@@ -202,6 +202,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 	}
 	return pass.World{
 		Groups:    groups,
+		Meters:    hostMeters(groups, starter),
 		UserName:  userName,
 		ReadTable: check.ReadTable,
 		Now:       time.Now,
