@@ -62,13 +62,13 @@ func validateProbe(a *app, d *check.Daemon, r check.Verdict, groups pass.Groups,
 		fmt.Fprintf(a.stdout, "  probe run now: passed in %s\n", res.Latency.Round(time.Millisecond))
 		return true
 	}
-	line := "  probe run now: FAILED: " + res.Err
+	line := "probe run now: FAILED: " + res.Err
 	if strings.Contains(res.Err, "connection refused") {
 		if who := portHolder(d); who != "" {
 			line += "; " + who
 		}
 	}
-	fmt.Fprintln(a.stdout, escape.Line(line))
+	fmt.Fprintln(a.stdout, "  "+escape.Line(line))
 	what := "--fix would restart it"
 	if d.Probe.Alerts() {
 		what = `action = "alert": it would be WARNING`

@@ -112,6 +112,9 @@ func holders(w World, d *check.Daemon, match func(l, want netip.AddrPort) bool) 
 // DescribeHolders writes who holds an address, the oldest holder first.
 func DescribeHolders(shown string, want netip.AddrPort, hs []check.Holder, now time.Time, userName func(int) string) string {
 	h := hs[0]
+	if !want.Addr().IsValid() { // a port alone: where it is held says more
+		shown, want = h.Listen.String(), h.Listen
+	}
 	s := fmt.Sprintf("%s is held by PID %d %s", shown, h.PID, cmpName(h.Name))
 	if h.UID >= 0 {
 		name := ""

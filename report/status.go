@@ -114,8 +114,10 @@ type Outcome struct {
 	ProbeSuspect bool
 	ProbeErr     string
 	// ProbeFailures is the probe's failures: an unready instance counts
-	// as that many failures, unhealthy until its probe passes.
+	// as that many failures, unhealthy until its probe passes. ProbeKind
+	// is the probe's kind.
 	ProbeFailures int
+	ProbeKind     string
 }
 
 // Status is the status file: the dashboard's one source of truth.
@@ -298,10 +300,12 @@ func (d *Daemon) TooMany() bool {
 
 func (d *Daemon) judge() State {
 	switch {
-	case d.Status == check.Unknown || d.ProbeNotRun():
+	case d.Status == check.Unknown:
 		return Unknown
 	case !d.Running():
 		return Critical
+	case d.ProbeNotRun():
+		return Unknown // it runs; whether it works, its broken probe cannot say
 	case d.TooMany() || d.Action == ActionRestarted || len(d.Warnings) > 0:
 		return Warning
 	}
@@ -353,11 +357,9 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 		*d = *FromResult(o.Found, d.MaxInstances, now)
 		d.Status = Unhealthy
 		d.Hold = kept.Hold
-		if kept.Probe != nil {
-			d.Probe = &Probe{Kind: kept.Probe.Kind, Result: probe.Unhealthy, At: now.UTC().Truncate(time.Millisecond),
-				Error: o.ProbeErr, Count: probe.Count{Failures: max(o.ProbeFailures, 1), Since: now.UTC().Truncate(time.Millisecond)},
-				Counted: now.UTC().Truncate(time.Millisecond)}
-		}
+		at := now.UTC().Truncate(time.Millisecond)
+		d.Probe = &Probe{Kind: o.ProbeKind, Result: probe.Unhealthy, At: at, Error: o.ProbeErr,
+			Count: probe.Count{Failures: max(o.ProbeFailures, 1), Since: at}, Counted: at}
 		if o.ProbeSuspect {
 			note := &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 			heldBack, suspect = note, note

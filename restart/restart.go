@@ -525,7 +525,8 @@ func (r *Runner) verify(jobs []*job) {
 // the probe is suspect: the daemon is held back from further heals.
 func (r *Runner) unready(j *job, res check.Result, why string) {
 	d := j.down.Daemon
-	j.outcome.Found, j.outcome.Unready, j.outcome.ProbeErr, j.outcome.ProbeFailures = res, true, why, d.Probe.Failures
+	j.outcome.Found, j.outcome.Unready, j.outcome.ProbeErr = res, true, why
+	j.outcome.ProbeFailures, j.outcome.ProbeKind = d.Probe.Failures, string(d.Probe.Kind())
 	if j.down.ProbeErr != "" && SameFailure(j.down.ProbeErr, why) {
 		j.outcome.ProbeSuspect = true
 		r.finish(j, HeldBack, fmt.Sprintf("probe suspect: %s failed the same way against the old instance and the new one, PID %d, which runs and is left running; no more heals until the probe passes: check the probe (cortex-check validate runs it), then cortex-check --fix --force",
