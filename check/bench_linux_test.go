@@ -2,7 +2,11 @@
 
 package check
 
-import "testing"
+import (
+	"net"
+	"os"
+	"testing"
+)
 
 // BenchmarkReadTable is the one walk of the real /proc a pass makes, with
 // command lines and owners: what the figures' extra stat fields add to
@@ -23,6 +27,34 @@ func BenchmarkParseStat(b *testing.B) {
 	for b.Loop() {
 		if _, err := parseStat(line); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCountFDs is one process's descriptors counted: what the
+// figures add per process of a running daemon.
+func BenchmarkCountFDs(b *testing.B) {
+	pid := os.Getpid()
+	for b.Loop() {
+		if _, err := CountFDs(pid); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPortHolders is the search for who holds a port, which a
+// pass makes only after a failed start or a refused probe: the socket
+// table, then every process's descriptors.
+func BenchmarkPortHolders(b *testing.B) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	want := l.Addr().(*net.TCPAddr).AddrPort()
+	for b.Loop() {
+		if hs, _, err := PortHolders(want, Conflicts); err != nil || len(hs) != 1 {
+			b.Fatal(hs, err)
 		}
 	}
 }
