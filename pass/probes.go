@@ -72,6 +72,9 @@ func (r *run) afterProbes(verdicts []check.Verdict) {
 			}
 		}
 		if e.ProbeSuspect != nil && e.Status == check.Unhealthy {
+			if e.HeldBack == nil { // released while its probe was in grace: held back again
+				e.HeldBack = e.ProbeSuspect
+			}
 			addMessage(e, fmt.Sprintf("probe suspect since %s: it failed the same way against the old instance and the new one; not healed again until it passes (check it with cortex-check validate; --fix --force heals all the same)",
 				e.ProbeSuspect.At.Local().Format(time.TimeOnly)))
 		}
