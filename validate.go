@@ -90,7 +90,7 @@ func (v *validateCmd) Run(a *app) error {
 			}
 		}
 		validateWarnings(a, d, r, starter)
-		if !validateProbe(a, d, r, groups, untrusted) {
+		if !validateProbe(a, d, r, groups, untrusted, cfg.Dir) {
 			broken = append(broken, d.Name)
 		}
 	}

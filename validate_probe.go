@@ -22,7 +22,7 @@ import (
 // cannot be run is an error (validate exits 3, and every pass says the
 // same); a daemon that runs has its probe run once, and the result shown.
 // It returns false for a probe that cannot be run.
-func validateProbe(a *app, d *check.Daemon, r check.Verdict, groups pass.Groups, untrusted error) bool {
+func validateProbe(a *app, d *check.Daemon, r check.Verdict, groups pass.Groups, untrusted error, configDir string) bool {
 	for _, file := range d.RestartOnChange {
 		if _, err := trust.ModTime(file); err != nil {
 			warn(a.stderr, "%s: restart_on_change %s cannot be looked at, so its changes go unseen: %v", d.Name, file, err)
@@ -31,7 +31,7 @@ func validateProbe(a *app, d *check.Daemon, r check.Verdict, groups pass.Groups,
 	if d.Probe == nil {
 		return true
 	}
-	starter := restart.Starter{ConfigDir: d.Dir, UID: os.Geteuid()}
+	starter := restart.Starter{ConfigDir: configDir, UID: os.Geteuid()}
 	switch g := groups.(type) {
 	case *cgroup.Scopes:
 		if g.Writable() {
