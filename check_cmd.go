@@ -249,6 +249,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		Groups:    groups,
 		UnitState: unitState,
 		Creds:     check.Creds,
+		Meters:    hostMeters(groups, starter),
 		UserName:  userName,
 		ReadTable: check.ReadTable,
 		Now:       time.Now,

@@ -62,6 +62,7 @@ func (v *validateCmd) Run(a *app) error {
 	validateWritePaths(a, writePaths(cfg, os.Geteuid(), v.Textfile))
 	starter := restart.Starter{ConfigDir: cfg.Dir, UID: os.Geteuid()}
 	owners := map[int][]string{}
+	var broken []string // daemons whose probe cannot be run
 	for i := range cfg.Daemons {
 		d, r := &cfg.Daemons[i], verdicts[i]
 		header := d.Describe()
@@ -94,12 +95,19 @@ func (v *validateCmd) Run(a *app) error {
 			}
 		}
 		validateWarnings(a, d, r, starter)
+		if !validateProbe(a, d, r, groups, untrusted, cfg.Dir) {
+			broken = append(broken, d.Name)
+		}
 	}
 	validateNotify(a, cfg, untrusted)
 	for _, p := range snap.Procs {
 		if names := owners[p.PID]; len(names) > 1 {
 			warn(stderr, "PID %d matches %s (%s): make their patterns tell them apart", p.PID, plural(len(names), "daemon"), strings.Join(names, ", "))
 		}
+	}
+	if len(broken) > 0 {
+		return pass.WithHint(fmt.Errorf("%s: the probe of %s cannot be run", cfg.Path, strings.Join(broken, ", ")),
+			"fix exec in their [daemon.probe]: every pass reports them UNKNOWN and never runs them")
 	}
 	a.code = 0
 	return nil

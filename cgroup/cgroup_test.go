@@ -122,3 +122,24 @@ func TestProbeGroupRemoved(t *testing.T) {
 		t.Errorf("a probe group is listed among the daemons: %v", m)
 	}
 }
+
+// A group's usage comes from memory.current and cpu.stat's usage_usec; a
+// group without the memory controller has no memory figure.
+func TestUsageAt(t *testing.T) {
+	dir := t.TempDir()
+	if u := usageAt(dir); u.MemoryOK || u.CPUOK {
+		t.Errorf("empty folder: %+v", u)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cpu.stat"), []byte("usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if u := usageAt(dir); u.MemoryOK || !u.CPUOK || u.CPU != 2500*time.Millisecond {
+		t.Errorf("cpu.stat only: %+v", u)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "memory.current"), []byte("641728512\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if u := usageAt(dir); !u.MemoryOK || u.Memory != 612<<20 {
+		t.Errorf("with memory.current: %+v", u)
+	}
+}

@@ -64,6 +64,8 @@ type Config struct {
 	// PingURL is the dead-man's switch every writer pass pings; "" for none.
 	PingURL string
 	Notify  []Notify // the [[notify]] tables, in order
+	// Limits are the default thresholds on every daemon's figures.
+	Limits Limits
 }
 
 // Daemon is one [[daemon]] table, with its matcher compiled.
@@ -103,6 +105,18 @@ type Daemon struct {
 	StopGrace     time.Duration
 	MaxRestarts   int
 	RestartWindow time.Duration
+	// Limits are its thresholds on memory and CPU, and what --fix does
+	// at them.
+	Limits Limits
+	// RestartOnChange are files whose change after the main process
+	// started makes the daemon stale; nil (the key left out): its
+	// program replaced or deleted under it does. OnChangeRestart lets
+	// --fix restart a stale daemon.
+	RestartOnChange []string
+	OnChangeRestart bool
+	// Port is the daemon's port where no probe names its address: a
+	// failed start says which process holds it.
+	Port int
 
 	match matcher
 }
@@ -137,6 +151,45 @@ type fileConfig struct {
 	PingURL        string       `toml:"ping_url"`
 	Notify         []fileNotify `toml:"notify"`
 	Daemon         []fileDaemon `toml:"daemon"`
+	fileLimits
+}
+
+// fileLimits are the threshold keys, at the top (defaults) and in each
+// daemon. Sizes and percentages are strings, parsed where the daemon is
+// known, so that an error names it.
+type fileLimits struct {
+	MaxMemory *string `toml:"max_memory"`
+	MaxCPU    *string `toml:"max_cpu"`
+	For       *int    `toml:"for"`
+	OnLimit   *string `toml:"on_limit"`
+}
+
+// apply reads the keys over def.
+func (fl *fileLimits) apply(def Limits) (Limits, error) {
+	l := def
+	var err error
+	if fl.MaxMemory != nil {
+		if l.MaxMemory, err = ParseSize("max_memory", *fl.MaxMemory); err != nil {
+			return l, err
+		}
+	}
+	if fl.MaxCPU != nil {
+		if l.MaxCPU, err = ParsePercent("max_cpu", *fl.MaxCPU); err != nil {
+			return l, err
+		}
+	}
+	if fl.For != nil {
+		if *fl.For < 1 {
+			return l, fmt.Errorf("for = %d: give how many passes in a row a figure must be over its limit, 1 or more, e.g. for = 3", *fl.For)
+		}
+		l.For = *fl.For
+	}
+	if fl.OnLimit != nil {
+		if l.Restart, err = parseAction("on_limit", *fl.OnLimit); err != nil {
+			return l, err
+		}
+	}
+	return l, nil
 }
 
 type fileDaemon struct {
@@ -160,6 +213,10 @@ type fileDaemon struct {
 	StopGrace     duration          `toml:"stop_grace"`
 	MaxRestarts   *int              `toml:"max_restarts"`
 	RestartWindow duration          `toml:"restart_window"`
+	fileLimits
+	RestartOnChange []string `toml:"restart_on_change"`
+	OnChange        *string  `toml:"on_change"`
+	Port            int      `toml:"port"`
 }
 
 // fileProbe mirrors a [daemon.probe] table.
@@ -178,6 +235,9 @@ type fileProbe struct {
 	CAFile        string `toml:"ca_file"`
 	TLSServerName string `toml:"tls_server_name"`
 	Insecure      bool   `toml:"insecure"`
+	// Action is what a probe at its failures does: "restart" (heal) or
+	// "alert" (WARNING only).
+	Action string `toml:"action"`
 }
 
 // spec builds the probe's Spec, a heartbeat's and a ca_file's path
@@ -187,7 +247,7 @@ type fileProbe struct {
 func (fp *fileProbe) spec(dir string) (probe.Spec, error) {
 	s := probe.Spec{HTTP: fp.HTTP, ExpectStatus: fp.ExpectStatus, TCP: fp.TCP, Failures: fp.Failures,
 		MaxAge: fp.MaxAge.d, Timeout: fp.Timeout.d, Grace: fp.Grace.d, NoGrace: fp.Grace.set && fp.Grace.d == 0,
-		TLSServerName: fp.TLSServerName, Insecure: fp.Insecure}
+		TLSServerName: fp.TLSServerName, Insecure: fp.Insecure, Action: fp.Action}
 	if fp.CAFile != "" {
 		s.CAFile = resolve(dir, fp.CAFile)
 	}
@@ -445,6 +505,11 @@ func (fc *fileConfig) validate(dir string) (*Config, error) {
 		}
 		cfg.MaxRestarts = *fc.MaxRestarts
 	}
+	limits, err := fc.fileLimits.apply(Limits{For: DefaultLimitFor})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Limits = limits
 	cfg.LogDir = filepath.Dir(cfg.LogFile)
 	if fc.LogDir != "" {
 		cfg.LogDir = resolve(dir, fc.LogDir)
@@ -508,6 +573,29 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 		MaxRestarts:   cfg.MaxRestarts,
 		RestartWindow: fd.RestartWindow.or(cfg.RestartWindow),
 	}
+	limits, err := fd.fileLimits.apply(cfg.Limits)
+	if err != nil {
+		return d, err
+	}
+	d.Limits = limits
+	if fd.OnChange != nil {
+		if d.OnChangeRestart, err = parseAction("on_change", *fd.OnChange); err != nil {
+			return d, err
+		}
+	}
+	if fd.RestartOnChange != nil {
+		d.RestartOnChange = []string{}
+		for _, f := range fd.RestartOnChange {
+			if strings.TrimSpace(f) == "" {
+				return d, errors.New(`restart_on_change: an empty path; list the files whose change makes it stale, e.g. restart_on_change = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]`)
+			}
+			d.RestartOnChange = append(d.RestartOnChange, resolve(dir, f))
+		}
+	}
+	if fd.Port < 0 || fd.Port > 65535 {
+		return d, fmt.Errorf("port = %d: give the TCP port it listens on, 1 to 65535, e.g. port = 6379", fd.Port)
+	}
+	d.Port = fd.Port
 	if fd.Pattern != nil {
 		if *fd.Pattern == "" {
 			return d, errors.New("pattern is empty: it would match every process")

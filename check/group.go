@@ -27,6 +27,8 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 		}
 	}
 	r.Procs = len(members)
+	r.Members = pidsOf(members)
+	r.Usage = s.usage(r.Members)
 	var in, outside []*Process
 	if !d.match.hasPatternOrProcess() {
 		// A pidfile alone: the daemon runs once its pidfile names a

@@ -632,6 +632,10 @@ type Result struct {
 	// Procs is how many processes it holds: its group's members, or its
 	// main process's tree.
 	Procs int
+	// Members are those processes' PIDs, for the figures; Usage is what
+	// they use, summed from the same read of the table.
+	Members []int
+	Usage   Usage
 }
 
 // Tracked says how the daemon's processes are known, for people.
@@ -691,7 +695,9 @@ func (s *Snapshot) judge(d *Daemon, matches []*Process, clues Clues) Result {
 	}
 	r := s.judgeTree(d, matches, clues)
 	if r.Running() || r.Condition == Suspended {
-		r.Procs = len(s.MainTree(r.PID, d.UID))
+		r.Members = s.MainTree(r.PID, d.UID)
+		r.Procs = len(r.Members)
+		r.Usage = s.usage(r.Members)
 	}
 	return r
 }

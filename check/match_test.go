@@ -290,10 +290,19 @@ func TestParseStat(t *testing.T) {
 		wantState byte
 		wantPPID  int
 		wantTick  uint64
+		wantCPU   uint64
+		wantRSS   int64
 		wantErr   bool
 	}{
 		{name: "plain", in: "42 (bash) S 1 42 42 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 12345 1000 100 18446744073709551615\n",
-			wantName: "bash", wantState: 'S', wantPPID: 1, wantTick: 12345},
+			wantName: "bash", wantState: 'S', wantPPID: 1, wantTick: 12345, wantRSS: 100},
+		{name: "utime+stime and rss", in: "4242 (redis-server) S 1 4242 4242 0 -1 4194560 2304 0 0 0 1532 877 9 9 20 0 5 0 123456 75304960 2410 18446744073709551615 1 1\n",
+			wantName: "redis-server", wantState: 'S', wantPPID: 1, wantTick: 123456, wantCPU: 1532 + 877, wantRSS: 2410},
+		{name: "no rss (ends at starttime)", in: "7 (x) S 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 99",
+			wantName: "x", wantState: 'S', wantPPID: 1, wantTick: 99, wantCPU: 7},
+		{name: "negative rss is no figure, not an error", in: "7 (x) S 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 99 0 -1",
+			wantName: "x", wantState: 'S', wantPPID: 1, wantTick: 99, wantCPU: 7},
+		{name: "bad utime", in: "7 (x) S 1 7 7 0 -1 0 0 0 0 0 a 4 0 0 20 0 1 0 99 0 1", wantErr: true},
 		{name: "name with spaces and parentheses", in: "7 ((a) b)) Z 3 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0",
 			wantName: "(a) b)", wantState: 'Z', wantPPID: 3, wantTick: 99},
 		{name: "truncated", in: "7 (x) S 1", wantErr: true},
@@ -309,7 +318,8 @@ func TestParseStat(t *testing.T) {
 			if tt.wantErr {
 				return
 			}
-			if f.name != tt.wantName || f.state != tt.wantState || f.ppid != tt.wantPPID || f.startTick != tt.wantTick {
+			if f.name != tt.wantName || f.state != tt.wantState || f.ppid != tt.wantPPID || f.startTick != tt.wantTick ||
+				f.cpuTicks != tt.wantCPU || f.rssPages != tt.wantRSS {
 				t.Errorf("got %+v", f)
 			}
 		})

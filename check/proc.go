@@ -30,6 +30,12 @@ type Process struct {
 	UID int
 	// StartTime is zero when unknown.
 	StartTime time.Time
+	// CPUTicks is the user and system time the process has used, in
+	// clock ticks (utime+stime of /proc/PID/stat); 0 when unknown.
+	CPUTicks uint64
+	// RSS is its resident set in bytes (stat's rss times the page size);
+	// 0 when unknown.
+	RSS int64
 }
 
 // Gone says whether the process has exited and only its entry remains: a
@@ -71,6 +77,10 @@ type TableReader func(need Need) ([]Process, error)
 // a slow pattern, cannot stall a pass. Patterns see the first 64 KiB.
 const MaxCmdline = 64 << 10
 
+// clockTicks is USER_HZ, the unit of starttime, utime and stime in
+// /proc/PID/stat. It is 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
 // maxPID bounds what a pidfile may hold: Linux's pid_max cannot exceed 2^22.
 const maxPID = 1 << 22
 
@@ -85,6 +95,8 @@ type statFields struct {
 	pgid, sid  int
 	numThreads int
 	startTick  uint64 // clock ticks after boot
+	cpuTicks   uint64 // utime + stime
+	rssPages   int64
 }
 
 // parseStat parses the contents of /proc/PID/stat. The name is read up to the
@@ -99,9 +111,11 @@ func parseStat(b []byte) (statFields, error) {
 	}
 	f.name = string(b[open+1 : closing])
 	rest := b[closing+1:]
+	seenStart := false
 	// After the name: state ppid pgrp session tty_nr tpgid flags minflt
 	// cminflt majflt cmajflt utime stime cutime cstime priority nice
-	// num_threads itrealvalue starttime; starttime is the 20th.
+	// num_threads itrealvalue starttime vsize rss; starttime is the 20th,
+	// rss the 22nd. The figures (memory, CPU) come from this same read.
 	for field := 0; len(rest) > 0; field++ {
 		rest = bytes.TrimLeft(rest, " ")
 		end := bytes.IndexByte(rest, ' ')
@@ -129,6 +143,12 @@ func parseStat(b []byte) (statFields, error) {
 			case 3:
 				f.sid = int(n)
 			}
+		case 11, 12:
+			n, ok := parseUint(tok)
+			if !ok {
+				return f, errors.New("stat: bad utime or stime")
+			}
+			f.cpuTicks += n
 		case 17:
 			n, ok := parseUint(tok)
 			if !ok {
@@ -141,8 +161,17 @@ func parseStat(b []byte) (statFields, error) {
 				return f, errors.New("stat: bad starttime")
 			}
 			f.startTick = t
+			seenStart = true
+		case 21:
+			// A negative or odd rss is no reason to drop the process.
+			if n, ok := parseUint(tok); ok && n < 1<<40 {
+				f.rssPages = int64(n)
+			}
 			return f, nil
 		}
+	}
+	if seenStart { // a line without rss: the process all the same
+		return f, nil
 	}
 	return f, errors.New("stat: too few fields")
 }

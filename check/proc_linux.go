@@ -12,9 +12,8 @@ import (
 	"time"
 )
 
-// clockTicks is USER_HZ, the unit of starttime in /proc/PID/stat. It is 100
-// on every Linux architecture Go supports.
-const clockTicks = 100
+// pageSize is the unit of rss in /proc/PID/stat.
+var pageSize = int64(os.Getpagesize())
 
 // ReadTable walks /proc once, reading each process's stat and, when asked,
 // its cmdline, into one reused buffer. go-ps would read stat too but keeps
@@ -85,6 +84,8 @@ func (r *procReader) read(pid int, name string, need Need, boot time.Time) (Proc
 		SID:       st.sid,
 		Threads:   st.numThreads,
 		StartTime: boot.Add(ticksToDuration(st.startTick)),
+		CPUTicks:  st.cpuTicks,
+		RSS:       st.rssPages * pageSize,
 	}
 	p.UID = -1
 	if need.Owner {

@@ -5,6 +5,7 @@ package check
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,5 +130,52 @@ func TestParseUids(t *testing.T) {
 		if r != tt.ruid || s != tt.suid || ok != tt.ok {
 			t.Errorf("parseUids(%q) = %d, %d, %v; want %d, %d, %v", tt.status, r, s, ok, tt.ruid, tt.suid, tt.ok)
 		}
+	}
+}
+
+// TestCountFDs: the count is what os.ReadDir lists, . and .. left out.
+func TestCountFDs(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b", ".c", "..d"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := countEntries(dir); err != nil || n != 4 {
+		t.Errorf("countEntries = %d, %v; want 4", n, err)
+	}
+	own, err := CountFDs(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ReadDir holds one descriptor more while it lists.
+	if d := len(entries) - own; d < 0 || d > 1 {
+		t.Errorf("CountFDs = %d, ReadDir lists %d", own, len(entries))
+	}
+}
+
+// TestPortHolders: a socket this test listens on is found, held by this
+// process, from the real /proc.
+func TestPortHolders(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	want := l.Addr().(*net.TCPAddr).AddrPort()
+	holders, hidden, err := PortHolders(want, Conflicts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hidden != 0 || len(holders) != 1 || holders[0].PID != os.Getpid() || holders[0].Listen != want || holders[0].UID != os.Geteuid() {
+		t.Fatalf("PortHolders(%v) = %+v, hidden %d; want this process", want, holders, hidden)
+	}
+	l.Close()
+	if holders, _, _ := PortHolders(want, Conflicts); len(holders) != 0 {
+		t.Errorf("after close: %+v", holders)
 	}
 }

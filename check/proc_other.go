@@ -3,7 +3,9 @@
 package check
 
 import (
+	"errors"
 	"fmt"
+	"net/netip"
 
 	ps "github.com/mitchellh/go-ps"
 )
@@ -39,3 +41,11 @@ func SameProcess(p Process) bool {
 
 // Creds is not known here: the effective uid alone decides.
 func Creds(int) (ruid, suid int, ok bool) { return 0, 0, false }
+
+// CountFDs is not supported without /proc.
+func CountFDs(int) (int, error) { return 0, errors.ErrUnsupported }
+
+// PortHolders is not supported without /proc.
+func PortHolders(netip.AddrPort, func(l, want netip.AddrPort) bool) ([]Holder, int, error) {
+	return nil, 0, errors.ErrUnsupported
+}

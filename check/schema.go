@@ -38,8 +38,10 @@ var (
 		"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
 		"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
 		"events_file": {kString, `events_file = "/var/lib/cortex/cortex-events.jsonl"`}, "notify_user": {kString, `notify_user = "nobody"`},
-		"ping_url": {kString, `ping_url = "https://hc-ping.com/your-uuid"`},
-		"notify":   {kTables, "[[notify]] with webhook = \"https://hooks.slack.com/services/T0/B0/XXXX\""},
+		"ping_url":   {kString, `ping_url = "https://hc-ping.com/your-uuid"`},
+		"max_memory": {kString, `max_memory = "512MiB"`}, "max_cpu": {kString, `max_cpu = "90%"`},
+		"for": {kInt, `for = 3`}, "on_limit": {kString, `on_limit = "restart"`},
+		"notify": {kTables, "[[notify]] with webhook = \"https://hooks.slack.com/services/T0/B0/XXXX\""},
 	}
 	notifySchema = map[string]keySpec{
 		"exec": {kStrings, exampleExec}, "webhook": {kString, exampleWebhook},
@@ -56,7 +58,11 @@ var (
 		"max_instances": {kInt, `max_instances = 1`}, "start_timeout": {kString, `start_timeout = "5s"`},
 		"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
 		"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
-		"probe": {kTable, "[daemon.probe] with tcp = \"127.0.0.1:6379\""},
+		"probe":      {kTable, "[daemon.probe] with tcp = \"127.0.0.1:6379\""},
+		"max_memory": {kString, `max_memory = "512MiB"`}, "max_cpu": {kString, `max_cpu = "90%"`},
+		"for": {kInt, `for = 3`}, "on_limit": {kString, `on_limit = "restart"`},
+		"restart_on_change": {kStrings, `restart_on_change = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]`},
+		"on_change":         {kString, `on_change = "restart"`}, "port": {kInt, `port = 6379`},
 	}
 	probeSchema = map[string]keySpec{
 		"http": {kString, `http = "http://127.0.0.1:8080/health"`}, "expect_status": {kInt, `expect_status = 200`},
@@ -64,7 +70,7 @@ var (
 		"heartbeat": {kString, `heartbeat = "run/worker.beat"`}, "max_age": {kString, `max_age = "90s"`},
 		"timeout": {kString, `timeout = "2s"`}, "failures": {kInt, `failures = 3`}, "grace": {kString, `grace = "30s"`},
 		"ca_file": {kString, `ca_file = "tls/ca.pem"`}, "tls_server_name": {kString, `tls_server_name = "api.internal"`},
-		"insecure": {kBool, `insecure = true`},
+		"insecure": {kBool, `insecure = true`}, "action": {kString, `action = "alert"`},
 	}
 )
 

@@ -11,14 +11,23 @@ import (
 // TOML's terms) list the same keys: a key added to one and not the other
 // would be decoded without its type example, or suggested and refused.
 func TestSchemasMatchDecoder(t *testing.T) {
-	tags := func(v any) []string {
+	var fields func(ty reflect.Type) []string
+	fields = func(ty reflect.Type) []string {
 		var out []string
-		ty := reflect.TypeOf(v)
 		for i := range ty.NumField() {
-			if tag, _, _ := strings.Cut(ty.Field(i).Tag.Get("toml"), ","); tag != "" && tag != "daemon" {
+			f := ty.Field(i)
+			if f.Anonymous { // embedded: its keys are the table's (fileLimits)
+				out = append(out, fields(f.Type)...)
+				continue
+			}
+			if tag, _, _ := strings.Cut(f.Tag.Get("toml"), ","); tag != "" && tag != "daemon" {
 				out = append(out, tag)
 			}
 		}
+		return out
+	}
+	tags := func(v any) []string {
+		out := fields(reflect.TypeOf(v))
 		slices.Sort(out)
 		return out
 	}

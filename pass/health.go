@@ -35,7 +35,7 @@ func checkHealth(ctx context.Context, daemons []check.Daemon, st *report.Status,
 		// A probe of what does not run says nothing new. A suspended
 		// daemon is probed: with a probe, the probe decides whether it is
 		// unhealthy and --fix replaces it; without, it is left alone.
-		if !e.Running() && e.Status != check.Suspended {
+		if !e.Running() && e.Status != check.Suspended || e.ProbeNotRun() {
 			continue
 		}
 		target := probe.Target{Spec: *d.Probe, Exec: w.ProbeExec(d)}

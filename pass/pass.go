@@ -92,6 +92,8 @@ type World struct {
 	// Groups are the daemons' control groups; nil where the host keeps
 	// none (not Linux, no cgroup2, systemd's tree).
 	Groups Groups
+	// Meters read the figures and files beyond the process table.
+	Meters Meters
 	// UserName names a uid for messages.
 	UserName func(uid int) string
 	// Creds reads a process's real and saved uids (check.Creds).
@@ -325,7 +327,10 @@ func (r *run) judge() (Result, bool) {
 		// "recent restarts" must not grow with restarts long past.
 		entry.Restarts, _ = restart.FlapGuard(entry.Restarts, now, d.MaxRestarts, d.RestartWindow)
 	}
+	r.measure(verdicts)
+	r.brokenProbes()
 	checkHealth(r.ctx, r.daemons, r.st, r.observer == "", r.w, r.started.Add(r.opt.Timeout), r.opt.ConfigUntrusted, r.cfg.Interval)
+	r.afterProbes(verdicts)
 	// Held back lasts while the daemon is down or unhealthy; one that
 	// runs and works again is released.
 	for _, d := range r.daemons {
@@ -655,9 +660,11 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 	snap *check.Snapshot, snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status,
 	groups map[string][]int) (notes []string, err error) {
 	var down []restart.Down
+	staleTaken := false
 	for i := range daemons {
 		d := &daemons[i]
 		entry := st.Daemons[d.Name]
+		d = withoutBrokenProbe(d, entry)
 		if len(d.Start) == 0 {
 			continue
 		}
@@ -678,9 +685,20 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: victims(d, entry, snap, groups),
 				Grouped: groups[d.Name] != nil, LastFailure: lastFailure(prev, d.Name)})
 		case check.Unhealthy:
+			if entry.ProbeSuspect != nil && !opt.Force {
+				continue // its probe, not the daemon, is likely wrong
+			}
 			// It runs but does not work: stop its instance, then start.
 			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name),
-				Replace: victims(d, entry, snap, groups), Grouped: groups[d.Name] != nil, Reason: "unhealthy (" + entry.Probe.Error + ")"})
+				Replace: victims(d, entry, snap, groups), Grouped: groups[d.Name] != nil, Reason: "unhealthy (" + entry.Probe.Error + ")",
+				ProbeErr: entry.Probe.Error})
+		case check.Running:
+			// It works, but is over a limit or stale, and the config
+			// says to restart it then.
+			if why := heal(entry, &staleTaken); why != "" {
+				down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name),
+					Replace: victims(d, entry, snap, groups), Grouped: groups[d.Name] != nil, Reason: why})
+			}
 		}
 	}
 	if len(down) == 0 {
@@ -708,6 +726,7 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 		Record:      recordAttempt(cfg, st, w),
 		Log:         log.line,
 		Quiet:       heldBackBefore(prev),
+		Holder:      holder(w),
 		Poll:        5 * time.Millisecond,
 		Deadline:    started.Add(opt.Timeout),
 		Force:       opt.Force,
@@ -717,9 +736,10 @@ func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *rep
 	now := w.Now()
 	for _, o := range runner.Run(ctx, down, running) {
 		e := st.Daemons[o.Name]
+		notRun := e.ProbeNotRun()
 		e.Record(o, now)
 		// A restart with a probe counted only once the probe passed.
-		if d, _ := cfg.Daemon(o.Name); o.Action == report.ActionRestarted && d.Probe != nil {
+		if d, _ := cfg.Daemon(o.Name); o.Action == report.ActionRestarted && d.Probe != nil && !notRun {
 			e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: probe.Healthy, At: now.UTC().Truncate(time.Millisecond)}
 		}
 	}

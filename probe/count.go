@@ -17,6 +17,10 @@ const (
 	Failing   Verdict = "failing"   // it failed, fewer than failures times in a row: maybe a blip
 	Unhealthy Verdict = "unhealthy" // it failed failures times in a row or more
 	Starting  Verdict = "starting"  // it failed inside the grace after the daemon started: not counted
+	// NotRun: the probe cannot be run at all (its program is missing or
+	// not executable): a mistake in the config, which decides nothing
+	// about the daemon and never stops it.
+	NotRun Verdict = "not_run"
 )
 
 // Next folds one probe result into the count and judges the daemon.

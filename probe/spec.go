@@ -77,7 +77,20 @@ type Spec struct {
 	// NoGrace says grace = "0s" was given: failures count from the start,
 	// where a zero Grace would mean "not given".
 	NoGrace bool
+	// Action is what the probe does at failures: ActionRestart (the
+	// default: the daemon is unhealthy, --fix heals it) or ActionAlert
+	// (WARNING, never a restart: a readiness check, not a liveness one).
+	Action string
 }
+
+// The actions a probe may take at failures.
+const (
+	ActionRestart = "restart"
+	ActionAlert   = "alert"
+)
+
+// Alerts says whether the probe only warns.
+func (s Spec) Alerts() bool { return s.Action == ActionAlert }
 
 // WithDefaults returns s with the keys that were left out filled in.
 func (s Spec) WithDefaults() Spec {
@@ -233,6 +246,8 @@ func (s Spec) validate() error {
 		return fmt.Errorf("failures = %d: give how many failing passes in a row make the daemon unhealthy, 1 or more, e.g. failures = 3", s.Failures)
 	case s.Grace < 0:
 		return fmt.Errorf(`grace = "%s": it cannot be negative, e.g. grace = "30s"`, human(s.Grace))
+	case s.Action != "" && s.Action != ActionRestart && s.Action != ActionAlert:
+		return fmt.Errorf(`action = %q: give "restart" (--fix restarts it at failures) or "alert" (WARNING only, never a restart), e.g. action = "alert"`, s.Action)
 	}
 	return nil
 }

@@ -44,6 +44,9 @@ const (
 	kindTimerStopped
 	kindNotWritten
 	kindTooMany
+	kindOverLimit
+	kindStale
+	kindProbeAlert
 	kindRestarted
 	kindHeld
 )
@@ -56,6 +59,9 @@ var kindLabels = [...]string{
 	kindTimerStopped:  "timer stopped",
 	kindNotWritten:    "not written",
 	kindTooMany:       "too many instances",
+	kindOverLimit:     "over limit",
+	kindStale:         "stale",
+	kindProbeAlert:    "probe failing",
 	kindRestarted:     "restarted",
 	kindHeld:          "held",
 }

@@ -58,6 +58,34 @@ func (st *Status) Metrics() []byte {
 		func(d *Daemon) (float64, bool) { return boolFloat(d.Hold.Active(st.CheckedAt)), true })
 	perDaemon("cortex_daemon_held_back", "gauge", "Whether the flap guard holds the daemon's restarts back (1) or not (0): it stays down until a person acts.",
 		func(d *Daemon) (float64, bool) { return boolFloat(d.HeldBack != nil && !d.Running()), true })
+	perDaemon("cortex_daemon_memory_bytes", "gauge", "Memory the running daemon's processes use: the sum of their resident sets, or its control group's memory.current; no sample while it is down.",
+		func(d *Daemon) (float64, bool) {
+			if d.CurrentFigures() == nil {
+				return 0, false
+			}
+			return float64(d.Figures.MemoryBytes), true
+		})
+	perDaemon("cortex_daemon_cpu_seconds_total", "counter", "CPU time the daemon's processes used while cortex-check watched it, across restarts; resets when the status file is removed.",
+		func(d *Daemon) (float64, bool) {
+			if d.Figures == nil {
+				return 0, false
+			}
+			return d.Figures.CPUSecondsTotal, true
+		})
+	perDaemon("cortex_daemon_threads", "gauge", "Threads of the running daemon's processes; no sample while it is down.",
+		func(d *Daemon) (float64, bool) {
+			if d.CurrentFigures() == nil {
+				return 0, false
+			}
+			return float64(d.Figures.Threads), true
+		})
+	perDaemon("cortex_daemon_open_fds", "gauge", "Open file descriptors of the running daemon's processes; no sample where the pass may not list them (not root).",
+		func(d *Daemon) (float64, bool) {
+			if d.CurrentFigures() == nil || d.Figures.OpenFDs == nil {
+				return 0, false
+			}
+			return float64(*d.Figures.OpenFDs), true
+		})
 	perDaemon("cortex_daemon_restarts_total", "counter", "Restart attempts by cortex-check --fix, failed ones included; resets when the status file is removed.",
 		func(d *Daemon) (float64, bool) { return float64(d.RestartsTotal), true })
 

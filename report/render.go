@@ -85,6 +85,7 @@ func (st *Status) perfdata() string {
 		fields = append(fields,
 			fmt.Sprintf("%s=%d;%s;1:;0;", perfLabel(name+" instances"), d.Instances, warn),
 			fmt.Sprintf("%s=%dc;;;0;", perfLabel(name+" restarts"), d.RestartsTotal))
+		fields = append(fields, d.CurrentFigures().perfdata(name)...)
 	}
 	head := []string{
 		fmt.Sprintf("'daemons running'=%d;;%d:;0;%d", running, known, known),
@@ -204,11 +205,11 @@ func (st *Status) Text(color bool, canStart CanStart) string {
 	fmt.Fprintf(&b, "cortex-check %s on %s, written %s: %s\n\n", Paint(st.State.String(), st.State, color),
 		st.Host, st.CheckedAt.Local().Format(time.RFC3339), st.Summary)
 	t := table{color: color}
-	t.add(OK, "DAEMON", "STATUS", "PID", "PROCS", "TRACKED BY", "UPTIME", "ACTION", "RESTARTS", "MESSAGE")
+	t.add(OK, "DAEMON", "STATUS", "PID", "PROCS", "MEM", "CPU", "THR", "FDS", "TRACKED BY", "UPTIME", "ACTION", "RESTARTS", "MESSAGE")
 	for _, name := range st.Names() {
 		d := st.Daemons[name]
 		if d == nil {
-			t.add(Unknown, name, "unknown", "-", "-", "-", "-", "-", "-", "not checked yet")
+			t.add(Unknown, name, "unknown", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "not checked yet")
 			continue
 		}
 		pid, uptime := "-", "-"
@@ -227,7 +228,8 @@ func (st *Status) Text(color bool, canStart CanStart) string {
 		if d.PID != nil {
 			procs, tracked = fmt.Sprint(d.Processes), trackedShort(d.Tracked)
 		}
-		t.add(d.State, name, status, pid, procs, tracked, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.note(canStart(name), st.now, st.restartWarning)))
+		mem, cpu, threads, fds := d.CurrentFigures().columns()
+		t.add(d.State, name, status, pid, procs, mem, cpu, threads, fds, tracked, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.note(canStart(name), st.now, st.restartWarning)))
 	}
 	t.write(&b)
 	return b.String()

@@ -106,6 +106,18 @@ type Outcome struct {
 	// FlapGuard says the held-back action is the flap guard's (not a
 	// dependency down or a pass out of time): it stays until released.
 	FlapGuard bool
+	// Unready says the new instance runs and held start_secs, but its
+	// probe never passed within start_timeout (ProbeErr says how): it
+	// was left running, and Found is it. ProbeSuspect says the probe
+	// failed the same way against the old instance: held back.
+	Unready      bool
+	ProbeSuspect bool
+	ProbeErr     string
+	// ProbeFailures is the probe's failures: an unready instance counts
+	// as that many failures, unhealthy until its probe passes. ProbeKind
+	// is the probe's kind.
+	ProbeFailures int
+	ProbeKind     string
 }
 
 // Status is the status file: the dashboard's one source of truth.
@@ -173,6 +185,24 @@ type Daemon struct {
 	// Hold is set while a person holds the daemon (cortex-check hold or
 	// stop): --fix neither starts nor restarts it, and it is WARNING.
 	Hold *Hold `json:"hold,omitempty"`
+	// Figures are what it uses, while it runs.
+	Figures *Figures `json:"figures,omitempty"`
+	// Limits are the runs of passes its figures have been over their
+	// limits ("memory", "cpu").
+	Limits map[string]*LimitCount `json:"limits,omitempty"`
+	// Warnings are why it is WARNING though it runs and works: a limit
+	// held for its passes, a change since it started, a report-only
+	// probe at its failures.
+	Warnings []Concern `json:"warnings,omitempty"`
+	// Heal is why --fix is to restart it though it runs (a limit with
+	// on_limit = "restart", a change with on_change = "restart"); the
+	// restart log says it.
+	Heal string `json:"heal,omitempty"`
+	// ProbeSuspect is set when its probe failed the same way against
+	// the old instance and the new one a heal started: the probe, not
+	// the daemon, is likely wrong, and --fix does not heal it again
+	// until the probe passes or --force.
+	ProbeSuspect *Note `json:"probe_suspect,omitempty"`
 }
 
 // Probe is a daemon's health as its probe found it.
@@ -245,6 +275,10 @@ type Note struct {
 	Reason string    `json:"reason"`
 }
 
+// ProbeNotRun says whether its probe could not be run: a config error,
+// the daemon UNKNOWN, judged and restarted without it.
+func (d *Daemon) ProbeNotRun() bool { return d.Probe != nil && d.Probe.Result == probe.NotRun }
+
 // Running says whether the daemon was seen running.
 func (d *Daemon) Running() bool { return d.Status == Running }
 
@@ -294,7 +328,9 @@ func (d *Daemon) judge() State {
 		return Unknown
 	case !d.Running():
 		return Critical
-	case d.TooMany() || d.Action == ActionRestarted:
+	case d.ProbeNotRun():
+		return Unknown // it runs; whether it works, its broken probe cannot say
+	case d.TooMany() || d.Action == ActionRestarted || len(d.Warnings) > 0:
 		return Warning
 	}
 	return OK
@@ -316,6 +352,9 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 		total++
 	}
 	lastRestart, heldBack, lastFailure := d.LastRestart, d.HeldBack, d.LastFailure
+	// The figures' last reading stays: the next pass sees a new
+	// instance against it, and the CPU counter goes on growing.
+	figures := d.Figures
 	switch o.Action {
 	case ActionRestartFailed:
 		lastFailure = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
@@ -334,7 +373,24 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 			heldBack = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 		}
 	}
-	d.LastRestart, d.HeldBack, d.LastFailure = lastRestart, heldBack, lastFailure
+	suspect := d.ProbeSuspect
+	if o.Unready {
+		// The new instance runs, left for the next heal: it is the
+		// daemon now, unhealthy, its probe's failures counted from here.
+		kept := *d
+		*d = *FromResult(o.Found, d.MaxInstances, now)
+		d.Status = Unhealthy
+		d.Hold = kept.Hold
+		at := now.UTC().Truncate(time.Millisecond)
+		d.Probe = &Probe{Kind: o.ProbeKind, Result: probe.Unhealthy, At: at, Error: o.ProbeErr,
+			Count: probe.Count{Failures: max(o.ProbeFailures, 1), Since: at}, Counted: at}
+		if o.ProbeSuspect {
+			note := &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
+			heldBack, suspect = note, note
+		}
+	}
+	d.ProbeSuspect = suspect
+	d.LastRestart, d.HeldBack, d.LastFailure, d.Figures = lastRestart, heldBack, lastFailure, figures
 	d.Action, d.Restarts, d.RestartsTotal = o.Action, o.Restarts, total
 	if o.Message != "" {
 		d.Message = o.Message
@@ -379,6 +435,9 @@ func (st *Status) Set(name string, d *Daemon) {
 			d.Hold = old.Hold // one that ran out ends here
 		}
 		d.Probe = old.Probe // the pass's probe replaces it
+		// What the figures and limits of the next pass are measured
+		// against; this pass's measure replaces them.
+		d.Figures, d.Limits, d.ProbeSuspect = old.Figures, old.Limits, old.ProbeSuspect
 		// Held back is carried; the pass releases it once the daemon
 		// runs and works again (started by hand).
 		d.HeldBack = old.HeldBack
@@ -426,6 +485,9 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		switch {
 		case d.Running():
 			running++
+			if d.Checked && d.ProbeNotRun() {
+				names[kindUnknown] = append(names[kindUnknown], name) // its probe is a config error
+			}
 		case held: // stopped on purpose: listed as held, not as down
 		case d.Status == check.Unknown:
 			names[kindUnknown] = append(names[kindUnknown], name) // not seen, so not said to be down
@@ -443,6 +505,11 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		}
 		if d.TooMany() {
 			names[kindTooMany] = append(names[kindTooMany], name)
+		}
+		if d.Checked && d.Running() {
+			for _, k := range concernKinds(d.Warnings) {
+				names[k] = append(names[k], name)
+			}
 		}
 		if held {
 			names[kindHeld] = append(names[kindHeld], name)

@@ -103,6 +103,10 @@ type Runner struct {
 	// their held back is not logged again (a timer every 30 s would log it
 	// 120 times an hour).
 	Quiet func(name string) bool
+	// Holder says which process holds the daemon's address when a start
+	// failed ("127.0.0.1:6379 is held by PID 811 redis-server (user
+	// redis), started 2h ago"), or ""; nil: not asked.
+	Holder func(d *check.Daemon) string
 }
 
 // Down is a daemon found not running, with a start command, and its
@@ -120,6 +124,10 @@ type Down struct {
 	// the start. Reason says why, for the log.
 	Replace []int
 	Reason  string
+	// ProbeErr is how the old instance's probe failed, for a heal of an
+	// unhealthy daemon: when the new instance's fails the same way, the
+	// probe is suspect, not the daemon.
+	ProbeErr string
 	// Grouped says that its control group holds Orphans or Replace: the
 	// group is stopped, not the PIDs.
 	Grouped bool
@@ -452,6 +460,13 @@ func (r *Runner) verify(jobs []*job) {
 					if now.Before(j.deadline) {
 						continue
 					}
+					if now.Sub(j.seen) >= d.StartHold {
+						// It runs and holds: a wrong probe is not a
+						// dead daemon. It is left running, unhealthy,
+						// for the next heal to decide.
+						r.unready(j, res, why)
+						continue
+					}
 					j.proc.Stop(d.StopGrace)
 					r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but was not ready within start_timeout %s: %s; stopped",
 						res.PID, shortDuration(d.StartTimeout), why))
@@ -506,7 +521,59 @@ func (r *Runner) verify(jobs []*job) {
 	}
 }
 
+// unready settles a start whose daemon runs and held start_secs but whose
+// probe never passed within start_timeout: it is left running, reported
+// unhealthy. When a heal's old instance failed its probe the same way,
+// the probe is suspect: the daemon is held back from further heals.
+func (r *Runner) unready(j *job, res check.Result, why string) {
+	d := j.down.Daemon
+	j.outcome.Found, j.outcome.Unready, j.outcome.ProbeErr = res, true, why
+	j.outcome.ProbeFailures, j.outcome.ProbeKind = d.Probe.Failures, string(d.Probe.Kind())
+	if j.down.ProbeErr != "" && SameFailure(j.down.ProbeErr, why) {
+		j.outcome.ProbeSuspect = true
+		r.finish(j, HeldBack, fmt.Sprintf("probe suspect: %s failed the same way against the old instance and the new one, PID %d, which runs and is left running; no more heals until the probe passes: check the probe (cortex-check validate runs it), then cortex-check --fix --force",
+			d.Probe.Describe(), res.PID))
+		return
+	}
+	r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs (held start_secs %s) but its probe did not pass within start_timeout %s: %s; left running, unhealthy",
+		res.PID, shortDuration(d.StartHold), shortDuration(d.StartTimeout), why))
+}
+
+// SameFailure says whether two probe errors are one failure: the same
+// words, whatever the numbers and durations in them (a PID, an age, a
+// latency: "95s" and "2m5s" alike).
+func SameFailure(a, b string) bool {
+	return numbersOut(a) == numbersOut(b)
+}
+
+// numbersOut writes every number, with a duration's units in it, as #.
+func numbersOut(s string) string {
+	var b strings.Builder
+	in := false
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			if !in {
+				b.WriteByte('#')
+			}
+			in = true
+			continue
+		case in && strings.ContainsRune(".hmsµun", c):
+			continue
+		}
+		in = false
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 func (r *Runner) finish(j *job, action report.Action, message string) {
+	if action == RestartFailed && !j.outcome.Unready && r.Holder != nil && !r.DryRun {
+		// The commonest failed start: its port is taken. Say by whom.
+		if who := r.Holder(j.down.Daemon); who != "" {
+			message = "failed to start: " + who + "; " + strings.TrimPrefix(message, "failed to start: ")
+		}
+	}
 	j.done = true
 	j.outcome.Action, j.outcome.Message = action, message
 	if r.DryRun || (action == HeldBack && r.Quiet != nil && r.Quiet(j.down.Daemon.Name)) {
