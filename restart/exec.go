@@ -111,13 +111,13 @@ func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
 	// The working folder decides what relative names and interpreters'
 	// module paths find (python3 -m server loads ./server.py): judged like
 	// a program's folder.
-	if err := trust.Path(d.Dir, s.UID, owner.UID); err != nil {
+	if err := trust.PathAs(d.Dir, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
 		return "", fmt.Errorf("refused: dir %s, the folder it runs in: %w", d.Dir, err)
 	}
 	// A file among the arguments may be what really runs (a script given
 	// to /bin/sh, a config that names programs): the same rule.
 	for _, file := range argFiles(d.Start, d.Dir) {
-		if err := trust.Path(file, s.UID, owner.UID); err != nil {
+		if err := trust.PathAs(file, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
 			return "", fmt.Errorf("refused: %s, an argument of start: %w", file, err)
 		}
 	}
@@ -302,7 +302,7 @@ func (s Starter) Environment(d *check.Daemon, owner Owner) ([]string, error) {
 		vars["SHELL"] = owner.Shell
 	}
 	for _, f := range d.EnvFiles {
-		if err := readEnvFile(f, vars, s.UID, owner.UID); err != nil {
+		if err := readEnvFile(f, vars, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
 			return nil, err
 		}
 	}
@@ -329,10 +329,10 @@ func (s Starter) Environment(d *check.Daemon, owner Owner) ([]string, error) {
 // write. It is opened without following a link at its name and without
 // blocking (a FIFO there must not hang the pass), only as a regular file,
 // and what it holds is never quoted back.
-func readEnvFile(path string, vars map[string]string, uid, daemonUID int) error {
+func readEnvFile(path string, vars map[string]string, uid int, runAs trust.Owner) error {
 	optional := strings.HasPrefix(path, "-")
 	path = strings.TrimPrefix(path, "-")
-	if err := trust.Path(path, uid, daemonUID); err != nil {
+	if err := trust.PathAs(path, uid, runAs); err != nil {
 		if optional && errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
@@ -657,11 +657,11 @@ func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
 		return nil, fmt.Errorf("refused: %w", err)
 	}
-	if err := trust.Path(d.Dir, s.UID, owner.UID); err != nil {
+	if err := trust.PathAs(d.Dir, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
 		return nil, fmt.Errorf("refused: dir %s, the folder it runs in: %w", d.Dir, err)
 	}
 	for _, file := range argFiles(argv, d.Dir) {
-		if err := trust.Path(file, s.UID, owner.UID); err != nil {
+		if err := trust.PathAs(file, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
 			return nil, fmt.Errorf("refused: %s, an argument: %w", file, err)
 		}
 	}

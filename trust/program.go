@@ -36,6 +36,27 @@ func Path(path string, uid int, extra ...int) error {
 	return nil
 }
 
+// PathAs applies Path to what a daemon's user reads when it runs as that
+// user (not root): its own files, and those its own group may write, are
+// trusted too, as running them as that user gives that group nothing it
+// could not do as the daemon already. For root (or the pass's own user),
+// it is Path.
+func PathAs(path string, uid int, runAs Owner) error {
+	if runAs.UID == 0 || runAs.UID == uid {
+		return Path(path, uid)
+	}
+	w := &walker{uids: []int{uid, runAs.UID}, gids: []int{runAs.GID}, purpose: forRun}
+	t, err := w.walk(path, false)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	if e := w.judge(t.path, t.st, asFile); e != nil {
+		return e
+	}
+	return nil
+}
+
 // maxInterpreters is how many #! interpreters may stand in a row; the
 // kernel refuses a fifth (BINPRM_MAX_RECURSION).
 const maxInterpreters = 4

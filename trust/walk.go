@@ -53,6 +53,10 @@ const (
 // do about a refusal.
 type walker struct {
 	uids     []int   // trusted owners besides root
+	// gids are groups whose write access is trusted: a daemon's own group,
+	// for what runs as the daemon's user (Debian's /etc/redis is
+	// redis:redis 2770, and its postinst resets that mode on upgrade).
+	gids     []int
 	purpose  purpose // for the risk in messages
 	context  string  // put in front of every *Error
 	create   bool    // folder walks create missing folders (0755, owned by the caller)
@@ -104,7 +108,7 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 		return nil
 	}
 	ownerOK := w.trusts(fi.uid)
-	gw := r != asLink && fi.mode&0o020 != 0
+	gw := r != asLink && fi.mode&0o020 != 0 && !slices.Contains(w.gids, int(fi.gid))
 	ow := r != asLink && fi.mode&0o002 != 0
 	sharedRoot := fi.isDir() && fi.sticky() && fi.uid == 0
 	if r == asAbove && sharedRoot {
