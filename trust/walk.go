@@ -52,7 +52,7 @@ const (
 // walker walks paths under one rule: who is trusted, for what, and what to
 // do about a refusal.
 type walker struct {
-	uids     []int   // trusted owners besides root
+	uids []int // trusted owners besides root
 	// gids are groups whose write access is trusted: a daemon's own group,
 	// for what runs as the daemon's user (Debian's /etc/redis is
 	// redis:redis 2770, and its postinst resets that mode on upgrade).
