@@ -299,7 +299,7 @@ func hostGroups(cfg *check.Config, uid int) (pass.Groups, string) {
 	for i, d := range cfg.Daemons {
 		names[i] = d.Name
 	}
-	scopes, why := cgroup.FindScopes(cfg.Path, names, uid)
+	scopes, why := cgroup.FindScopes(cfg.Path, names, uid, cfg.Owner)
 	if scopes != nil {
 		return scopes, ""
 	}

@@ -29,6 +29,7 @@ type Scopes struct {
 	run, ctl string // systemd-run and systemctl
 	setpriv  string // util-linux's setpriv: a daemon's user, after the scope is made
 	tag      string // "" for DefaultConfig, else -HASH of the config's path
+	user     bool   // the user's own systemd (systemd-run --user)
 	names    []string
 }
 
@@ -48,7 +49,12 @@ func (s *Scopes) Unit(name string) string { return ScopePrefix + name + s.tag + 
 
 // FindScopes returns the scopes of the config's daemons (names) on a host
 // whose PID 1 is systemd, or nil and why not.
-func FindScopes(configPath string, names []string, euid int) (*Scopes, string) {
+//
+// A config of a user's own (owned by the pass's user, not root) keeps its
+// daemons in that user's systemd, reached through $XDG_RUNTIME_DIR; any
+// other config's daemons are the system manager's, and only root may start
+// or stop their scopes (an observer as nagios reads them).
+func FindScopes(configPath string, names []string, euid, configOwner int) (*Scopes, string) {
 	if _, err := os.Stat("/run/systemd/system"); err != nil {
 		return nil, "systemd is not PID 1"
 	}
@@ -56,14 +62,31 @@ func FindScopes(configPath string, names []string, euid int) (*Scopes, string) {
 	if filepath.Clean(configPath) != DefaultConfig {
 		s.tag = fmt.Sprintf("-%08x", fnv(filepath.Clean(configPath)))
 	}
-	for _, dir := range []string{"/sys/fs/cgroup/system.slice", "/sys/fs/cgroup/unified/system.slice", "/sys/fs/cgroup/systemd/system.slice"} {
-		if _, err := os.Stat(filepath.Join(dir, "cgroup.procs")); err == nil {
-			s.dir = dir
+	slice := "system.slice"
+	if euid != 0 && configOwner == euid {
+		// A user's pass makes scopes in its own systemd (a user timer,
+		// schedule systemd --user): the user manager's, reached through
+		// $XDG_RUNTIME_DIR, so that at logout and shutdown that manager
+		// stops its daemons with SIGTERM.
+		rt := os.Getenv("XDG_RUNTIME_DIR")
+		if rt == "" {
+			return nil, "a user's own config, and no user systemd ($XDG_RUNTIME_DIR is not set)"
+		}
+		if _, err := os.Stat(filepath.Join(rt, "systemd", "private")); err != nil {
+			return nil, "a user's own config, and no user systemd runs for this user (loginctl enable-linger)"
+		}
+		s.user, s.writable = true, true
+		uid := strconv.Itoa(euid)
+		slice = "user.slice/user-" + uid + ".slice/user@" + uid + ".service/app.slice"
+	}
+	for _, mount := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd"} {
+		if _, err := os.Stat(filepath.Join(mount, "cgroup.procs")); err == nil {
+			s.dir = filepath.Join(mount, slice)
 			break
 		}
 	}
 	if s.dir == "" {
-		return nil, "systemd's system.slice has no cgroup folder here"
+		return nil, "systemd's " + slice + " has no cgroup folder here"
 	}
 	s.run, s.ctl, s.setpriv = lookRoot("systemd-run"), lookRoot("systemctl"), lookRoot("setpriv")
 	if s.run == "" || s.ctl == "" {
@@ -94,6 +117,9 @@ func (s *Scopes) Describe(name string) string { return "scope " + s.Unit(name) }
 // them (another config's scopes carry another tag).
 func (s *Scopes) Members() (map[string][]int, error) {
 	entries, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) && s.user {
+		return map[string][]int{}, nil // app.slice: made with the first scope
+	}
 	if err != nil {
 		return nil, fmt.Errorf("control groups %s: %w", s.dir, err)
 	}
@@ -149,7 +175,7 @@ func (s *Scopes) stopUnit(unit string, grace time.Duration) ([]int, error) {
 		}
 		pids = waitEmpty(dir, 200*time.Millisecond)
 	}
-	exec.Command(s.ctl, "stop", "--quiet", unit).Run()
+	exec.Command(s.ctl, s.scopeArgs("stop", "--quiet", unit)...).Run()
 	if len(pids) > 0 {
 		return pids, fmt.Errorf("scope %s: PIDs %v did not exit, even after SIGKILL", unit, pids)
 	}
@@ -164,8 +190,16 @@ func (s *Scopes) stopUnit(unit string, grace time.Duration) ([]int, error) {
 // environment finds the same program), so the process table shows it as
 // written.
 func (s *Scopes) Wrap(cmd *exec.Cmd, unit, description string, grace time.Duration, argv0 string) error {
-	args := []string{s.run, "--scope", "--quiet", "--collect", "--unit=" + unit, "--description=" + description,
-		"--property=TimeoutStopSec=" + strconv.FormatInt(max(int64(grace/time.Second), 1), 10) + "s", "--"}
+	args := []string{s.run}
+	if s.user {
+		// systemd-run finds the user's manager through XDG_RUNTIME_DIR,
+		// which the daemon's clean environment does not carry otherwise
+		// (a user's services get it from their manager too).
+		args = append(args, "--user")
+		cmd.Env = append(cmd.Env, "XDG_RUNTIME_DIR="+os.Getenv("XDG_RUNTIME_DIR"))
+	}
+	args = append(args, "--scope", "--quiet", "--collect", "--unit="+unit, "--description="+description,
+		"--property=TimeoutStopSec="+strconv.FormatInt(max(int64(grace/time.Second), 1), 10)+"s", "--")
 	if attr := cmd.SysProcAttr; attr != nil && attr.Credential != nil {
 		if s.setpriv == "" {
 			return errors.New("setpriv (util-linux) is missing: a daemon with user cannot be started in its scope")
@@ -221,10 +255,19 @@ func (s *Scopes) Elsewhere(name string, pid int) (string, bool) {
 	return "", false
 }
 
+// scopeArgs are systemctl's arguments for this manager: --user first for
+// a user's own.
+func (s *Scopes) scopeArgs(args ...string) []string {
+	if s.user {
+		return append([]string{"--user"}, args...)
+	}
+	return args
+}
+
 // UnitState is a unit's ActiveState as systemd says it ("active",
 // "inactive", "failed", ...); "" when it cannot say.
 func (s *Scopes) UnitState(unit string) string {
-	out, err := exec.Command(s.ctl, "show", "--property=ActiveState", "--value", "--", unit).Output()
+	out, err := exec.Command(s.ctl, s.scopeArgs("show", "--property=ActiveState", "--value", "--", unit)...).Output()
 	if err != nil {
 		return ""
 	}

@@ -96,18 +96,18 @@ WantedBy=%[2]s
 // killMode is what the service says of the processes it leaves. Root's
 // pass starts each daemon in a scope of its own (cortex-<name>.scope), so
 // the service's cgroup holds only the pass, and systemd's default, which
-// ends a hung pass whole, is right. A user's pass cannot make system
-// scopes: its daemons stay in the service's cgroup, and KillMode=process
-// keeps them alive when the pass exits.
+// ends a hung pass whole, is right. A user's pass makes scopes of the
+// user's systemd; KillMode=process stays for a daemon it could not put in
+// one.
 func killMode(user bool) string {
 	if !user {
 		return `# Each daemon runs in a scope of its own (systemctl status cortex-NAME.scope),
 # not in this service's cgroup: ending the pass, or a hung one, ends only it.
 `
 	}
-	return `# When a oneshot service exits, systemd kills every process left in its cgroup,
-# and the daemons this user's pass just restarted are in it (a user's pass
-# makes no scopes). KillMode=process stops only the pass itself.
+	return `# The daemons of a user's own config get scopes of the user's systemd; where
+# a pass cannot make one, they stay in this service's cgroup, and KillMode=process
+# keeps systemd from killing them when the pass exits.
 KillMode=process
 `
 }

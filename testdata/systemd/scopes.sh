@@ -162,6 +162,35 @@ out=$(cortex-check -c /etc/cortex/cortex.toml --only timer-d --read-only --forma
 [ "$(jq -r '.daemons["timer-d"].status' <<<"$out")" = running ] || fail "a's timer-d does not read running beside b's: $out"
 echo "ok: two configs' daemons of one name live in two scopes ($b_unit); b's stop leaves a's"
 
+# A user's own config (a user timer, schedule systemd --user): its daemons
+# get scopes of that user's systemd, not the service's cgroup.
+useradd --create-home --shell /bin/bash cortexu
+uid=$(id -u cortexu)
+loginctl enable-linger cortexu
+wait_for 20 systemctl is-active --quiet "user@$uid.service" || fail "user@$uid.service did not start"
+home=/home/cortexu
+runuser -u cortexu -- sh -c 'printf "#!/bin/sh\nexec sleep 602\n" > ~/d.sh && chmod 0755 ~/d.sh'
+runuser -u cortexu -- tee "$home/cortex.toml" >/dev/null <<'TOML'
+status_file = "status.json"
+log_file = "cortex-check.log"
+
+[[daemon]]
+name = "user-d"
+process = "sleep"
+pattern = '^sleep 602$'
+start = ["./d.sh"]
+TOML
+runuser -u cortexu -- env XDG_RUNTIME_DIR="/run/user/$uid" cortex-check -c "$home/cortex.toml" --fix >/dev/null || true
+user_pid=$(jq -r '.daemons["user-d"].pid' "$home/status.json")
+[[ $(cgroup_of "$user_pid") =~ ^/user.slice/user-$uid.slice/user@$uid.service/app.slice/cortex-user-d-[0-9a-f]{8}.scope$ ]] ||
+	fail "user-d (PID $user_pid) is in $(cgroup_of "$user_pid"), not a scope of the user's systemd"
+runuser -u cortexu -- env XDG_RUNTIME_DIR="/run/user/$uid" cortex-check -c "$home/cortex.toml" stop user-d >/dev/null ||
+	fail "the user's stop user-d failed"
+if kill -0 "$user_pid" 2>/dev/null && [ "$(ps -o stat= -p "$user_pid" | cut -c1)" != Z ]; then
+	fail "the user's stop left user-d running"
+fi
+echo "ok: a user's own daemon lives in a scope of its user's systemd, and its stop ends it"
+
 # A bad config: the pass cannot judge (exit 3), and only that fails the unit.
 echo 'bogus = 1' >>/etc/cortex/cortex.toml
 systemctl start cortex-check.service && fail "a pass with a bad config succeeded"
