@@ -209,7 +209,13 @@ func Run(ctx context.Context, cfg *check.Config, opt Options, w World) Result {
 	}
 	fixErr := r.act()
 	r.st.Finish(w.Now().Sub(r.started), cfg.RestartWarning)
-	return r.finish(fixErr)
+	res := r.finish(fixErr)
+	if len(opt.Only) > 0 && opt.Act.Verb == "" && res.Status != nil {
+		// --only X judges X alone in its exit code and output; the
+		// status file (res.JSON) keeps the whole host.
+		res.Status = res.Status.Only(opt.Only)
+	}
+	return res
 }
 
 // run is one pass in progress: what it was given and what it has found.

@@ -601,3 +601,28 @@ func ParseStatus(b []byte, path string) (*Status, error) {
 	}
 	return &st, nil
 }
+
+// Only is the pass as `--only NAMES` shows it: the state, exit code and
+// summary of those daemons alone (one service per daemon in Nagios must
+// not page for another's restart), with the host's own findings kept (a
+// stopped timer, a file not written). The status file keeps the whole.
+func (st *Status) Only(names []string) *Status {
+	v := *st
+	v.Daemons = map[string]*Daemon{}
+	v.order = nil
+	for _, name := range st.Names() {
+		if d := st.Daemons[name]; d != nil && slices.Contains(names, name) {
+			v.Daemons[name] = d
+			v.order = append(v.order, name)
+		}
+	}
+	v.Finish(time.Duration(st.DurationMS)*time.Millisecond, st.restartWarning)
+	for _, f := range st.findings {
+		if f.kind == kindTimerStopped || f.kind == kindNotWritten {
+			v.State = Worse(v.State, Warning)
+			v.ExitCode = int(v.State)
+			v.add(f)
+		}
+	}
+	return &v
+}
