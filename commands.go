@@ -39,7 +39,7 @@ func (s *statusCmd) Run(a *app) error {
 	}
 	st.ForDisplay(configOrder(cfg), time.Now(), cfg.RestartWarning)
 	interval := cmpDuration(s.Interval, cfg.Interval)
-	age := time.Since(st.CheckedAt).Round(time.Second)
+	age := time.Since(st.LastTimer()).Round(time.Second)
 	color := useColor(a.stdout)
 	table := st.Text(color, pass.CanStart(cfg))
 	if age > 3*interval {

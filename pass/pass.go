@@ -578,12 +578,12 @@ func (r *run) finished(res *Result) {
 // three intervals say what status would: no timer runs --fix.
 func (r *run) timerCheck() {
 	prev, now := r.prev, r.st.CheckedAt
-	if prev == nil || prev.CheckedAt.IsZero() || now.Sub(prev.CheckedAt) <= 3*r.cfg.Interval {
+	if prev == nil || prev.LastTimer().IsZero() || now.Sub(prev.LastTimer()) <= 3*r.cfg.Interval {
 		return
 	}
 	r.st.TimerStopped()
 	r.note(fmt.Sprintf("warning: no writer pass for %s (the status file %s was written at %s, interval %s): the timer or cron job running cortex-check --fix is not running; systemctl status cortex-check.timer",
-		report.HumanDuration(now.Sub(prev.CheckedAt)), r.cfg.StatusFile, prev.CheckedAt.Local().Format(time.RFC3339), r.cfg.Interval))
+		report.HumanDuration(now.Sub(prev.LastTimer())), r.cfg.StatusFile, prev.LastTimer().Local().Format(time.RFC3339), r.cfg.Interval))
 }
 
 // unseen turns "stopped" into UNKNOWN where the pass cannot see the
@@ -864,6 +864,9 @@ const TextfileHint = `write it in a folder only this user (root for the timer) c
 
 // record writes the status file and the textfile: a writer's job.
 func record(ctx context.Context, cfg *check.Config, st *report.Status, opt Options, w World) Result {
+	if opt.Act.Verb == "" {
+		st.TimerAt = st.CheckedAt // a person's verb is not the timer
+	}
 	data, err := st.JSON()
 	if err == nil {
 		err = w.WriteFile(cfg.StatusFile, data, 0o644)

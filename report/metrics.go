@@ -90,7 +90,7 @@ func (st *Status) Metrics() []byte {
 		func(d *Daemon) (float64, bool) { return float64(d.RestartsTotal), true })
 
 	family("cortex_check_last_run_timestamp_seconds", "gauge", "When the last pass ran, seconds since the Unix epoch.")
-	fmt.Fprintf(&b, "cortex_check_last_run_timestamp_seconds %d\n", st.CheckedAt.Unix())
+	fmt.Fprintf(&b, "cortex_check_last_run_timestamp_seconds %d\n", st.LastTimer().Unix())
 	family("cortex_check_duration_seconds", "gauge", "How long the last pass took.")
 	fmt.Fprintf(&b, "cortex_check_duration_seconds %.3f\n", float64(st.DurationMS)/1000)
 	family("cortex_check_state", "gauge", "The last pass's state as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")

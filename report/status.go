@@ -123,6 +123,10 @@ type Outcome struct {
 // Status is the status file: the dashboard's one source of truth.
 type Status struct {
 	CheckedAt time.Time `json:"checked_at"`
+	// TimerAt is when the last pass that was not a person's verb wrote
+	// the file: a verb run while the timer is dead writes the file too,
+	// and must not make a stopped timer look alive.
+	TimerAt time.Time `json:"timer_checked_at,omitzero"`
 	Host      string    `json:"host"`
 	// Config is the absolute path of the config whose pass wrote the
 	// file: a pass of another config refuses to overwrite it.
@@ -398,6 +402,15 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 	d.State = d.judge()
 }
 
+// LastTimer is when the timer (any pass but a person's verb) last wrote
+// the file: TimerAt, or for a file written before it was kept, CheckedAt.
+func (st *Status) LastTimer() time.Time {
+	if st.TimerAt.IsZero() {
+		return st.CheckedAt
+	}
+	return st.TimerAt
+}
+
 // New starts a status for a pass at now. The previous status, when there is
 // one, carries the entries of daemons this pass does not check (--only) and
 // every daemon's restart history.
@@ -405,6 +418,7 @@ func New(now time.Time, host, version string, order []string, prev *Status) *Sta
 	st := &Status{CheckedAt: now.UTC().Truncate(time.Second), Host: host, Version: version, Daemons: map[string]*Daemon{}, order: order}
 	if prev != nil {
 		st.Notify = prev.Notify // the notifiers' memory, until the pass's own
+		st.TimerAt = prev.TimerAt
 	}
 	for _, name := range order {
 		if prev == nil {
