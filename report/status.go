@@ -127,7 +127,7 @@ type Status struct {
 	// the file: a verb run while the timer is dead writes the file too,
 	// and must not make a stopped timer look alive.
 	TimerAt time.Time `json:"timer_checked_at,omitzero"`
-	Host      string    `json:"host"`
+	Host    string    `json:"host"`
 	// Config is the absolute path of the config whose pass wrote the
 	// file: a pass of another config refuses to overwrite it.
 	Config     string             `json:"config,omitempty"`
