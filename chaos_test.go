@@ -31,7 +31,11 @@ func TestChaos(t *testing.T) {
 	names := []string{"pm-daemon", "health-monitor-daemon", "metrics-snapshot-daemon",
 		"coordinator-daemon", "integration-validator-daemon", "worker-daemon"}
 	dir := t.TempDir()
-	t.Cleanup(func() { killWorkProcesses(dir) })
+	t.Cleanup(func() {
+		killWorkProcesses(dir)
+		removeWorkGroups(dir)
+		removeBusyGroups(t)
+	})
 	src, err := os.ReadFile("testdata/daemons/standin.sh")
 	if err != nil {
 		t.Fatal(err)

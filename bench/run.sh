@@ -17,6 +17,22 @@ cleanup() {
 	while read -r pid; do
 		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
 	done <"$pids"
+	# The control groups the passes made for the stand-ins, one folder per
+	# config, named after its path as systemd-escape --path writes it.
+	local key="${work#/}"
+	key="${key//-/\\x2d}"
+	key="${key//\//-}-"
+	local top group
+	for top in /sys/fs/cgroup/cortex-check /sys/fs/cgroup/unified/cortex-check; do
+		for group in "$top/$key"*; do
+			[ -d "$group" ] || continue
+			for member in "$group"/*/; do
+				echo 1 >"$member/cgroup.kill" 2>/dev/null || true
+			done
+			sleep 1
+			rmdir "$group"/*/ "$group" 2>/dev/null || echo "bench: could not remove $group" >&2
+		done
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
