@@ -59,7 +59,7 @@ func validateProbe(a *app, d *check.Daemon, r check.Verdict, groups pass.Groups,
 	defer cancel()
 	res := probe.Run(ctx, []probe.Target{{Spec: *d.Probe, Exec: starter.ProbeExec(d)}})[0]
 	if res.Healthy {
-		fmt.Fprintf(a.stdout, "  probe run now: passed in %s\n", res.Latency.Round(time.Millisecond))
+		fmt.Fprintf(a.stdout, "  probe run now: passed in %dms\n", res.Latency.Milliseconds()) // 0ms, not Go's 0s
 		return true
 	}
 	line := "probe run now: FAILED: " + res.Err
