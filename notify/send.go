@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -205,24 +203,5 @@ func (s *Sender) Check(argv []string) (prog string, owner restart.Owner, err err
 // program finds an exec notifier's program: a path with a slash against
 // the config's folder, a bare name in the fixed PATH of a start.
 func (s *Sender) program(prog string) (string, error) {
-	if !strings.Contains(prog, "/") {
-		path, err := trust.LookPath(prog, s.EUID)
-		if err != nil {
-			return "", fmt.Errorf("exec program %q: %w: give its path in exec", prog, err)
-		}
-		return path, nil
-	}
-	if !filepath.IsAbs(prog) {
-		prog = filepath.Join(s.ConfigDir, prog)
-	}
-	fi, err := os.Stat(prog)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "", fmt.Errorf("exec program %s does not exist", prog)
-	case err != nil:
-		return "", fmt.Errorf("exec program: %w", err)
-	case fi.IsDir() || fi.Mode().Perm()&0o111 == 0:
-		return "", fmt.Errorf("exec program %s is not executable (chmod +x %s)", prog, prog)
-	}
-	return prog, nil
+	return trust.FindProgram(prog, s.ConfigDir, "exec", s.EUID)
 }

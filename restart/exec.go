@@ -71,26 +71,7 @@ type Owner struct {
 // started daemon gets too (cron's, a terminal's and systemd's starts give
 // the same daemon), in folders trusted for runAs.
 func (s Starter) program(prog string, runAs int) (string, error) {
-	if !strings.Contains(prog, "/") {
-		path, err := trust.LookPath(prog, s.UID, runAs)
-		if err != nil {
-			return "", fmt.Errorf("start program %q: %w: give its path in start", prog, err)
-		}
-		return path, nil
-	}
-	if !filepath.IsAbs(prog) {
-		prog = filepath.Join(s.ConfigDir, prog)
-	}
-	fi, err := os.Stat(prog)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "", fmt.Errorf("start program %s does not exist", prog)
-	case err != nil:
-		return "", fmt.Errorf("start program: %w", err)
-	case fi.IsDir() || fi.Mode().Perm()&0o111 == 0:
-		return "", fmt.Errorf("start program %s is not executable (chmod +x %s)", prog, prog)
-	}
-	return prog, nil
+	return trust.FindProgram(prog, s.ConfigDir, "start", s.UID, runAs)
 }
 
 // Check says whether --fix may start d as owner, and returns the program

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -24,7 +25,11 @@ const SafePATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 // owned by a trusted user, and the folders its target leads through are
 // judged too. A refusal is an *Error naming the offending path and the fix.
 func Path(path string, uid int, extra ...int) error {
-	w := &walker{uids: append([]int{uid}, extra...), purpose: forRun}
+	return (&walker{uids: append([]int{uid}, extra...), purpose: forRun}).file(path)
+}
+
+// file walks to path and judges it as a file.
+func (w *walker) file(path string) error {
 	t, err := w.walk(path, false)
 	if err != nil {
 		return err
@@ -36,6 +41,34 @@ func Path(path string, uid int, extra ...int) error {
 	return nil
 }
 
+// FindProgram resolves a program a config names as the pass runs it: a
+// path with a slash against dir (the config's folder), a bare name through
+// SafePATH, in folders trusted for uid and extra (LookPath). key is the
+// config key, for messages ("start", "exec"). Judge the result with
+// Program.
+func FindProgram(prog, dir, key string, uid int, extra ...int) (string, error) {
+	if !strings.Contains(prog, "/") {
+		path, err := LookPath(prog, uid, extra...)
+		if err != nil {
+			return "", fmt.Errorf("%s program %q: %w: give its path in %s", key, prog, err, key)
+		}
+		return path, nil
+	}
+	if !filepath.IsAbs(prog) {
+		prog = filepath.Join(dir, prog)
+	}
+	fi, err := os.Stat(prog)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("%s program %s does not exist", key, prog)
+	case err != nil:
+		return "", fmt.Errorf("%s program: %w", key, err)
+	case fi.IsDir() || fi.Mode().Perm()&0o111 == 0:
+		return "", fmt.Errorf("%s program %s is not executable (chmod +x %s)", key, prog, prog)
+	}
+	return prog, nil
+}
+
 // PathAs applies Path to what a daemon's user reads when it runs as that
 // user (not root): its own files, and those its own group may write, are
 // trusted too, as running them as that user gives that group nothing it
@@ -45,16 +78,7 @@ func PathAs(path string, uid int, runAs Owner) error {
 	if runAs.UID == 0 || runAs.UID == uid {
 		return Path(path, uid)
 	}
-	w := &walker{uids: []int{uid, runAs.UID}, gids: []int{runAs.GID}, purpose: forRun}
-	t, err := w.walk(path, false)
-	if err != nil {
-		return err
-	}
-	defer t.close()
-	if e := w.judge(t.path, t.st, asFile); e != nil {
-		return e
-	}
-	return nil
+	return (&walker{uids: []int{uid, runAs.UID}, gids: []int{runAs.GID}, purpose: forRun}).file(path)
 }
 
 // maxInterpreters is how many #! interpreters may stand in a row; the
