@@ -126,22 +126,27 @@ func cmdWaitLeader(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: %s", usage)
 	}
 	re := workRegexp(ts, usage, args[0])
+	if pollTable(ts, func(procs []check.Process) bool {
+		return slices.ContainsFunc(procs, func(p check.Process) bool {
+			return p.State == 'Z' && p.Threads > 1 && re.MatchString(p.Cmdline)
+		})
+	}) {
+		return
+	}
+	ts.Fatalf("no process matching %q with a zombie leader and live threads appeared", args[0])
+}
+
+// pollTable reads the process table every 50 ms, for up to 20 s, until
+// found says what the scenario waits for is there.
+func pollTable(ts *testscript.TestScript, found func([]check.Process) bool) bool {
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		procs, err := check.ReadTable(check.Need{Cmdline: true})
 		ts.Check(err)
-		for _, p := range procs {
-			if p.State == 'Z' && p.Threads > 1 && re.MatchString(p.Cmdline) {
-				return
-			}
+		if found(procs) {
+			return true
 		}
 	}
-	procs, _ := check.ReadTable(check.Need{Cmdline: true})
-	for _, p := range procs {
-		if re.MatchString(p.Cmdline) {
-			ts.Logf("PID %d state %c threads %d: %s", p.PID, p.State, p.Threads, p.Cmdline)
-		}
-	}
-	ts.Fatalf("no process matching %q with a zombie leader and live threads appeared", args[0])
+	return false
 }
 
 // cgsession VAR: make a control group that stands for a person's login
@@ -424,20 +429,16 @@ func cmdWaitZombie(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: %s", usage)
 	}
 	re := workRegexp(ts, usage, args[0])
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		procs, err := check.ReadTable(check.Need{Cmdline: true})
-		ts.Check(err)
+	if pollTable(ts, func(procs []check.Process) bool {
 		parents := map[int]bool{}
 		for _, p := range procs {
 			if re.MatchString(p.Cmdline) {
 				parents[p.PID] = true
 			}
 		}
-		for _, p := range procs {
-			if p.Gone() && parents[p.PPID] {
-				return
-			}
-		}
+		return slices.ContainsFunc(procs, func(p check.Process) bool { return p.Gone() && parents[p.PPID] })
+	}) {
+		return
 	}
 	ts.Fatalf("no zombie child of a process matching %q appeared", args[0])
 }
