@@ -13,10 +13,10 @@ package cgroup
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,17 +76,16 @@ func Key(path string) string {
 	}
 	key := b.String()
 	if len(key) > 200 { // a folder name is at most 255 bytes
-		key = key[:200] + "-" + strconv.FormatUint(uint64(fnv(path)), 16)
+		key = key[:200] + "-" + strconv.FormatUint(uint64(tag(path)), 16)
 	}
 	return key
 }
 
-func fnv(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint32(s[i])) * 16777619
-	}
-	return h
+// tag is a short hash of s (FNV-1a), where a name must stay short.
+func tag(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
 }
 
 // Path is the group of the daemon called name.
@@ -155,15 +154,6 @@ func (t *Tree) Members() (map[string][]int, error) {
 		out[e.Name()] = pids
 	}
 	return out, nil
-}
-
-// Procs lists the PIDs in the daemon's group; none when it has no group.
-func (t *Tree) Procs(name string) ([]int, error) {
-	pids, err := procs(t.Path(name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return pids, err
 }
 
 func procs(dir string) ([]int, error) {
@@ -259,16 +249,6 @@ func (t *Tree) Prune(members map[string][]int) {
 			t.Remove(name)
 		}
 	}
-}
-
-// Names lists the daemon groups in members, sorted, for messages.
-func Names(members map[string][]int) []string {
-	var out []string
-	for n := range members {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Of reads the control group a process is in, as /proc/PID/cgroup names

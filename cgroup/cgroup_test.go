@@ -94,7 +94,7 @@ func TestTreeStopEmptiesAndRemoves(t *testing.T) {
 		t.Errorf("the emptied group is still there: %v", err)
 	}
 	// The other daemon's group is untouched.
-	if pids, _ := tree.Procs("e"); len(pids) == 0 {
+	if m, _ := tree.Members(); len(m["e"]) == 0 {
 		t.Errorf("stopping d emptied e")
 	}
 }

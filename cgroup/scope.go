@@ -60,7 +60,7 @@ func FindScopes(configPath string, names []string, euid, configOwner int) (*Scop
 	}
 	s := &Scopes{writable: euid == 0, names: names}
 	if filepath.Clean(configPath) != DefaultConfig {
-		s.tag = fmt.Sprintf("-%08x", fnv(filepath.Clean(configPath)))
+		s.tag = fmt.Sprintf("-%08x", tag(filepath.Clean(configPath)))
 	}
 	slice := "system.slice"
 	if euid != 0 && configOwner == euid {

@@ -1,6 +1,7 @@
 package restart
 
 import (
+	"slices"
 	"syscall"
 	"time"
 
@@ -78,7 +79,7 @@ func KillSame(procs []check.Process, grace time.Duration) []int {
 	}
 	left := WaitGone(pids, grace)
 	for _, t := range targets {
-		if contains(left, t.pid) {
+		if slices.Contains(left, t.pid) {
 			unix.PidfdSendSignal(t.fd, unix.SIGKILL, nil, 0)
 		}
 	}
@@ -87,13 +88,4 @@ func KillSame(procs []check.Process, grace time.Duration) []int {
 		left = append(left, Kill(plain, grace)...)
 	}
 	return left
-}
-
-func contains(v []int, n int) bool {
-	for _, x := range v {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }
