@@ -8,19 +8,8 @@
 # leaves it failed; a daemon kept by a unit of its own (Debian's
 # redis-server.service) is "managed by" it, and no copy is started.
 set -euo pipefail
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-wait_for() {
-	local tries=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		((--tries > 0)) || return 1
-		sleep 0.1
-	done
-}
+# shellcheck source=lib.bash
+source /cortex-ci/src/lib.bash
 cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
 pid_of() { jq -r ".daemons[\"$1\"].pid" /var/lib/cortex/status.json; }
 

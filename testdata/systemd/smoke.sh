@@ -9,21 +9,8 @@
 # the command gets) and with the caller's environment: what a start through
 # `systemd-run --scope` would hand a daemon, compared with a service.
 set -euo pipefail
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-# wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	local tries=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		((--tries > 0)) || return 1
-		sleep 0.1
-	done
-}
+# shellcheck source=lib.bash
+source /cortex-ci/src/lib.bash
 
 # PID 1 is systemd, and this script runs as one of its services.
 [ "$(cat /proc/1/comm)" = systemd ] || fail "PID 1 is $(cat /proc/1/comm)"
