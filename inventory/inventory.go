@@ -109,7 +109,7 @@ var Rows = []Row{
 	{"a daemon's control group", nil,
 		"root: `CGROUP2/cortex-check/CONFIG/NAME`, or systemd's scope `cortex-NAME.scope`",
 		"created for a start (the process is born in it), emptied (SIGTERM, grace, SIGKILL) and removed; nothing outside cortex-check's own folder or scopes is written",
-		[]string{"real_redis_two_instances", "cgroup_start_outside_session", "TestTreeStopEmptiesAndRemoves", "TestSystemd (testdata/systemd/scopes.sh)"}},
+		[]string{"real_redis_two_instances", "cgroup_start_outside_session", "observer_reads_groups", "TestTreeStopEmptiesAndRemoves", "TestSystemd (testdata/systemd/scopes.sh)"}},
 	{"processes signalled to stop, restart or heal a daemon", nil,
 		"the kernel: its control group's members",
 		"without a group: its main process and that process's descendants owned by its user; processes that merely match its name, pattern or pidfile never",
