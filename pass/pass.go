@@ -236,6 +236,7 @@ type run struct {
 	st       *report.Status
 	running  map[string]bool // what counts as running for after
 	judged   map[string]report.Daemon
+	killer   World // w with Kill bound to the snapshot (killWorld), for act's steps
 }
 
 // prepare selects the daemons, weighs the config's trust and settles the
@@ -335,7 +336,7 @@ func (r *run) judge() (Result, bool) {
 	}
 	r.measure(verdicts)
 	r.brokenProbes()
-	checkHealth(r.ctx, r.daemons, r.st, r.observer == "", r.w, r.started.Add(r.opt.Timeout), r.opt.ConfigUntrusted, r.cfg.Interval)
+	r.checkHealth()
 	r.afterProbes(verdicts)
 	// Held back lasts while the daemon is down or unhealthy; one that
 	// runs and works again is released.
@@ -396,17 +397,15 @@ func groupsOf(g Groups, members map[string][]int, daemons []check.Daemon) map[st
 
 // currentGroups reads the groups afresh, for the restarts' polls: a
 // started daemon is judged by the group it was born in.
-func currentGroups(w World, daemons []check.Daemon) func() map[string]check.Group {
-	return func() map[string]check.Group {
-		if w.Groups == nil {
-			return nil
-		}
-		members, err := w.Groups.Members()
-		if err != nil {
-			return nil
-		}
-		return groupsOf(w.Groups, members, daemons)
+func (r *run) currentGroups() map[string]check.Group {
+	if r.w.Groups == nil {
+		return nil
 	}
+	members, err := r.w.Groups.Members()
+	if err != nil {
+		return nil
+	}
+	return groupsOf(r.w.Groups, members, r.cfg.Daemons)
 }
 
 // killWorld is the pass's world with Kill bound to its snapshot: a PID
@@ -504,24 +503,29 @@ func (r *run) readPrevious() (Result, bool) {
 
 // act carries out a person's verb, then --fix's restarts.
 func (r *run) act() error {
-	opt := r.opt
-	if opt.Act.Verb != "" {
-		// A verb's own log lines go to the restart log too; start and
-		// restart then restart like --fix, the flap guard lifted.
-		log := &restartLog{path: r.cfg.LogFile, open: r.w.OpenLog, now: r.w.Now}
-		act(opt.Act, r.daemons, r.st, r.snap, r.killWorld(), log, r.w.Now(), r.groupPIDs())
+	// Destructive steps signal processes as the snapshot saw them.
+	r.killer = r.killWorld()
+	if r.opt.Act.Verb != "" {
+		// A verb's own log lines go to the restart log too.
+		log := r.newLog()
+		r.verb(log)
 		if err := log.close(); err != nil {
 			r.note("warning: restart log not written: " + err.Error())
 		}
-		opt.Fix = opt.Act.Verb == VerbStart || opt.Act.Verb == VerbRestart
-		opt.Force = opt.Fix
+		// start and restart then restart like --fix, the flap guard
+		// lifted: a person asked.
+		r.opt.Fix = r.opt.Act.Verb == VerbStart || r.opt.Act.Verb == VerbRestart
+		r.opt.Force = r.opt.Fix
 	}
-	if !opt.Fix || r.ctx.Err() != nil {
+	if !r.opt.Fix || r.ctx.Err() != nil {
 		return nil
 	}
-	notes, err := fix(r.ctx, r.cfg, r.daemons, r.st, r.running, r.snap, r.snapshot, r.started, opt, r.killWorld(), r.prev, r.groupPIDs())
-	r.notes = append(r.notes, notes...)
-	return err
+	return r.fix()
+}
+
+// newLog is the restart log, opened at its first line.
+func (r *run) newLog() *restartLog {
+	return &restartLog{path: r.cfg.LogFile, open: r.w.OpenLog, now: r.w.Now}
 }
 
 // finish records a writer's findings, or returns an observer's.
@@ -662,100 +666,117 @@ func lastMain(prev *report.Status) map[string]int {
 }
 
 // fix restarts the judged daemons that are down and records the outcomes.
-func fix(ctx context.Context, cfg *check.Config, daemons []check.Daemon, st *report.Status, running map[string]bool,
-	snap *check.Snapshot, snapshot func() (*check.Snapshot, error), started time.Time, opt Options, w World, prev *report.Status,
-	groups map[string][]int) (notes []string, err error) {
-	var down []restart.Down
+func (r *run) fix() error {
+	down := r.down()
+	if len(down) == 0 {
+		return nil
+	}
+	log := r.newLog()
+	if r.opt.DryRun {
+		log = nil
+	}
+	runner := r.runner(log)
+	now := r.w.Now()
+	for _, o := range runner.Run(r.ctx, down, r.running) {
+		e := r.st.Daemons[o.Name]
+		notRun := e.ProbeNotRun()
+		e.Record(o, now)
+		// A restart with a probe counted only once the probe passed.
+		if d, _ := r.cfg.Daemon(o.Name); o.Action == report.ActionRestarted && d.Probe != nil && !notRun {
+			e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: probe.Healthy, At: now.UTC().Truncate(time.Millisecond)}
+		}
+	}
+	if runner.Err != nil {
+		return runner.Err
+	}
+	if err := log.close(); err != nil {
+		r.note("warning: restart log not written: " + err.Error())
+	}
+	return nil
+}
+
+// down is what --fix is to start: the judged daemons with a start
+// command that are stopped, orphaned, unhealthy, or to be healed, and
+// that no person holds.
+func (r *run) down() []restart.Down {
+	var out []restart.Down
+	groups := r.groupPIDs()
 	staleTaken := false
-	for i := range daemons {
-		d := &daemons[i]
-		entry := st.Daemons[d.Name]
+	for i := range r.daemons {
+		d := &r.daemons[i]
+		entry := r.st.Daemons[d.Name]
 		d = withoutBrokenProbe(d, entry)
 		if len(d.Start) == 0 {
 			continue
 		}
-		if entry.Hold.Active(st.CheckedAt) {
+		if entry.Hold.Active(r.st.CheckedAt) {
 			continue // a person said to leave it alone
 		}
-		if t := opt.NotBefore[d.Name]; st.CheckedAt.Before(t) {
+		if t := r.opt.NotBefore[d.Name]; r.st.CheckedAt.Before(t) {
 			entry.Message += fmt.Sprintf("; its last start failed, the next one after %s (start_timeout later)", t.Local().Format(time.TimeOnly))
 			continue
 		}
+		dn := restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(r.prev, d.Name), Grouped: groups[d.Name] != nil}
 		// Stopped and orphaned daemons are started; a suspended one is
 		// left alone (a second copy would fight it for its port), and one
 		// the pass cannot see is not started blind.
 		switch entry.Status {
 		case check.Stopped:
-			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name)})
+			dn.Grouped = false
 		case check.Orphaned:
-			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, Orphans: victims(d, entry, snap, groups),
-				Grouped: groups[d.Name] != nil, LastFailure: lastFailure(prev, d.Name)})
+			dn.Orphans = victims(d, entry, r.snap, groups)
 		case check.Unhealthy:
-			if entry.ProbeSuspect != nil && !opt.Force {
+			if entry.ProbeSuspect != nil && !r.opt.Force {
 				continue // its probe, not the daemon, is likely wrong
 			}
 			// It runs but does not work: stop its instance, then start.
-			down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name),
-				Replace: victims(d, entry, snap, groups), Grouped: groups[d.Name] != nil, Reason: "unhealthy (" + entry.Probe.Error + ")",
-				ProbeErr: entry.Probe.Error})
+			dn.Replace, dn.Reason, dn.ProbeErr = victims(d, entry, r.snap, groups), "unhealthy ("+entry.Probe.Error+")", entry.Probe.Error
 		case check.Running:
 			// It works, but is over a limit or stale, and the config
 			// says to restart it then.
-			if why := heal(entry, &staleTaken); why != "" {
-				down = append(down, restart.Down{Daemon: d, History: entry.Restarts, LastFailure: lastFailure(prev, d.Name),
-					Replace: victims(d, entry, snap, groups), Grouped: groups[d.Name] != nil, Reason: why})
+			why := heal(entry, &staleTaken)
+			if why == "" {
+				continue
 			}
+			dn.Replace, dn.Reason = victims(d, entry, r.snap, groups), why
+		default:
+			continue
 		}
+		out = append(out, dn)
 	}
-	if len(down) == 0 {
-		return nil, nil
-	}
-	log := &restartLog{path: cfg.LogFile, open: w.OpenLog, now: w.Now}
-	if opt.DryRun {
-		log = nil
-	}
-	runner := restart.Runner{
-		Now:         w.Now,
-		Snapshot:    snapshot,
-		ReadPidfile: w.ReadPidfile,
-		Start:       w.Start,
-		Kill:        w.Kill,
-		StopGroup:   stopGroup(w),
-		Groups:      currentGroups(w, cfg.Daemons),
-		Elsewhere:   elsewhere(w),
-		Creds:       w.Creds,
-		MatchBudget: matchBudget(opt.Timeout),
-		UserName:    w.UserName,
-		Check:       w.CheckStart,
-		StopCommand: w.StopCommand,
-		Ready:       readiness(ctx, w),
-		Record:      recordAttempt(cfg, st, w),
+	return out
+}
+
+// runner is the restart's way to the host, for this pass.
+func (r *run) runner(log *restartLog) *restart.Runner {
+	runner := &restart.Runner{
+		Now:         r.w.Now,
+		Snapshot:    r.snapshot,
+		ReadPidfile: r.w.ReadPidfile,
+		Start:       r.w.Start,
+		Kill:        r.killer.Kill,
+		StopGroup:   r.stopGroup,
+		Groups:      r.currentGroups,
+		Creds:       r.w.Creds,
+		MatchBudget: matchBudget(r.opt.Timeout),
+		UserName:    r.w.UserName,
+		Check:       r.w.CheckStart,
+		StopCommand: r.w.StopCommand,
+		Ready:       r.readiness,
+		Record:      r.recordAttempt(),
 		Log:         log.line,
-		Quiet:       heldBackBefore(prev),
-		Holder:      holder(w),
+		Quiet:       heldBackBefore(r.prev),
+		Holder:      holder(r.w),
 		Poll:        5 * time.Millisecond,
-		Deadline:    started.Add(opt.Timeout),
-		Force:       opt.Force,
-		By:          opt.Act.By,
-		DryRun:      opt.DryRun,
+		Deadline:    r.started.Add(r.opt.Timeout),
+		Force:       r.opt.Force,
+		By:          r.opt.Act.By,
+		DryRun:      r.opt.DryRun,
 	}
-	now := w.Now()
-	for _, o := range runner.Run(ctx, down, running) {
-		e := st.Daemons[o.Name]
-		notRun := e.ProbeNotRun()
-		e.Record(o, now)
-		// A restart with a probe counted only once the probe passed.
-		if d, _ := cfg.Daemon(o.Name); o.Action == report.ActionRestarted && d.Probe != nil && !notRun {
-			e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: probe.Healthy, At: now.UTC().Truncate(time.Millisecond)}
-		}
+	if r.w.Groups != nil {
+		runner.Elsewhere = r.w.Groups.Elsewhere
 	}
-	if runner.Err != nil {
-		return notes, runner.Err
-	}
-	if err := log.close(); err != nil {
-		notes = append(notes, "warning: restart log not written: "+err.Error())
-	}
-	return notes, nil
+	return runner
 }
 
 // victims are what a destructive action on the daemon may signal: with
@@ -780,23 +801,13 @@ func victims(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, groups map
 	return snap.MainTree(*e.PID, d.UID)
 }
 
-// elsewhere is the host's Groups.Elsewhere, or nil without groups.
-func elsewhere(w World) func(string, int) (string, bool) {
-	if w.Groups == nil {
+// stopGroup empties a daemon's control group, for restarts and stops.
+func (r *run) stopGroup(name string, grace time.Duration) []int {
+	if r.w.Groups == nil {
 		return nil
 	}
-	return w.Groups.Elsewhere
-}
-
-// stopGroup is the restart's way to empty a daemon's control group.
-func stopGroup(w World) func(name string, grace time.Duration) []int {
-	return func(name string, grace time.Duration) []int {
-		if w.Groups == nil {
-			return nil
-		}
-		left, _ := w.Groups.Stop(name, grace)
-		return left
-	}
+	left, _ := r.w.Groups.Stop(name, grace)
+	return left
 }
 
 // recordAttempt writes each start attempt into the status file before the
@@ -804,7 +815,8 @@ func stopGroup(w World) func(name string, grace time.Duration) []int {
 // the attempt against the flap guard, and one that cannot write it starts
 // nothing. The file then says the start was not verified; the pass's
 // final write replaces that with the outcome.
-func recordAttempt(cfg *check.Config, st *report.Status, w World) func(name string, at time.Time) error {
+func (r *run) recordAttempt() func(name string, at time.Time) error {
+	cfg, st, w := r.cfg, r.st, r.w
 	var pending *report.Status
 	return func(name string, at time.Time) error {
 		if pending == nil {

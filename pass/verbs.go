@@ -29,13 +29,14 @@ type Act struct {
 	Reason string
 }
 
-// act applies a verb to the judged daemons before --fix's work: holds set
+// verb applies a verb to the judged daemons before --fix's work: holds set
 // or ended, running instances stopped. start and restart then go through
 // the same restart as --fix, flap guard lifted (a person asked).
-func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot, w World, log *restartLog, now time.Time, groups map[string][]int) {
-	for i := range daemons {
-		d := &daemons[i]
-		e := st.Daemons[d.Name]
+func (r *run) verb(log *restartLog) {
+	a, now := r.opt.Act, r.w.Now()
+	for i := range r.daemons {
+		d := &r.daemons[i]
+		e := r.st.Daemons[d.Name]
 		switch a.Verb {
 		case VerbHold:
 			e.Hold = newHold(a, now)
@@ -45,18 +46,18 @@ func act(a Act, daemons []check.Daemon, st *report.Status, snap *check.Snapshot,
 			if e.Hold.Reason == "" {
 				e.Hold.Reason = "stopped by cortex-check stop"
 			}
-			if stopNow(d, e, snap, w, log, now, groups) {
+			if r.stopNow(d, e, log, now) {
 				log.line(fmt.Sprintf("%s: stopped; %s", d.Name, e.Hold.Describe()))
 			}
 		case VerbRestart:
 			// Stop a running instance only for a start that can run.
-			if err := canRestart(d, w); err != nil {
+			if err := canRestart(d, r.w); err != nil {
 				e.Message = "not restarted, left as it is: " + err.Error()
 				log.line(fmt.Sprintf("%s: %s", d.Name, e.Message))
 				continue
 			}
 			e.Hold = nil
-			stopNow(d, e, snap, w, log, now, groups)
+			r.stopNow(d, e, log, now)
 		case VerbStart, VerbRelease:
 			if e.Hold != nil {
 				log.line(fmt.Sprintf("%s: released by %s (was %s)", d.Name, a.By, e.Hold.Describe()))
@@ -118,22 +119,21 @@ func canRestart(d *check.Daemon, w World) error {
 // one), and records it stopped; it says whether it is. With a control
 // group the group is emptied; without, its main process tree owned by
 // its user: never a process that merely matches its name elsewhere.
-func stopNow(d *check.Daemon, e *report.Daemon, snap *check.Snapshot, w World, log *restartLog, now time.Time, groups map[string][]int) bool {
+func (r *run) stopNow(d *check.Daemon, e *report.Daemon, log *restartLog, now time.Time) bool {
+	groups := r.groupPIDs()
 	if len(e.PIDs) == 0 && groups[d.Name] == nil {
 		return true // nothing runs
 	}
-	kill := w.Kill
+	kill := r.killer.Kill
 	if groups[d.Name] != nil {
-		stop := stopGroup(w)
-		kill = func(_ []int, grace time.Duration) []int { return stop(d.Name, grace) }
+		kill = func(_ []int, grace time.Duration) []int { return r.stopGroup(d.Name, grace) }
 	}
-	if left := restart.Stop(d, victims(d, e, snap, groups), d.StopGrace, w.StopCommand, kill, log.line); len(left) > 0 {
+	if left := restart.Stop(d, victims(d, e, r.snap, groups), d.StopGrace, r.w.StopCommand, kill, log.line); len(left) > 0 {
 		e.Message = fmt.Sprintf("could not be stopped: PIDs %v would not exit, even after SIGKILL (stuck in the kernel, or not this user's to signal)", left)
 		return false
 	}
 	stopped := report.FromResult(check.Result{Name: d.Name, Condition: check.Stopped, Message: "stopped by cortex-check"}, d.MaxInstances, now)
-	stopped.Restarts, stopped.RestartsTotal = e.Restarts, e.RestartsTotal
-	stopped.LastRestart, stopped.LastFailure, stopped.Hold = e.LastRestart, e.LastFailure, e.Hold
+	stopped.History, stopped.Hold = e.History, e.Hold
 	*e = *stopped
 	return true
 }
