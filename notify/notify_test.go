@@ -28,7 +28,7 @@ var (
 	heldBack = &report.Daemon{Status: check.Stopped, Action: report.ActionHeldBack, Checked: true, Message: "restarts held back: 2 in 10m"}
 	running  = &report.Daemon{Status: check.Running, Action: report.ActionNone, Checked: true}
 	// restarted at t0: WARNING until restart_warning (5m) later
-	afterRestart = &report.Daemon{Status: check.Running, Action: report.ActionNone, Checked: true, LastRestart: &report.Note{At: t0}}
+	afterRestart = &report.Daemon{Status: check.Running, Action: report.ActionNone, Checked: true, History: report.History{LastRestart: &report.Note{At: t0}}}
 )
 
 // A target hears each kind of trouble once per episode, then a reminder

@@ -164,26 +164,16 @@ type Daemon struct {
 	Tracked string `json:"tracked,omitempty"`
 	// Processes is how many processes it holds: its group's members, or
 	// its main process's tree.
-	Processes     int         `json:"processes"`
-	StartedAt     *time.Time  `json:"started_at"`
-	UptimeSeconds *int64      `json:"uptime_seconds"`
-	Message       string      `json:"message"`
-	Action        Action      `json:"action"`
-	Restarts      []time.Time `json:"restarts"` // recent restart attempts, oldest first
-	RestartsTotal int         `json:"restarts_total"`
-	// LastRestart is the last successful restart by --fix and why it was
-	// needed: for restart_warning after it, every pass says WARNING, so a
-	// restart reaches a person even when the next check finds it running.
-	LastRestart *Note `json:"last_restart,omitempty"`
+	Processes     int        `json:"processes"`
+	StartedAt     *time.Time `json:"started_at"`
+	UptimeSeconds *int64     `json:"uptime_seconds"`
+	Message       string     `json:"message"`
+	Action        Action     `json:"action"`
+	// History is what the restarts left, carried from pass to pass.
+	History
 	// DeadMain is an orphaned daemon's dead main PID, whose group's
 	// members are its orphans.
 	DeadMain int `json:"dead_main,omitempty"`
-	// HeldBack is set while the flap guard holds the daemon's restarts
-	// back: since when, and the failure that led there.
-	HeldBack *Note `json:"held_back,omitempty"`
-	// LastFailure is the last failed start and why, kept until a start
-	// succeeds: the held-back message says it on every pass.
-	LastFailure *Note `json:"last_failure,omitempty"`
 	// Probe is the health probe's last result, for a daemon with one.
 	Probe *Probe `json:"probe,omitempty"`
 	// Hold is set while a person holds the daemon (cortex-check hold or
@@ -202,6 +192,23 @@ type Daemon struct {
 	// on_limit = "restart", a change with on_change = "restart"); the
 	// restart log says it.
 	Heal string `json:"heal,omitempty"`
+}
+
+// History is a daemon's restart history and the notes its restarts
+// left: every pass carries it whole from the last, whatever it finds now.
+type History struct {
+	Restarts      []time.Time `json:"restarts"` // recent restart attempts, oldest first
+	RestartsTotal int         `json:"restarts_total"`
+	// LastRestart is the last successful restart by --fix and why it was
+	// needed: for restart_warning after it, every pass says WARNING, so a
+	// restart reaches a person even when the next check finds it running.
+	LastRestart *Note `json:"last_restart,omitempty"`
+	// HeldBack is set while the flap guard holds the daemon's restarts
+	// back: since when, and the failure that led there.
+	HeldBack *Note `json:"held_back,omitempty"`
+	// LastFailure is the last failed start and why, kept until a start
+	// succeeds: the held-back message says it on every pass.
+	LastFailure *Note `json:"last_failure,omitempty"`
 	// ProbeSuspect is set when its probe failed the same way against
 	// the old instance and the new one a heal started: the probe, not
 	// the daemon, is likely wrong, and --fix does not heal it again
@@ -298,7 +305,7 @@ func FromResult(r check.Result, maxInstances int, now time.Time) *Daemon {
 		MaxInstances: maxInstances,
 		Message:      r.Message,
 		Action:       ActionNone,
-		Restarts:     []time.Time{},
+		History:      History{Restarts: []time.Time{}},
 	}
 	if r.PIDs != nil {
 		d.PIDs = slices.Clone(r.PIDs)
@@ -351,17 +358,17 @@ func (d *Daemon) RecentRestart(now time.Time, warning time.Duration) bool {
 // history within the window, and, for a successful restart, the daemon as
 // the re-check found it.
 func (d *Daemon) Record(o Outcome, now time.Time) {
-	total := d.RestartsTotal
+	h := d.History
 	if o.Attempted && o.By == "" { // the counter counts --fix's restarts, not a person's starts
-		total++
+		h.RestartsTotal++
 	}
-	lastRestart, heldBack, lastFailure := d.LastRestart, d.HeldBack, d.LastFailure
+	h.Restarts = o.Restarts
 	// The figures' last reading stays: the next pass sees a new
 	// instance against it, and the CPU counter goes on growing.
 	figures := d.Figures
 	switch o.Action {
 	case ActionRestartFailed:
-		lastFailure = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
+		h.LastFailure = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 	case ActionRestarted:
 		why := string(d.Status)
 		if d.Message != "" {
@@ -369,15 +376,15 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 		}
 		*d = *FromResult(o.Found, d.MaxInstances, now)
 		if o.By == "" { // a person's start warns no one
-			lastRestart = &Note{At: now.UTC().Truncate(time.Second), Reason: why}
+			h.LastRestart = &Note{At: now.UTC().Truncate(time.Second), Reason: why}
 		}
-		heldBack, lastFailure = nil, nil
+		// It started and its probe (if any) passed.
+		h.HeldBack, h.LastFailure, h.ProbeSuspect = nil, nil, nil
 	case ActionHeldBack:
-		if o.FlapGuard && heldBack == nil {
-			heldBack = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
+		if o.FlapGuard && h.HeldBack == nil {
+			h.HeldBack = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 		}
 	}
-	suspect := d.ProbeSuspect
 	if o.Unready {
 		// The new instance runs, left for the next heal: it is the
 		// daemon now, unhealthy, its probe's failures counted from here.
@@ -390,12 +397,10 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 			Count: probe.Count{Failures: max(o.ProbeFailures, 1), Since: at}, Counted: at}
 		if o.ProbeSuspect {
 			note := &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
-			heldBack, suspect = note, note
+			h.HeldBack, h.ProbeSuspect = note, note
 		}
 	}
-	d.ProbeSuspect = suspect
-	d.LastRestart, d.HeldBack, d.LastFailure, d.Figures = lastRestart, heldBack, lastFailure, figures
-	d.Action, d.Restarts, d.RestartsTotal = o.Action, o.Restarts, total
+	d.History, d.Figures, d.Action = h, figures, o.Action
 	if o.Message != "" {
 		d.Message = o.Message
 	}
@@ -441,20 +446,16 @@ func New(now time.Time, host, version string, order []string, prev *Status) *Sta
 // the previous pass.
 func (st *Status) Set(name string, d *Daemon) {
 	if old, ok := st.Daemons[name]; ok {
-		d.Restarts = old.Restarts
-		d.RestartsTotal = old.RestartsTotal
-		d.LastRestart = old.LastRestart
-		d.LastFailure = old.LastFailure
+		// Held back is carried too; the pass releases it once the daemon
+		// runs and works again (started by hand).
+		d.History = old.History
 		if old.Hold.Active(st.CheckedAt) {
 			d.Hold = old.Hold // one that ran out ends here
 		}
 		d.Probe = old.Probe // the pass's probe replaces it
 		// What the figures and limits of the next pass are measured
 		// against; this pass's measure replaces them.
-		d.Figures, d.Limits, d.ProbeSuspect = old.Figures, old.Limits, old.ProbeSuspect
-		// Held back is carried; the pass releases it once the daemon
-		// runs and works again (started by hand).
-		d.HeldBack = old.HeldBack
+		d.Figures, d.Limits = old.Figures, old.Limits
 	}
 	if d.Restarts == nil {
 		d.Restarts = []time.Time{}
@@ -482,51 +483,14 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 		known++
 		if d.Checked {
 			checked++
-			d.State = d.judge()
-			if d.RecentRestart(st.CheckedAt, restartWarning) {
-				d.State = Worse(d.State, Warning)
-			}
-			// Held by a person: WARNING whether it runs or not, so
-			// monitoring shows it without paging for it.
-			if d.Hold.Active(st.CheckedAt) && d.State != Unknown {
-				d.State = Warning
-			}
+			d.State = st.judgeChecked(d)
 		}
 		st.State = Worse(st.State, d.State)
-		held := d.Hold.Active(st.CheckedAt)
-		// One finding for each daemon that does not run, the most
-		// specific one.
-		switch {
-		case d.Running():
+		if d.Running() {
 			running++
-			if d.Checked && d.ProbeNotRun() {
-				names[kindUnknown] = append(names[kindUnknown], name) // its probe is a config error
-			}
-		case held: // stopped on purpose: listed as held, not as down
-		case d.Status == check.Unknown:
-			names[kindUnknown] = append(names[kindUnknown], name) // not seen, so not said to be down
-		case !d.Checked:
-			names[kindDown] = append(names[kindDown], name+" (last known)")
-		case d.Action == ActionRestartFailed:
-			names[kindRestartFailed] = append(names[kindRestartFailed], name)
-		case d.Action == ActionHeldBack || d.HeldBack != nil:
-			names[kindHeldBack] = append(names[kindHeldBack], name)
-		default:
-			names[kindDown] = append(names[kindDown], name)
 		}
-		if d.Checked && (d.Action == ActionRestarted || d.RecentRestart(st.CheckedAt, restartWarning)) {
-			names[kindRestarted] = append(names[kindRestarted], name)
-		}
-		if d.TooMany() {
-			names[kindTooMany] = append(names[kindTooMany], name)
-		}
-		if d.Checked && d.Running() {
-			for _, k := range concernKinds(d.Warnings) {
-				names[k] = append(names[k], name)
-			}
-		}
-		if held {
-			names[kindHeld] = append(names[kindHeld], name)
+		for _, k := range st.kinds(d) {
+			names[k] = append(names[k], name+kindSuffix(k, d))
 		}
 	}
 	st.findings = nil
@@ -543,6 +507,66 @@ func (st *Status) Finish(took, restartWarning time.Duration) {
 	}
 	st.summarize()
 	st.ExitCode = int(st.State)
+}
+
+// judgeChecked is a daemon's state as this pass judged it: its own
+// verdict, WARNING after a recent restart, and WARNING while a person
+// holds it, so that monitoring shows it without paging for it.
+func (st *Status) judgeChecked(d *Daemon) State {
+	state := d.judge()
+	if d.RecentRestart(st.CheckedAt, st.restartWarning) {
+		state = Worse(state, Warning)
+	}
+	if d.Hold.Active(st.CheckedAt) && state != Unknown {
+		state = Warning
+	}
+	return state
+}
+
+// kinds are the findings a daemon adds to the summary: one for a daemon
+// that does not run, the most specific one, and any others that apply.
+func (st *Status) kinds(d *Daemon) []kind {
+	var out []kind
+	held := d.Hold.Active(st.CheckedAt)
+	switch {
+	case d.Running():
+		if d.Checked && d.ProbeNotRun() {
+			out = append(out, kindUnknown) // its probe is a config error
+		}
+	case held: // stopped on purpose: listed as held, not as down
+	case d.Status == check.Unknown:
+		out = append(out, kindUnknown) // not seen, so not said to be down
+	case !d.Checked:
+		out = append(out, kindDown)
+	case d.Action == ActionRestartFailed:
+		out = append(out, kindRestartFailed)
+	case d.Action == ActionHeldBack || d.HeldBack != nil:
+		out = append(out, kindHeldBack)
+	default:
+		out = append(out, kindDown)
+	}
+	if d.Checked && (d.Action == ActionRestarted || d.RecentRestart(st.CheckedAt, st.restartWarning)) {
+		out = append(out, kindRestarted)
+	}
+	if d.TooMany() {
+		out = append(out, kindTooMany)
+	}
+	if d.Checked && d.Running() {
+		out = append(out, concernKinds(d.Warnings)...)
+	}
+	if held {
+		out = append(out, kindHeld)
+	}
+	return out
+}
+
+// kindSuffix marks a name under a finding: a daemon down as the last
+// pass that checked it knew, not as this one saw it.
+func kindSuffix(k kind, d *Daemon) string {
+	if k == kindDown && !d.Checked {
+		return " (last known)"
+	}
+	return ""
 }
 
 // Healthy says whether every checked daemon with a probe passed it.
