@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,18 +45,19 @@ func init() {
 		os.Exit(runSubreaper(os.Args[1:]))
 	}
 	maps.Copy(scriptCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"realwork":   cmdRealWork,
-		"freeport":   cmdFreePort,
-		"holdport":   cmdHoldPort,
-		"waitport":   cmdWaitPort,
-		"portpids":   cmdPortPids,
-		"sendsig":    cmdSendSig,
-		"savetree":   cmdSaveTree,
-		"waitgone":   cmdWaitGone,
-		"cmdline":    cmdCmdline,
-		"waitexec":   cmdWaitExec,
-		"mcversion":  cmdMcVersion,
-		"cortexcopy": cmdCortexCopy,
+		"realwork":      cmdRealWork,
+		"freeport":      cmdFreePort,
+		"holdport":      cmdHoldPort,
+		"waitport":      cmdWaitPort,
+		"portpids":      cmdPortPids,
+		"waitlisteners": cmdWaitListeners,
+		"sendsig":       cmdSendSig,
+		"savetree":      cmdSaveTree,
+		"waitgone":      cmdWaitGone,
+		"cmdline":       cmdCmdline,
+		"waitexec":      cmdWaitExec,
+		"mcversion":     cmdMcVersion,
+		"cortexcopy":    cmdCortexCopy,
 	})
 	maps.Copy(scriptConds, map[string]func() bool{
 		"have-nginx":     func() bool { return havePrograms("/usr/sbin/nginx") },
@@ -232,6 +234,33 @@ func (st *realState) record(pids []int) {
 			st.pids[pid] = p.start
 		}
 	}
+}
+
+// waitlisteners PORT N REGEXP: wait, up to 20 s, until N processes that
+// listen on PORT have a command line matching REGEXP: nginx's workers
+// retitle themselves and drop root a moment after the port opens.
+func cmdWaitListeners(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitlisteners PORT N REGEXP")
+	}
+	port, want := atoiArg(ts, "waitlisteners", args[0]), atoiArg(ts, "waitlisteners", args[1])
+	re, err := regexp.Compile(args[2])
+	ts.Check(err)
+	n := 0
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		pids := listeners(port)
+		realOf(ts).record(pids)
+		n = 0
+		for _, pid := range pids {
+			if p, ok := readProc(pid); ok && re.MatchString(p.cmdline) {
+				n++
+			}
+		}
+		if n == want {
+			return
+		}
+	}
+	ts.Fatalf("%d processes on port %d match %q, want %d", n, port, args[2], want)
 }
 
 // portpids PORT [FILE]: print "PID name: command line" for each process
