@@ -169,119 +169,161 @@ func InTrouble(phase string) bool {
 // daemonEvents compares one daemon's entry in the last status file (prev,
 // written at prevAt) with what this pass judged and then did (c, at now).
 func daemonEvents(base Event, prev *report.Daemon, prevAt time.Time, judged, c *report.Daemon, now time.Time, restartWarning time.Duration) []Event {
-	var out []Event
-	add := func(kind string, fill func(e *Event)) {
-		e := base
-		e.Event = kind
-		fill(&e)
-		e.Reason = escape.Line(e.Reason)
-		out = append(out, e)
-	}
-	was := Phase(prev, prevAt, restartWarning)
-	var prevStatus string
-	prevPID := 0
+	ch := &change{base: base, prev: prev, judged: judged, c: c, now: now, restartWarning: restartWarning,
+		was: Phase(prev, prevAt, restartWarning)}
 	if prev != nil {
-		prevStatus = string(prev.Status)
-		if prev.PID != nil {
-			prevPID = *prev.PID
-		}
+		ch.prevStatus = string(prev.Status)
+		ch.prevPID = pidOf(prev)
 	}
-	pid := func(d *report.Daemon) int {
-		if d.PID != nil {
-			return *d.PID
-		}
-		return 0
+	if ch.held() || ch.unknown() {
+		return ch.out
 	}
+	ch.found()
+	if !ch.acted() {
+		ch.recovered()
+	}
+	return ch.out
+}
 
-	// A person's hold: what happens to a held daemon is that person's.
-	held := c.Hold.Active(now)
+// change is one daemon's change between two passes, and the events it
+// makes.
+type change struct {
+	base           Event
+	prev           *report.Daemon // the last status file's entry; nil: none
+	judged, c      *report.Daemon // as this pass judged it, and after it acted
+	now            time.Time
+	restartWarning time.Duration
+	was            string // prev's Phase
+	prevStatus     string
+	prevPID        int
+	out            []Event
+}
+
+func (ch *change) add(kind string, fill func(e *Event)) {
+	e := ch.base
+	e.Event = kind
+	fill(&e)
+	e.Reason = escape.Line(e.Reason)
+	ch.out = append(ch.out, e)
+}
+
+func pidOf(d *report.Daemon) int {
+	if d.PID != nil {
+		return *d.PID
+	}
+	return 0
+}
+
+// held makes a person's hold and release events; it says whether the
+// daemon is held, whose events are then that person's alone.
+func (ch *change) held() bool {
+	c := ch.c
+	held := c.Hold.Active(ch.now)
 	switch {
-	case held && was != Held:
-		add(Held, func(e *Event) {
-			e.From, e.To, e.PIDBefore, e.PIDAfter, e.Reason = prevStatus, string(c.Status), prevPID, pid(c), c.Hold.Describe()
+	case held && ch.was != Held:
+		ch.add(Held, func(e *Event) {
+			e.From, e.To, e.PIDBefore, e.PIDAfter, e.Reason = ch.prevStatus, string(c.Status), ch.prevPID, pidOf(c), c.Hold.Describe()
 		})
-	case !held && was == Held:
-		add(Released, func(e *Event) { e.From, e.To, e.PIDAfter = prevStatus, string(judged.Status), pid(c) })
+	case !held && ch.was == Held:
+		ch.add(Released, func(e *Event) { e.From, e.To, e.PIDAfter = ch.prevStatus, string(ch.judged.Status), pidOf(c) })
 	}
-	if held {
-		return out
-	}
-	if c.Status == check.Unknown {
-		if was != Unknown {
-			add(Unknown, func(e *Event) { e.From, e.To, e.PIDBefore, e.Reason = prevStatus, string(c.Status), prevPID, c.Message })
-		}
-		return out
-	}
+	return held
+}
 
-	// Found in trouble: a change when it was fine before, or when its
-	// status changed (unhealthy, then stopped). One a person held when
-	// the pass judged it (start, release) is down by their doing.
-	bad := judged.Status != check.Running && judged.Status != check.Unknown && !judged.Hold.Active(now)
-	if bad && (!InTrouble(was) || prevStatus != string(judged.Status)) {
-		kind := Down
-		if judged.Status == check.Unhealthy {
-			kind = Unhealthy
-		}
-		add(kind, func(e *Event) {
-			e.From, e.To, e.Reason = prevStatus, string(judged.Status), judged.Message
-			e.PIDBefore = prevPID
-			if kind == Unhealthy {
-				e.PIDBefore = pid(judged)
-			}
-			if prev != nil && prev.Running() && prev.StartedAt != nil && kind == Down {
-				ran := int64(max(prev.CheckedAt.Sub(*prev.StartedAt), 0) / time.Second)
-				e.RanSeconds = &ran
-			}
+// unknown makes the event of a daemon the pass could not see; it says
+// whether it is unknown, with nothing more to say.
+func (ch *change) unknown() bool {
+	c := ch.c
+	if c.Status != check.Unknown {
+		return false
+	}
+	if ch.was != Unknown {
+		ch.add(Unknown, func(e *Event) {
+			e.From, e.To, e.PIDBefore, e.Reason = ch.prevStatus, string(c.Status), ch.prevPID, c.Message
 		})
 	}
+	return true
+}
 
-	// What the pass did about it.
+// found makes the event of a daemon found in trouble: a change when it
+// was fine before, or when its status changed (unhealthy, then stopped).
+// One a person held when the pass judged it (start, release) is down by
+// their doing.
+func (ch *change) found() {
+	judged, prev := ch.judged, ch.prev
+	bad := judged.Status != check.Running && judged.Status != check.Unknown && !judged.Hold.Active(ch.now)
+	if !bad || InTrouble(ch.was) && ch.prevStatus == string(judged.Status) {
+		return
+	}
+	kind := Down
+	if judged.Status == check.Unhealthy {
+		kind = Unhealthy
+	}
+	ch.add(kind, func(e *Event) {
+		e.From, e.To, e.Reason = ch.prevStatus, string(judged.Status), judged.Message
+		e.PIDBefore = ch.prevPID
+		if kind == Unhealthy {
+			e.PIDBefore = pidOf(judged)
+		}
+		if prev != nil && prev.Running() && prev.StartedAt != nil && kind == Down {
+			ran := int64(max(prev.CheckedAt.Sub(*prev.StartedAt), 0) / time.Second)
+			e.RanSeconds = &ran
+		}
+	})
+}
+
+// acted makes the event of what the pass did about it; it says whether
+// the pass acted.
+func (ch *change) acted() bool {
+	judged, c := ch.judged, ch.c
+	result := func(e *Event) {
+		e.From, e.To, e.Result, e.Reason = string(judged.Status), string(c.Status), string(c.Action), c.Message
+	}
 	switch c.Action {
 	case report.ActionRestarted:
-		add(Restarted, func(e *Event) {
-			e.From, e.To, e.Result, e.Reason = string(judged.Status), string(c.Status), string(c.Action), c.Message
-			e.PIDBefore, e.PIDAfter = pid(judged), pid(c)
+		ch.add(Restarted, func(e *Event) {
+			result(e)
+			e.PIDBefore, e.PIDAfter = pidOf(judged), pidOf(c)
 			if e.PIDBefore == 0 && judged.Status != check.Running {
-				e.PIDBefore = prevPID
+				e.PIDBefore = ch.prevPID
 			}
 			e.ReadySeconds = readiness(c.Message)
 		})
-		return out
 	case report.ActionRestartFailed:
-		add(Failed, func(e *Event) {
-			e.From, e.To, e.Result, e.Reason = string(judged.Status), string(c.Status), string(c.Action), c.Message
-		})
-		return out
+		ch.add(Failed, result)
 	case report.ActionHeldBack:
-		if was != HeldBack {
-			add(HeldBack, func(e *Event) {
-				e.From, e.To, e.Result, e.Reason = string(judged.Status), string(c.Status), string(c.Action), c.Message
-			})
+		if ch.was != HeldBack {
+			ch.add(HeldBack, result)
 		}
-		return out
+	default:
+		return false
 	}
+	return true
+}
 
-	// Running again, and not restarted less than restart_warning ago: the
-	// trouble is over, as a monitoring system's RECOVERY would say once
-	// the restart's WARNING ends; a daemon that dies again within it is
-	// still in the same episode.
-	if Phase(c, now, restartWarning) == "ok" && (InTrouble(was) || was == Restarted || was == Unknown) {
-		add(Recovered, func(e *Event) {
-			e.From, e.To, e.PIDAfter = prevStatus, string(c.Status), pid(c)
-			switch {
-			case was == Restarted:
-				e.Reason = fmt.Sprintf("its restart held for restart_warning (%s)", restartWarning)
-			case was == Unknown:
-				e.Reason = "seen running again"
-			default:
-				e.Reason = "running again without a restart by cortex-check"
-			}
-			if c.UptimeSeconds != nil {
-				e.Reason += fmt.Sprintf(", up %s", report.HumanDuration(time.Duration(*c.UptimeSeconds)*time.Second))
-			}
-		})
+// recovered makes the event of a daemon running again, and not restarted
+// less than restart_warning ago: the trouble is over, as a monitoring
+// system's RECOVERY would say once the restart's WARNING ends; a daemon
+// that dies again within it is still in the same episode.
+func (ch *change) recovered() {
+	c, was := ch.c, ch.was
+	if Phase(c, ch.now, ch.restartWarning) != "ok" || !(InTrouble(was) || was == Restarted || was == Unknown) {
+		return
 	}
-	return out
+	ch.add(Recovered, func(e *Event) {
+		e.From, e.To, e.PIDAfter = ch.prevStatus, string(c.Status), pidOf(c)
+		switch {
+		case was == Restarted:
+			e.Reason = fmt.Sprintf("its restart held for restart_warning (%s)", ch.restartWarning)
+		case was == Unknown:
+			e.Reason = "seen running again"
+		default:
+			e.Reason = "running again without a restart by cortex-check"
+		}
+		if c.UptimeSeconds != nil {
+			e.Reason += fmt.Sprintf(", up %s", report.HumanDuration(time.Duration(*c.UptimeSeconds)*time.Second))
+		}
+	})
 }
 
 // readyRE finds the readiness time in a restart's message: "restarted, PID

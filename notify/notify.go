@@ -64,72 +64,10 @@ func Plan(cfg *check.Config, memory map[string]*report.Notifier, st *report.Stat
 		key := Key(n)
 		m := clone(memory[key])
 		m.Target = n.Name()
-		var batch []events.Event
-		for _, raw := range m.Pending {
-			var e events.Event
-			if json.Unmarshal(raw, &e) == nil {
-				batch = append(batch, e)
-			}
-		}
-		told := map[string]bool{} // daemons this batch says something of
-		for _, e := range evs {
-			if e.By != "" {
-				continue // a person's own act: they know
-			}
-			if e.Daemon == "" {
-				if n.Hears(e.Event) {
-					batch = append(batch, e)
-				}
-				continue
-			}
-			t := m.Told[e.Daemon]
-			switch {
-			case e.Event == events.Recovered:
-				// The end of an episode: said to those told of it.
-				if t != nil && n.Hears(e.Event) {
-					batch = append(batch, e)
-					told[e.Daemon] = true
-				}
-				delete(m.Told, e.Daemon)
-			case slices.Contains(check.NotifyEvents, e.Event) && n.Hears(e.Event):
-				if t == nil {
-					t = &report.Told{Events: []string{}}
-					m.Told[e.Daemon] = t
-				}
-				if slices.Contains(t.Events, e.Event) {
-					continue // told already in this episode
-				}
-				t.Events = append(t.Events, e.Event)
-				t.At = now
-				batch = append(batch, e)
-				told[e.Daemon] = true
-			}
-		}
-		// An episode ends without recovered when the daemon is no longer
-		// in trouble for another reason (a person holds it, it is gone
-		// from the config); reminders go to those still in it.
-		for _, name := range sortedKeys(m.Told) {
-			t := m.Told[name]
-			d := st.Daemons[name]
-			if d == nil {
-				delete(m.Told, name)
-				continue
-			}
-			if !d.Checked {
-				continue
-			}
-			phase := events.Phase(d, st.CheckedAt, cfg.RestartWarning)
-			if !events.InTrouble(phase) {
-				if phase != events.Restarted {
-					delete(m.Told, name)
-				}
-				continue
-			}
-			if n.Remind > 0 && !told[name] && now.Sub(t.At) >= n.Remind {
-				batch = append(batch, reminder(st, name, d, t, now))
-				t.At = now
-			}
-		}
+		batch := pending(m)
+		said := tell(m, n, evs, now)
+		batch = append(batch, said.events...)
+		batch = append(batch, remind(m, n, cfg, st, said.daemons, now)...)
 		dropped := 0
 		if over := len(batch) - MaxPending; over > 0 {
 			dropped, batch = over, batch[over:]
@@ -142,6 +80,94 @@ func Plan(cfg *check.Config, memory map[string]*report.Notifier, st *report.Stat
 		m.Pending = encode(batch) // until delivered
 	}
 	return batches, next
+}
+
+// pending are the events a target has not been sent yet.
+func pending(m *report.Notifier) []events.Event {
+	var out []events.Event
+	for _, raw := range m.Pending {
+		var e events.Event
+		if json.Unmarshal(raw, &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// told is what one pass's events tell a target, and of which daemons.
+type told struct {
+	events  []events.Event
+	daemons map[string]bool
+}
+
+// tell picks the pass's events a target hears, once per episode each,
+// and keeps its memory of what it was told.
+func tell(m *report.Notifier, n *check.Notify, evs []events.Event, now time.Time) told {
+	out := told{daemons: map[string]bool{}}
+	for _, e := range evs {
+		if e.By != "" {
+			continue // a person's own act: they know
+		}
+		if e.Daemon == "" {
+			if n.Hears(e.Event) {
+				out.events = append(out.events, e)
+			}
+			continue
+		}
+		t := m.Told[e.Daemon]
+		switch {
+		case e.Event == events.Recovered:
+			// The end of an episode: said to those told of it.
+			if t != nil && n.Hears(e.Event) {
+				out.events = append(out.events, e)
+				out.daemons[e.Daemon] = true
+			}
+			delete(m.Told, e.Daemon)
+		case slices.Contains(check.NotifyEvents, e.Event) && n.Hears(e.Event):
+			if t == nil {
+				t = &report.Told{Events: []string{}}
+				m.Told[e.Daemon] = t
+			}
+			if slices.Contains(t.Events, e.Event) {
+				continue // told already in this episode
+			}
+			t.Events = append(t.Events, e.Event)
+			t.At = now
+			out.events = append(out.events, e)
+			out.daemons[e.Daemon] = true
+		}
+	}
+	return out
+}
+
+// remind ends the episodes of daemons no longer in trouble for another
+// reason (a person holds it, it is gone from the config), and reminds of
+// those still in it once remind has passed since the last word.
+func remind(m *report.Notifier, n *check.Notify, cfg *check.Config, st *report.Status, toldNow map[string]bool, now time.Time) []events.Event {
+	var out []events.Event
+	for _, name := range sortedKeys(m.Told) {
+		t := m.Told[name]
+		d := st.Daemons[name]
+		if d == nil {
+			delete(m.Told, name)
+			continue
+		}
+		if !d.Checked {
+			continue
+		}
+		phase := events.Phase(d, st.CheckedAt, cfg.RestartWarning)
+		if !events.InTrouble(phase) {
+			if phase != events.Restarted {
+				delete(m.Told, name)
+			}
+			continue
+		}
+		if n.Remind > 0 && !toldNow[name] && now.Sub(t.At) >= n.Remind {
+			out = append(out, reminder(st, name, d, t, now))
+			t.At = now
+		}
+	}
+	return out
 }
 
 // Delivered settles a target whose batch arrived.

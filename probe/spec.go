@@ -187,10 +187,21 @@ func (s Spec) Validate() error {
 }
 
 func (s Spec) validate() error {
+	for _, step := range []func() error{s.validateOneKind, s.validateTarget, s.validateTLS, s.validateKindKeys, s.validateBounds} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateOneKind says whether exactly one kind of probe is given.
+func (s Spec) validateOneKind() error {
 	switch k := s.kinds(); len(k) {
 	case 0:
 		return errors.New("give exactly one of http, tcp, exec or heartbeat, e.g. " + exampleTCP)
 	case 1:
+		return nil
 	default:
 		names := make([]string, len(k))
 		for i, n := range k {
@@ -199,33 +210,35 @@ func (s Spec) validate() error {
 		return fmt.Errorf("give exactly one of http, tcp, exec or heartbeat, not %s together",
 			strings.Join(names[:len(names)-1], ", ")+" and "+names[len(names)-1])
 	}
-	var err error
+}
+
+// validateTarget judges what the probe's kind looks at.
+func (s Spec) validateTarget() error {
 	switch s.Kind() {
 	case KindHTTP:
-		err = validateURL(s.HTTP)
+		return validateURL(s.HTTP)
 	case KindTCP:
-		err = validateAddr(s.TCP)
+		return validateAddr(s.TCP)
 	case KindExec:
 		switch {
 		case len(s.Exec) == 0:
-			err = errors.New("exec is empty: give the program and its arguments, e.g. " + exampleExec)
+			return errors.New("exec is empty: give the program and its arguments, e.g. " + exampleExec)
 		case strings.TrimSpace(s.Exec[0]) == "":
-			err = errors.New("exec: the first item must be the program, e.g. " + exampleExec)
+			return errors.New("exec: the first item must be the program, e.g. " + exampleExec)
 		}
 	case KindHeartbeat:
 		switch {
 		case s.MaxAge <= 0:
-			err = errors.New(`heartbeat needs max_age, how old the file may get, e.g. max_age = "90s"`)
+			return errors.New(`heartbeat needs max_age, how old the file may get, e.g. max_age = "90s"`)
 		case s.MaxAge < minMaxAge:
-			err = fmt.Errorf(`max_age = "%s": give at least 1s, as some file systems keep whole-second mtimes, e.g. max_age = "90s"`, human(s.MaxAge))
+			return fmt.Errorf(`max_age = "%s": give at least 1s, as some file systems keep whole-second mtimes, e.g. max_age = "90s"`, human(s.MaxAge))
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if err := s.validateTLS(); err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateKindKeys refuses the keys that go with another kind.
+func (s Spec) validateKindKeys() error {
 	if s.MaxAge != 0 && s.Kind() != KindHeartbeat {
 		return errors.New(`max_age only goes with heartbeat, e.g. heartbeat = "run/worker.beat" and max_age = "90s"`)
 	}
@@ -237,6 +250,11 @@ func (s Spec) validate() error {
 			return fmt.Errorf("expect_status = %d: give an HTTP status from 100 to 599, e.g. expect_status = 204", s.ExpectStatus)
 		}
 	}
+	return nil
+}
+
+// validateBounds judges the keys every kind shares.
+func (s Spec) validateBounds() error {
 	switch {
 	case s.Timeout < 0 || s.Timeout != 0 && s.Timeout < minTimeout:
 		return fmt.Errorf(`timeout = "%s": give at least %s, e.g. timeout = "2s"`, human(s.Timeout), human(minTimeout))
