@@ -117,59 +117,78 @@ func (r *run) limits(d *check.Daemon, e *report.Daemon, newInstance bool, now ti
 	if newInstance || (d.Limits.MaxMemory == 0 && d.Limits.MaxCPU == 0) {
 		e.Limits = nil
 	}
-	f := e.Figures
-	check1 := func(key, limitKey string, known, over bool, figure, limit string) {
-		if !known {
-			return // not measured this pass: the count stands
-		}
-		c := e.Limits[key]
-		if !over {
-			if writer && c != nil {
-				delete(e.Limits, key)
+	for _, rd := range readings(d, e.Figures) {
+		if !rd.over {
+			if writer {
+				delete(e.Limits, rd.key)
 			}
-			return
+			continue
 		}
-		if writer && (c == nil || now.Sub(c.Counted) >= r.cfg.Interval/2) {
-			if c == nil {
-				if e.Limits == nil {
-					e.Limits = map[string]*report.LimitCount{}
-				}
-				c = &report.LimitCount{Since: now.UTC().Truncate(time.Second)}
-				e.Limits[key] = c
-			}
-			c.Passes++
-			c.Counted = now.UTC().Truncate(time.Millisecond)
-		}
-		passes := 0
-		if c != nil {
-			passes = c.Passes
-		}
-		text := fmt.Sprintf("%s %s over %s %s", key, figure, limitKey, limit)
-		if passes < d.Limits.For {
-			addMessage(e, fmt.Sprintf("%s (%d of %d passes before it counts)", text, max(passes, 1), d.Limits.For))
-			return
-		}
-		text += fmt.Sprintf(" for %d passes", passes)
-		if d.Limits.Restart && e.Heal == "" && len(d.Start) > 0 {
-			e.Heal = text
-		}
-		warn := text
-		if d.Limits.Restart && len(d.Start) > 0 {
-			warn += " (on_limit = \"restart\": cortex-check --fix restarts it)"
-		}
-		e.Warnings = append(e.Warnings, report.Concern{Kind: report.WarnLimit, Text: warn})
-		addMessage(e, warn)
+		overLimit(d, e, rd, r.countLimit(e, rd.key, now, writer))
 	}
+}
+
+// reading is one figure measured this pass against its limit.
+type reading struct {
+	key, limitKey string // "memory", "max_memory"
+	figure, limit string // as shown
+	over          bool
+}
+
+// readings are the daemon's figures that have a limit and were measured
+// this pass: one not measured leaves its count as it stands.
+func readings(d *check.Daemon, f *report.Figures) []reading {
+	var out []reading
 	if d.Limits.MaxMemory > 0 {
-		check1("memory", "max_memory", true, f.MemoryBytes > d.Limits.MaxMemory, check.FormatSize(f.MemoryBytes), check.FormatSize(d.Limits.MaxMemory))
+		out = append(out, reading{"memory", "max_memory", check.FormatSize(f.MemoryBytes), check.FormatSize(d.Limits.MaxMemory), f.MemoryBytes > d.Limits.MaxMemory})
 	}
-	if d.Limits.MaxCPU > 0 {
-		pct := 0.0
-		if f.CPUPercent != nil {
-			pct = *f.CPUPercent
+	if d.Limits.MaxCPU > 0 && f.CPUPercent != nil {
+		pct := *f.CPUPercent
+		out = append(out, reading{"cpu", "max_cpu", check.FormatPercent(pct), check.FormatPercent(d.Limits.MaxCPU), pct > d.Limits.MaxCPU})
+	}
+	return out
+}
+
+// countLimit counts a pass over a limit, at most once per half an
+// interval and by writers only, and returns the run of passes so far.
+func (r *run) countLimit(e *report.Daemon, key string, now time.Time, writer bool) int {
+	c := e.Limits[key]
+	if writer && (c == nil || now.Sub(c.Counted) >= r.cfg.Interval/2) {
+		if c == nil {
+			if e.Limits == nil {
+				e.Limits = map[string]*report.LimitCount{}
+			}
+			c = &report.LimitCount{Since: now.UTC().Truncate(time.Second)}
+			e.Limits[key] = c
 		}
-		check1("cpu", "max_cpu", f.CPUPercent != nil, pct > d.Limits.MaxCPU, check.FormatPercent(pct), check.FormatPercent(d.Limits.MaxCPU))
+		c.Passes++
+		c.Counted = now.UTC().Truncate(time.Millisecond)
 	}
+	if c == nil {
+		return 0
+	}
+	return c.Passes
+}
+
+// overLimit says what a figure over its limit for passes means: a note
+// until it has lasted limits' for, then a warning, and a heal where the
+// config says to restart.
+func overLimit(d *check.Daemon, e *report.Daemon, rd reading, passes int) {
+	text := fmt.Sprintf("%s %s over %s %s", rd.key, rd.figure, rd.limitKey, rd.limit)
+	if passes < d.Limits.For {
+		addMessage(e, fmt.Sprintf("%s (%d of %d passes before it counts)", text, max(passes, 1), d.Limits.For))
+		return
+	}
+	text += fmt.Sprintf(" for %d passes", passes)
+	if d.Limits.Restart && e.Heal == "" && len(d.Start) > 0 {
+		e.Heal = text
+	}
+	warn := text
+	if d.Limits.Restart && len(d.Start) > 0 {
+		warn += " (on_limit = \"restart\": cortex-check --fix restarts it)"
+	}
+	e.Warnings = append(e.Warnings, report.Concern{Kind: report.WarnLimit, Text: warn})
+	addMessage(e, warn)
 }
 
 // staleSlack is the precision of a process's start time (the boot time

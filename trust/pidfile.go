@@ -77,22 +77,41 @@ func ReadPidfile(path string) (line []byte, written time.Time, err error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, time.Time{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
-	if fi := infoOf(&st); !fi.isRegular() || fi.nlink != 1 {
-		e := onlyLink("pidfile", path, fi).(*Error)
-		if fi.isRegular() {
-			e.Risk = "it may be another file linked there so that cortex-check reads it as " + runAs()
-			e.Fix = "rm " + path + " and let the daemon write a fresh one"
-		} else {
-			e.Risk = "reading it could hang cortex-check or never end"
-			if fi.typ() != unix.S_IFIFO {
-				// Not "rm /dev/zero" (or a folder, or a socket): the
-				// config names the wrong file. A FIFO at a pidfile's
-				// name was most likely planted: rm it, as onlyLink says.
-				e.Fix = "set pidfile to where the daemon writes its PID"
-			}
-		}
-		return nil, time.Time{}, e
+	if err := pidfileKind(path, infoOf(&st)); err != nil {
+		return nil, time.Time{}, err
 	}
+	line, err = readPID(fd, path)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return line, modTime(&st), nil
+}
+
+// pidfileKind refuses a pidfile that is not one regular file with one
+// link.
+func pidfileKind(path string, fi info) error {
+	if fi.isRegular() && fi.nlink == 1 {
+		return nil
+	}
+	e := onlyLink("pidfile", path, fi).(*Error)
+	if fi.isRegular() {
+		e.Risk = "it may be another file linked there so that cortex-check reads it as " + runAs()
+		e.Fix = "rm " + path + " and let the daemon write a fresh one"
+		return e
+	}
+	e.Risk = "reading it could hang cortex-check or never end"
+	if fi.typ() != unix.S_IFIFO {
+		// Not "rm /dev/zero" (or a folder, or a socket): the config
+		// names the wrong file. A FIFO at a pidfile's name was most
+		// likely planted: rm it, as onlyLink says.
+		e.Fix = "set pidfile to where the daemon writes its PID"
+	}
+	return e
+}
+
+// readPID reads the PID on a pidfile's first line, at most maxPidfile
+// bytes in.
+func readPID(fd int, path string) ([]byte, error) {
 	buf := make([]byte, maxPidfile)
 	n := 0
 	for n < len(buf) {
@@ -101,14 +120,14 @@ func ReadPidfile(path string) (line []byte, written time.Time, err error) {
 			continue
 		}
 		if err != nil {
-			return nil, time.Time{}, &fs.PathError{Op: "read", Path: path, Err: err}
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		if m == 0 {
 			break
 		}
 		n += m
 	}
-	line = buf[:n]
+	line := buf[:n]
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
@@ -116,11 +135,11 @@ func ReadPidfile(path string) (line []byte, written time.Time, err error) {
 	line = bytes.TrimSpace(bytes.TrimRight(line, "\x00 \t\r"))
 	switch {
 	case len(line) == 0:
-		return nil, time.Time{}, &noPIDError{path: path, why: "it is empty"}
+		return nil, &noPIDError{path: path, why: "it is empty"}
 	case len(line) > 10 || bytes.IndexFunc(line, func(r rune) bool { return r < '0' || r > '9' }) >= 0:
-		return nil, time.Time{}, &noPIDError{path: path, why: "its first line is not a number (not shown: cortex-check read it as " + runAs() + ")"}
+		return nil, &noPIDError{path: path, why: "its first line is not a number (not shown: cortex-check read it as " + runAs() + ")"}
 	}
-	return line, modTime(&st), nil
+	return line, nil
 }
 
 type noPIDError struct{ path, why string }

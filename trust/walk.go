@@ -108,73 +108,93 @@ func (w *walker) judge(path string, fi info, r role) *Error {
 		return nil
 	}
 	ownerOK := w.trusts(fi.uid)
-	gw := r != asLink && fi.mode&0o020 != 0 && !slices.Contains(w.gids, int(fi.gid))
-	ow := r != asLink && fi.mode&0o002 != 0
+	wr := writers{group: r != asLink && fi.mode&0o020 != 0 && !slices.Contains(w.gids, int(fi.gid)),
+		others: r != asLink && fi.mode&0o002 != 0}
 	sharedRoot := fi.isDir() && fi.sticky() && fi.uid == 0
 	if r == asAbove && sharedRoot {
 		// Others can add to it but cannot rename or remove what is not
 		// theirs: what we walk through in it stays what we judged.
-		gw, ow = false, false
+		wr = writers{}
 	}
-	if ownerOK && !gw && !ow {
+	if ownerOK && !wr.group && !wr.others {
 		return nil
 	}
 	e := refusal("", path, fi)
 	e.Context = w.context
-	chown := "chown root "
 	if r == asLink {
 		e.Kind = "symbolic link"
-		chown = "chown -h root "
-	}
-	chmod := ""
-	switch {
-	case gw && ow:
-		chmod = "chmod go-w "
-	case gw:
-		chmod = "chmod g-w "
-	case ow:
-		chmod = "chmod o-w "
 	}
 	if !ownerOK {
-		e.ownerInProblem = true
-		e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), w.trustedNames())
-		if r == asLink {
-			e.Risk = "its owner " + userName(fi.uid) + " could point it elsewhere and so " + w.purpose.risk()
-		} else {
-			e.Risk = "its owner " + userName(fi.uid) + " " + w.purpose.risk()
-		}
-		e.Fix = chown + path
-		if chmod != "" {
-			e.Fix += " && " + chmod + path
-		}
-		if w.purpose == forWrite && fi.isDir() {
-			e.Fix = "use a folder only " + w.trustedNames() + " can write, or " + e.Fix + lasting("root", fi, gw, ow, path)
-		}
-		return e
+		w.ownerRefusal(e, path, fi, r, wr)
+	} else {
+		w.writableRefusal(e, path, fi, wr, sharedRoot)
 	}
+	return e
+}
+
+// writers are who besides the owner may write a file or folder.
+type writers struct{ group, others bool }
+
+// chmod is the command that takes their write away, "" for none.
+func (wr writers) chmod() string {
+	switch {
+	case wr.group && wr.others:
+		return "chmod go-w "
+	case wr.group:
+		return "chmod g-w "
+	case wr.others:
+		return "chmod o-w "
+	}
+	return ""
+}
+
+// ownerRefusal fills in the refusal of what an untrusted user owns.
+func (w *walker) ownerRefusal(e *Error, path string, fi info, r role, wr writers) {
+	chown := "chown root "
+	if r == asLink {
+		chown = "chown -h root "
+	}
+	e.ownerInProblem = true
+	e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), w.trustedNames())
+	if r == asLink {
+		e.Risk = "its owner " + userName(fi.uid) + " could point it elsewhere and so " + w.purpose.risk()
+	} else {
+		e.Risk = "its owner " + userName(fi.uid) + " " + w.purpose.risk()
+	}
+	e.Fix = chown + path
+	if chmod := wr.chmod(); chmod != "" {
+		e.Fix += " && " + chmod + path
+	}
+	if w.purpose == forWrite && fi.isDir() {
+		e.Fix = "use a folder only " + w.trustedNames() + " can write, or " + e.Fix + lasting("root", fi, wr.group, wr.others, path)
+	}
+}
+
+// writableRefusal fills in the refusal of what a trusted user owns but
+// others may write.
+func (w *walker) writableRefusal(e *Error, path string, fi info, wr writers, sharedRoot bool) {
 	who := "any user"
 	switch {
-	case gw && ow:
+	case wr.group && wr.others:
 		e.Problem = fmt.Sprintf("is writable by group %s and by others", groupName(fi.gid))
-	case gw:
+	case wr.group:
 		e.Problem = "is writable by group " + groupName(fi.gid)
 		who = "anyone in group " + groupName(fi.gid)
 	default:
 		e.Problem = "is writable by others"
 	}
 	e.Risk = who + " " + w.purpose.risk()
-	e.Fix = chmod + path
+	e.Fix = wr.chmod() + path
 	if w.purpose == forWrite && fi.isDir() {
-		e.Fix += lasting(userName(fi.uid), fi, gw, ow, path)
+		e.Fix += lasting(userName(fi.uid), fi, wr.group, wr.others, path)
 	}
-	if sharedRoot && ow {
+	if sharedRoot && wr.others {
 		e.Problem += " (a shared folder)"
 		if w.purpose == forWrite {
 			e.Risk = who + " could put a file or link there before cortex-check creates its own"
 		}
 		e.Fix = "use a folder that only " + w.trustedNames() + " can write, not a shared one"
 	}
-	return e
 }
 
 // lasting says how to make a chown or chmod of a folder outlast the
