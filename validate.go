@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
@@ -19,7 +21,8 @@ import (
 )
 
 type validateCmd struct {
-	Textfile string `type:"path" placeholder:"PATH" help:"Judge PATH as the textfile, as a pass with --textfile PATH would write it (overrides textfile in the config)."`
+	Textfile string        `type:"path" placeholder:"PATH" help:"Judge PATH as the textfile, as a pass with --textfile PATH would write it (overrides textfile in the config)."`
+	Timeout  time.Duration `placeholder:"DURATION" help:"Judge the starts against this --timeout, as your timer or cron line passes it (default: none passed, so each pass derives its own from the config)."`
 }
 
 // Run checks the config and shows what each daemon matches now, so a
@@ -32,25 +35,10 @@ func (v *validateCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	need := check.Needs(cfg.Daemons)
-	need.Cmdline, need.Owner = true, true // validate shows both
-	procs, err := check.ReadTable(need)
+	seen, err := lookNow(cfg)
 	if err != nil {
 		return err
 	}
-	snap := check.NewSnapshot(procs, os.Getpid(), os.Args)
-	groups, untracked := hostGroups(cfg, os.Geteuid())
-	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName, Creds: check.Creds}
-	if groups != nil {
-		clues.Elsewhere = groups.Elsewhere
-		if members, err := groups.Members(); err == nil {
-			clues.Groups = map[string]check.Group{}
-			for name, pids := range members {
-				clues.Groups[name] = check.Group{Path: groups.Describe(name), PIDs: pids}
-			}
-		}
-	}
-	verdicts := snap.Judge(cfg.Daemons, clues)
 
 	// Every config value shown (paths, names, patterns, URLs) goes
 	// through escape.Line, like the plugin output: a value holding a
@@ -60,47 +48,23 @@ func (v *validateCmd) Run(a *app) error {
 		warn(stderr, "--fix will refuse this config: %v", untrusted)
 	}
 	validateWritePaths(a, writePaths(cfg, os.Geteuid(), v.Textfile))
+	validateBudget(a, cfg, v.Timeout)
 	starter := restart.Starter{ConfigDir: cfg.Dir, UID: os.Geteuid()}
 	owners := map[int][]string{}
 	var broken []string // daemons whose probe cannot be run
 	for i := range cfg.Daemons {
-		d, r := &cfg.Daemons[i], verdicts[i]
-		header := d.Describe()
-		if d.Pidfile != "" && d.Process+d.Pattern != "" {
-			header += ", pidfile " + d.Pidfile
-		}
-		if d.User != "" {
-			header += ", user " + d.User
-		}
-		state := string(r.Condition)
-		if r.PID > 0 {
-			state += fmt.Sprintf(", PID %d, %s", r.PID, plural(r.Instances, "instance"))
-		}
-		fmt.Fprintf(stdout, "\n%s\n", escape.Line(fmt.Sprintf("%s (%s): %s", d.Name, header, state)))
-		fmt.Fprintf(stdout, "  tracked by %s\n", escape.Line(tracking(r.Result, groups, untracked)))
-		if d.Probe != nil {
-			fmt.Fprintf(stdout, "  probe: %s\n", escape.Line(probeText(d.Probe)))
-		}
-		if r.Message != "" {
-			fmt.Fprintf(stdout, "  %s\n", escape.Line(r.Message))
-		}
+		d, r := &cfg.Daemons[i], seen.verdicts[i]
+		seen.show(stdout, d, r)
 		for _, p := range r.Matches {
-			fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
 			owners[p.PID] = append(owners[p.PID], d.Name)
 		}
-		// A pidfile-only daemon's PID is not a match: show what it runs.
-		if d.Process+d.Pattern == "" && r.PID > 0 {
-			if p, ok := snap.Process(r.PID); ok {
-				fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
-			}
-		}
 		validateWarnings(a, d, r, starter)
-		if !validateProbe(a, d, r, groups, untrusted, cfg.Dir) {
+		if !validateProbe(a, d, r, seen.groups, untrusted, cfg.Dir) {
 			broken = append(broken, d.Name)
 		}
 	}
 	validateNotify(a, cfg, untrusted)
-	for _, p := range snap.Procs {
+	for _, p := range seen.snap.Procs {
 		if names := owners[p.PID]; len(names) > 1 {
 			warn(stderr, "PID %d matches %s (%s): make their patterns tell them apart", p.PID, plural(len(names), "daemon"), strings.Join(names, ", "))
 		}
@@ -111,6 +75,73 @@ func (v *validateCmd) Run(a *app) error {
 	}
 	a.code = 0
 	return nil
+}
+
+// seenNow is what validate found on the host for a config: the process
+// table, the daemons' groups, and a verdict for each daemon.
+type seenNow struct {
+	snap      *check.Snapshot
+	groups    pass.Groups
+	untracked string
+	verdicts  []check.Verdict
+}
+
+// lookNow reads the process table and the groups once, and judges every
+// daemon, as a pass would.
+func lookNow(cfg *check.Config) (*seenNow, error) {
+	need := check.Needs(cfg.Daemons)
+	need.Cmdline, need.Owner = true, true // validate shows both
+	procs, err := check.ReadTable(need)
+	if err != nil {
+		return nil, err
+	}
+	seen := &seenNow{snap: check.NewSnapshot(procs, os.Getpid(), os.Args)}
+	seen.groups, seen.untracked = hostGroups(cfg, os.Geteuid())
+	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName, Creds: check.Creds}
+	if seen.groups != nil {
+		clues.Elsewhere = seen.groups.Elsewhere
+		if members, err := seen.groups.Members(); err == nil {
+			clues.Groups = map[string]check.Group{}
+			for name, pids := range members {
+				clues.Groups[name] = check.Group{Path: seen.groups.Describe(name), PIDs: pids}
+			}
+		}
+	}
+	seen.verdicts = seen.snap.Judge(cfg.Daemons, clues)
+	return seen, nil
+}
+
+// show prints a daemon as validate found it: what it looks for, its
+// state, how it is tracked, its probe, and the processes it matches.
+func (seen *seenNow) show(stdout io.Writer, d *check.Daemon, r check.Verdict) {
+	header := d.Describe()
+	if d.Pidfile != "" && d.Process+d.Pattern != "" {
+		header += ", pidfile " + d.Pidfile
+	}
+	if d.User != "" {
+		header += ", user " + d.User
+	}
+	state := string(r.Condition)
+	if r.PID > 0 {
+		state += fmt.Sprintf(", PID %d, %s", r.PID, plural(r.Instances, "instance"))
+	}
+	fmt.Fprintf(stdout, "\n%s\n", escape.Line(fmt.Sprintf("%s (%s): %s", d.Name, header, state)))
+	fmt.Fprintf(stdout, "  tracked by %s\n", escape.Line(tracking(r.Result, seen.groups, seen.untracked)))
+	if d.Probe != nil {
+		fmt.Fprintf(stdout, "  probe: %s\n", escape.Line(probeText(d.Probe)))
+	}
+	if r.Message != "" {
+		fmt.Fprintf(stdout, "  %s\n", escape.Line(r.Message))
+	}
+	for _, p := range r.Matches {
+		fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
+	}
+	// A pidfile-only daemon's PID is not a match: show what it runs.
+	if d.Process+d.Pattern == "" && r.PID > 0 {
+		if p, ok := seen.snap.Process(r.PID); ok {
+			fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
+		}
+	}
 }
 
 // validateWritePaths judges every file a writer pass writes by its
@@ -282,4 +313,24 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// validateBudget says how long a --fix pass may need to start the
+// daemons, and warns where that cannot work: a --timeout shorter than a
+// daemon's start (with the starts it waits for) gives up on that start
+// while it is still in progress.
+func validateBudget(a *app, cfg *check.Config, timeout time.Duration) {
+	budget := check.StartBudget(cfg.Daemons, DefaultTimeout)
+	fmt.Fprintf(a.stdout, "a --fix pass that starts every daemon may take up to %s; without --timeout it is given that\n", report.HumanDuration(budget))
+	for _, n := range check.StartNeeds(cfg.Daemons) {
+		if timeout <= 0 || n.Total+check.BudgetRoom <= timeout {
+			continue
+		}
+		what := "its start"
+		if len(n.Chain) > 1 {
+			what = "its start after " + strings.Join(n.Chain[:len(n.Chain)-1], ", then ")
+		}
+		warn(a.stderr, "%s: %s may need %s (stop_grace, then start_timeout and start_secs, and %s for the pass's own work), more than --timeout %s: the pass would stop waiting while it still starts; drop --timeout from the timer's command, or give at least that",
+			n.Daemon, what, report.HumanDuration(n.Total+check.BudgetRoom), report.HumanDuration(check.BudgetRoom), report.HumanDuration(timeout))
+	}
 }
