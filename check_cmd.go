@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,24 +69,27 @@ func (f *passFlags) Validate() error {
 // DefaultTimeout is a pass's budget when the config asks for no more.
 const DefaultTimeout = 25 * time.Second
 
-// timeout is --timeout, or what the daemons need: a start is given its
-// start_timeout and start_secs, a stop its stop_grace, and a little room;
-// a PostgreSQL in crash recovery with start_timeout = "60s" is not killed
-// 25 s into it for the pass's sake.
-func (f *passFlags) timeout(daemons []check.Daemon) time.Duration {
+// timeout is --timeout, or what the daemons named by only (all when
+// none) need: a start is given its start_timeout and start_secs after
+// those of the daemons it waits for (after), a stop its stop_grace
+// (check.StartNeeds); a PostgreSQL in crash recovery with start_timeout =
+// "60s" is not killed 25 s into it for the pass's sake.
+func (f *passFlags) timeout(daemons []check.Daemon, only []string) time.Duration {
 	if f.Timeout > 0 {
 		return f.Timeout
 	}
 	need := DefaultTimeout
-	for _, d := range daemons {
-		need = max(need, d.StartTimeout+d.StartHold+d.StopGrace+5*time.Second)
+	for _, n := range check.StartNeeds(daemons) {
+		if len(only) == 0 || slices.Contains(only, n.Daemon) {
+			need = max(need, n.Total+check.BudgetRoom)
+		}
 	}
 	return need
 }
 
 func (c *checkCmd) options(cfg *check.Config) pass.Options {
 	return pass.Options{Only: c.Only, Fix: c.Fix, DryRun: c.DryRun, Force: c.Force, ReadOnly: c.ReadOnly,
-		Timeout: c.timeout(cfg.Daemons), LockTimeout: c.LockTimeout, Textfile: c.Textfile}
+		Timeout: c.timeout(cfg.Daemons, c.Only), LockTimeout: c.LockTimeout, Textfile: c.Textfile}
 }
 
 // Run runs one pass, or, with --wait, passes until every daemon runs.

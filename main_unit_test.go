@@ -71,23 +71,27 @@ func TestPlural(t *testing.T) {
 }
 
 func TestPassTimeout(t *testing.T) {
-	d := func(start, hold, grace time.Duration) check.Daemon {
-		return check.Daemon{StartTimeout: start, StartHold: hold, StopGrace: grace}
+	d := func(name string, start, hold, grace time.Duration, after ...string) check.Daemon {
+		return check.Daemon{Name: name, StartTimeout: start, StartHold: hold, StopGrace: grace, After: after}
 	}
+	s := time.Second
 	tests := []struct {
 		name    string
 		flag    time.Duration
 		daemons []check.Daemon
+		only    []string
 		want    time.Duration
 	}{
-		{"the default", 0, []check.Daemon{d(5*time.Second, time.Second, 10*time.Second)}, DefaultTimeout},
-		{"PostgreSQL's crash recovery", 0, []check.Daemon{d(time.Minute, time.Second, 10*time.Second)}, 76 * time.Second},
-		{"the longest daemon wins", 0, []check.Daemon{d(time.Minute, 0, 0), d(2*time.Minute, 0, 0)}, 125 * time.Second},
-		{"--timeout is what it says", 3 * time.Second, []check.Daemon{d(time.Minute, 0, 0)}, 3 * time.Second},
+		{"the default", 0, []check.Daemon{d("a", 5*s, s, 10*s)}, nil, DefaultTimeout},
+		{"PostgreSQL's crash recovery", 0, []check.Daemon{d("pg", time.Minute, s, 10*s)}, nil, 76 * s},
+		{"the longest daemon wins", 0, []check.Daemon{d("a", time.Minute, 0, 0), d("b", 2*time.Minute, 0, 0)}, nil, 125 * s},
+		{"after adds what it waits for", 0, []check.Daemon{d("db", 30*s, 0, 0), d("app", 20*s, 0, 0, "db")}, nil, 55 * s},
+		{"a verb on one daemon: its own chain", 0, []check.Daemon{d("db", 30*s, 0, 0), d("app", 20*s, 0, 0, "db"), d("big", 2*time.Minute, 0, 0)}, []string{"app"}, 55 * s},
+		{"--timeout is what it says", 3 * s, []check.Daemon{d("a", time.Minute, 0, 0)}, nil, 3 * s},
 	}
 	for _, tt := range tests {
 		f := passFlags{Timeout: tt.flag}
-		if got := f.timeout(tt.daemons); got != tt.want {
+		if got := f.timeout(tt.daemons, tt.only); got != tt.want {
 			t.Errorf("%s: timeout %s, want %s", tt.name, got, tt.want)
 		}
 	}

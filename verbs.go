@@ -6,7 +6,6 @@ import (
 	"os/user"
 	"time"
 
-	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/pass"
 )
 
@@ -81,13 +80,7 @@ func runVerb(a *app, act pass.Act, names []string, flags passFlags) error {
 			"run it with sudo, as the timer runs --fix")
 		return c.print(a, pass.Result{Err: err, Final: true}, nil)
 	}
-	var named []check.Daemon
-	for _, n := range names {
-		if d, ok := cfg.Daemon(n); ok {
-			named = append(named, *d)
-		}
-	}
-	opt := pass.Options{Only: names, Act: act, Timeout: flags.timeout(named), LockTimeout: flags.LockTimeout, ConfigUntrusted: untrusted}
+	opt := pass.Options{Only: names, Act: act, Timeout: flags.timeout(cfg.Daemons, names), LockTimeout: flags.LockTimeout, ConfigUntrusted: untrusted}
 	res := pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr))
 	err = c.print(a, res, pass.CanStart(cfg))
 	a.code = res.VerbCode(act.Verb, names)

@@ -28,7 +28,15 @@ type Job struct {
 	// pass; named on the command line too, so that a person reading the
 	// unit sees where the metrics go.
 	Textfile string
+	// Budget is how long a pass may take to start the config's daemons:
+	// its --timeout, which each pass derives from the config itself, so
+	// the job passes none and follows the config when it changes.
+	Budget time.Duration
 }
+
+// lockTimeout is a pass's default --lock-timeout: how long it waits for
+// the pass before it.
+const lockTimeout = 10 * time.Second
 
 // File is one file to install.
 type File struct {
@@ -54,9 +62,11 @@ func Systemd(j Job) []File {
 		dir, enable = "~/.config/systemd/user", "systemctl --user daemon-reload && systemctl --user enable --now cortex-check.timer"
 	}
 	interval := seconds(j.Interval)
-	// A hung pass must not hold the timer forever; a pass's own budget is
-	// --timeout (25s) plus --lock-timeout (10s).
-	timeout := max(2*interval, 60)
+	// A hung pass must not hold the timer forever, but systemd must not
+	// kill one that works within its own budget: --timeout, derived from
+	// the config's start_timeout, start_secs and stop_grace, plus
+	// --lock-timeout and room to write its files.
+	timeout := max(2*interval, 60, seconds(j.Budget+lockTimeout+5*time.Second))
 	service := fmt.Sprintf(`# cortex-check.service: one cortex-check pass. cortex-check.timer starts it every %[1]ds.
 # Install: copy both files to %[2]s/, then: %[3]s
 [Unit]

@@ -109,3 +109,23 @@ func TestSystemdFailsOnlyOnUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TimeoutStartSec leaves a pass its whole budget: systemd must not kill a
+// pass that is still within the start_timeout the config gives a daemon.
+func TestSystemdTimeoutFollowsBudget(t *testing.T) {
+	tests := []struct {
+		interval, budget time.Duration
+		want             string
+	}{
+		{30 * time.Second, 25 * time.Second, "TimeoutStartSec=60s"},  // the floor
+		{5 * time.Minute, 25 * time.Second, "TimeoutStartSec=600s"},  // two intervals
+		{30 * time.Second, 97 * time.Second, "TimeoutStartSec=112s"}, // budget + lock wait + room
+		{30 * time.Second, 10 * time.Minute, "TimeoutStartSec=615s"}, // a very long start
+	}
+	for _, tt := range tests {
+		service := Systemd(Job{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: tt.interval, Budget: tt.budget})[0]
+		if !strings.Contains(service.Content, "\n"+tt.want+"\n") {
+			t.Errorf("interval %s, budget %s: want %s in\n%s", tt.interval, tt.budget, tt.want, service.Content)
+		}
+	}
+}
