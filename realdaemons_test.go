@@ -603,57 +603,10 @@ func killRealProcesses(st *realState) []string {
 	var report []string
 	for round := 0; round < 10; round++ {
 		procs := readAllProcs()
-		spare := map[int]bool{os.Getpid(): true}
-		for pid := os.Getpid(); pid > 1; {
-			p, ok := procs[pid]
-			if !ok {
-				break
-			}
-			spare[p.ppid] = true
-			pid = p.ppid
-		}
-		portPIDs := map[int]bool{}
-		for _, port := range ports {
-			for _, pid := range listeners(port) {
-				portPIDs[pid] = true
-			}
-		}
-		var seeds []int
-		for pid, p := range procs {
-			if spare[pid] || p.zombie() {
-				continue
-			}
-			belongs := portPIDs[pid] || recorded[pid] == p.start || containsPath(p.cmdline, st.work)
-			if !belongs {
-				cwd, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd")
-				belongs = under(cwd, st.work)
-			}
-			if !belongs {
-				belongs = slices.ContainsFunc(fdTargets(pid), func(t string) bool { return under(t, st.work) })
-			}
-			if belongs {
-				seeds = append(seeds, pid)
-			}
-		}
-		leaders := map[int]bool{}
-		for _, pid := range seeds {
-			leaders[pid] = true
-		}
-		for _, p := range procs {
-			if (leaders[p.sid] || leaders[p.pgrp]) && !spare[p.pid] {
-				seeds = append(seeds, p.pid)
-			}
-		}
-		var victims []int
-		for _, pid := range descendants(procs, seeds) {
-			if p := procs[pid]; !spare[pid] && !p.zombie() {
-				victims = append(victims, pid)
-			}
-		}
+		victims := st.victims(procs, ports, recorded)
 		if len(victims) == 0 {
 			return report
 		}
-		slices.Sort(victims)
 		for _, pid := range victims {
 			if syscall.Kill(pid, syscall.SIGKILL) == nil {
 				report = append(report, fmt.Sprintf("killed PID %d (%s)", pid, procs[pid].cmdline))
@@ -662,6 +615,62 @@ func killRealProcesses(st *realState) []string {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return append(report, "some processes survived 10 rounds of SIGKILL")
+}
+
+// victims are the live processes that belong to the scenario: those on
+// its ports, those it recorded (same start time), those whose command
+// line, working folder or open files are in its work dir, and everything
+// in their sessions, groups and trees; never the test itself or its
+// ancestors. Sorted.
+func (st *realState) victims(procs map[int]proc, ports []int, recorded map[int]string) []int {
+	spare := map[int]bool{os.Getpid(): true}
+	for pid := os.Getpid(); pid > 1; {
+		p, ok := procs[pid]
+		if !ok {
+			break
+		}
+		spare[p.ppid] = true
+		pid = p.ppid
+	}
+	portPIDs := map[int]bool{}
+	for _, port := range ports {
+		for _, pid := range listeners(port) {
+			portPIDs[pid] = true
+		}
+	}
+	var seeds []int
+	leaders := map[int]bool{}
+	for pid, p := range procs {
+		if !spare[pid] && !p.zombie() && (portPIDs[pid] || recorded[pid] == p.start || st.inWork(pid, p)) {
+			seeds = append(seeds, pid)
+			leaders[pid] = true
+		}
+	}
+	for _, p := range procs {
+		if (leaders[p.sid] || leaders[p.pgrp]) && !spare[p.pid] {
+			seeds = append(seeds, p.pid)
+		}
+	}
+	var victims []int
+	for _, pid := range descendants(procs, seeds) {
+		if p := procs[pid]; !spare[pid] && !p.zombie() {
+			victims = append(victims, pid)
+		}
+	}
+	slices.Sort(victims)
+	return victims
+}
+
+// inWork says whether a process's command line, working folder or open
+// files are in the scenario's work dir.
+func (st *realState) inWork(pid int, p proc) bool {
+	if containsPath(p.cmdline, st.work) {
+		return true
+	}
+	if cwd, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd"); under(cwd, st.work) {
+		return true
+	}
+	return slices.ContainsFunc(fdTargets(pid), func(t string) bool { return under(t, st.work) })
 }
 
 // containsPath says whether a command line names dir or a file in it, and

@@ -38,6 +38,11 @@ func stat(pid, name, state, ppid string) string {
 }
 
 // TestReadTableLiesAndRaces: a /proc that changes and lies under the reader.
+//
+// One fake /proc and one read of it, then a check per lie planted: each
+// check sits beside what it checks.
+//
+//gocyclo:ignore
 func TestReadTableLiesAndRaces(t *testing.T) {
 	huge := "/bin/bash\x00/srv/pm-daemon.sh\x00" + strings.Repeat("a\nb\xff\xfe", 1<<18) + "\x00"
 	root := fakeProc(t, map[string]map[string]string{
