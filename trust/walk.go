@@ -309,117 +309,154 @@ func (w *walker) walk(path string, folder bool) (_ *target, err error) {
 		}
 		path = wd + "/" + path // not filepath.Join: it would fold ".." before links are read
 	}
-	comps := split(path)
-	cur, curPath := -1, "/"
-	var curSt info // fstat of cur, for linkRule
+	c := &cursor{w: w, path: path, folder: folder, comps: split(path), cur: -1}
 	defer func() {
-		if err != nil && cur >= 0 {
-			unix.Close(cur)
+		if err != nil && c.cur >= 0 {
+			unix.Close(c.cur)
 		}
 	}()
-	toRoot := func() error {
-		if cur >= 0 {
-			unix.Close(cur)
-		}
-		fd, err := unix.Open("/", oSearch|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return &fs.PathError{Op: "open", Path: "/", Err: err}
-		}
-		cur, curPath = fd, "/"
-		var st unix.Stat_t
-		if err := unix.Fstat(fd, &st); err != nil {
-			return &fs.PathError{Op: "stat", Path: "/", Err: err}
-		}
-		curSt = infoOf(&st)
-		return w.flag(w.judge("/", curSt, asAbove))
-	}
-	if err := toRoot(); err != nil {
+	if err := c.toRoot(); err != nil {
 		return nil, err
 	}
-	links := 0
-	for len(comps) > 0 {
-		c := comps[0]
-		comps = comps[1:]
-		last := len(comps) == 0
-		full := filepath.Join(curPath, c) // curPath is real: folding ".." is right here
-
-		var lst unix.Stat_t
-		err := unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
-		if err == unix.ENOENT && folder && w.create && w.dryRun {
-			// What is missing from here on the writer would make, owned
-			// by the caller and 0755: trusted. The walk so far is the
-			// writer's, judged the same.
-			return &target{dir: cur, name: c, path: full, missing: true}, nil
-		}
-		if err == unix.ENOENT && folder && w.create {
-			if err = unix.Mkdirat(cur, c, 0o755); err == nil || err == unix.EEXIST {
-				err = unix.Fstatat(cur, c, &lst, unix.AT_SYMLINK_NOFOLLOW)
-			}
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "lstat", Path: full, Err: err}
-		}
-		fi := infoOf(&lst)
-		switch {
-		case fi.isLink():
-			if err := w.flag(w.judge(full, fi, asLink)); err != nil {
-				return nil, err
-			}
-			if w.rootLinks {
-				// Never flagged and walked on: following it is the harm.
-				if e := w.linkRule(full, fi, curSt, last); e != nil {
-					return nil, e
-				}
-			}
-			if links++; links > maxLinks {
-				return nil, &fs.PathError{Op: "open", Path: path, Err: unix.ELOOP}
-			}
-			dest, err := readlinkat(cur, c)
-			if err != nil {
-				return nil, &fs.PathError{Op: "readlink", Path: full, Err: err}
-			}
-			if strings.HasPrefix(dest, "/") {
-				if err := toRoot(); err != nil {
-					return nil, err
-				}
-			}
-			comps = append(split(dest), comps...)
-		case fi.isDir():
-			if last && !folder {
-				return &target{dir: cur, name: c, path: full, st: fi}, nil
-			}
-			fd, err := unix.Openat(cur, c, oSearch|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-			if err != nil {
-				return nil, &fs.PathError{Op: "open", Path: full, Err: changed(err)}
-			}
-			unix.Close(cur)
-			cur, curPath = fd, full
-			var st unix.Stat_t
-			if err := unix.Fstat(fd, &st); err != nil {
-				return nil, &fs.PathError{Op: "stat", Path: full, Err: err}
-			}
-			curSt = infoOf(&st)
-			if err := w.flag(w.judge(full, curSt, asAbove)); err != nil {
-				return nil, err
-			}
-		case last && !folder:
-			return &target{dir: cur, name: c, path: full, st: fi}, nil
-		default:
-			return nil, &fs.PathError{Op: "open", Path: full, Err: unix.ENOTDIR}
+	for len(c.comps) > 0 {
+		if t, err := c.step(); t != nil || err != nil {
+			return t, err
 		}
 	}
-	// The path named the folder reached last (or / itself).
+	return c.reached()
+}
+
+// cursor is a walk in progress: the folder reached so far, open, and the
+// components still to walk.
+type cursor struct {
+	w       *walker
+	path    string // as asked, for ELOOP
+	folder  bool   // the path must name a folder
+	comps   []string
+	cur     int    // the folder reached, open; -1 before /
+	curPath string // its real path
+	curSt   info   // its fstat, for linkRule
+	links   int    // links followed so far
+}
+
+// toRoot starts over at /, for the walk's start and an absolute link.
+func (c *cursor) toRoot() error {
+	if c.cur >= 0 {
+		unix.Close(c.cur)
+		c.cur = -1 // not closed again if / cannot be opened
+	}
+	fd, err := unix.Open("/", oSearch|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: "/", Err: err}
+	}
+	c.cur, c.curPath = fd, "/"
 	var st unix.Stat_t
-	if err := unix.Fstat(cur, &st); err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: curPath, Err: err}
+	if err := unix.Fstat(fd, &st); err != nil {
+		return &fs.PathError{Op: "stat", Path: "/", Err: err}
+	}
+	c.curSt = infoOf(&st)
+	return c.w.flag(c.w.judge("/", c.curSt, asAbove))
+}
+
+// step walks one component: into a folder, through a link, or to the
+// target at the end (returned, with the walk done).
+func (c *cursor) step() (*target, error) {
+	name := c.comps[0]
+	c.comps = c.comps[1:]
+	last := len(c.comps) == 0
+	full := filepath.Join(c.curPath, name) // curPath is real: folding ".." is right here
+
+	var lst unix.Stat_t
+	err := unix.Fstatat(c.cur, name, &lst, unix.AT_SYMLINK_NOFOLLOW)
+	if err == unix.ENOENT && c.folder && c.w.create && c.w.dryRun {
+		// What is missing from here on the writer would make, owned by
+		// the caller and 0755: trusted. The walk so far is the writer's,
+		// judged the same.
+		return &target{dir: c.cur, name: name, path: full, missing: true}, nil
+	}
+	if err == unix.ENOENT && c.folder && c.w.create {
+		if err = unix.Mkdirat(c.cur, name, 0o755); err == nil || err == unix.EEXIST {
+			err = unix.Fstatat(c.cur, name, &lst, unix.AT_SYMLINK_NOFOLLOW)
+		}
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "lstat", Path: full, Err: err}
+	}
+	fi := infoOf(&lst)
+	switch {
+	case fi.isLink():
+		return nil, c.follow(name, full, fi, last)
+	case fi.isDir():
+		if last && !c.folder {
+			return &target{dir: c.cur, name: name, path: full, st: fi}, nil
+		}
+		return nil, c.enter(name, full)
+	case last && !c.folder:
+		return &target{dir: c.cur, name: name, path: full, st: fi}, nil
+	default:
+		return nil, &fs.PathError{Op: "open", Path: full, Err: unix.ENOTDIR}
+	}
+}
+
+// follow judges a symbolic link, reads it and splices its target in
+// front of the components left.
+func (c *cursor) follow(name, full string, fi info, last bool) error {
+	if err := c.w.flag(c.w.judge(full, fi, asLink)); err != nil {
+		return err
+	}
+	if c.w.rootLinks {
+		// Never flagged and walked on: following it is the harm.
+		if e := c.w.linkRule(full, fi, c.curSt, last); e != nil {
+			return e
+		}
+	}
+	if c.links++; c.links > maxLinks {
+		return &fs.PathError{Op: "open", Path: c.path, Err: unix.ELOOP}
+	}
+	dest, err := readlinkat(c.cur, name)
+	if err != nil {
+		return &fs.PathError{Op: "readlink", Path: full, Err: err}
+	}
+	if strings.HasPrefix(dest, "/") {
+		if err := c.toRoot(); err != nil {
+			return err
+		}
+	}
+	c.comps = append(split(dest), c.comps...)
+	return nil
+}
+
+// enter opens a folder without following a link, and judges it through
+// its own descriptor.
+func (c *cursor) enter(name, full string) error {
+	fd, err := unix.Openat(c.cur, name, oSearch|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: full, Err: changed(err)}
+	}
+	unix.Close(c.cur)
+	c.cur, c.curPath = fd, full
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return &fs.PathError{Op: "stat", Path: full, Err: err}
+	}
+	c.curSt = infoOf(&st)
+	return c.w.flag(c.w.judge(full, c.curSt, asAbove))
+}
+
+// reached is the target when the path named the folder reached last (or
+// / itself).
+func (c *cursor) reached() (*target, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(c.cur, &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: c.curPath, Err: err}
 	}
 	fi := infoOf(&st)
-	if folder {
-		if err := w.flag(w.judge(curPath, fi, asFolder)); err != nil {
+	if c.folder {
+		if err := c.w.flag(c.w.judge(c.curPath, fi, asFolder)); err != nil {
 			return nil, err
 		}
 	}
-	return &target{dir: cur, name: ".", path: curPath, st: fi}, nil
+	return &target{dir: c.cur, name: ".", path: c.curPath, st: fi}, nil
 }
 
 // folderOrAncestor judges dir asFolder, or, when it does not exist, the
