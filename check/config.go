@@ -573,32 +573,53 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 		MaxRestarts:   cfg.MaxRestarts,
 		RestartWindow: fd.RestartWindow.or(cfg.RestartWindow),
 	}
-	limits, err := fd.fileLimits.apply(cfg.Limits)
-	if err != nil {
-		return d, err
-	}
-	d.Limits = limits
-	if fd.OnChange != nil {
-		if d.OnChangeRestart, err = parseAction("on_change", *fd.OnChange); err != nil {
+	for _, set := range []func(d *Daemon, dir string, cfg *Config) error{
+		fd.setLimits, fd.setChanges, fd.setFinding, fd.setStart, fd.setProbe, fd.setBounds,
+	} {
+		if err := set(&d, dir, cfg); err != nil {
 			return d, err
+		}
+	}
+	return d, nil
+}
+
+// setLimits sets the daemon's limits over the config's.
+func (fd *fileDaemon) setLimits(d *Daemon, _ string, cfg *Config) error {
+	limits, err := fd.fileLimits.apply(cfg.Limits)
+	d.Limits = limits
+	return err
+}
+
+// setChanges sets what makes the daemon stale: on_change and its files.
+func (fd *fileDaemon) setChanges(d *Daemon, dir string, _ *Config) error {
+	if fd.OnChange != nil {
+		var err error
+		if d.OnChangeRestart, err = parseAction("on_change", *fd.OnChange); err != nil {
+			return err
 		}
 	}
 	if fd.RestartOnChange != nil {
 		d.RestartOnChange = []string{}
 		for _, f := range fd.RestartOnChange {
 			if strings.TrimSpace(f) == "" {
-				return d, errors.New(`restart_on_change: an empty path; list the files whose change makes it stale, e.g. restart_on_change = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]`)
+				return errors.New(`restart_on_change: an empty path; list the files whose change makes it stale, e.g. restart_on_change = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]`)
 			}
 			d.RestartOnChange = append(d.RestartOnChange, resolve(dir, f))
 		}
 	}
+	return nil
+}
+
+// setFinding sets how the daemon is found: its port, pattern, pidfile,
+// and without any of them its name, literally; then its matcher.
+func (fd *fileDaemon) setFinding(d *Daemon, dir string, _ *Config) error {
 	if fd.Port < 0 || fd.Port > 65535 {
-		return d, fmt.Errorf("port = %d: give the TCP port it listens on, 1 to 65535, e.g. port = 6379", fd.Port)
+		return fmt.Errorf("port = %d: give the TCP port it listens on, 1 to 65535, e.g. port = 6379", fd.Port)
 	}
 	d.Port = fd.Port
 	if fd.Pattern != nil {
 		if *fd.Pattern == "" {
-			return d, errors.New("pattern is empty: it would match every process")
+			return errors.New("pattern is empty: it would match every process")
 		}
 		// ${dir} stands for the config's folder, so one config's pattern
 		// never matches the same scripts run from another checkout.
@@ -607,13 +628,44 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 	if fd.Pidfile != "" {
 		d.Pidfile = resolve(dir, fd.Pidfile)
 	}
+	if d.Pattern == "" && d.Process == "" && d.Pidfile == "" {
+		// Nothing says how to find it: look for the name itself, literally.
+		d.Pattern = regexp.QuoteMeta(d.Name)
+	}
+	m, err := compileMatcher(d.Pattern, d.Process)
+	d.match = m
+	return err
+}
+
+// setStart sets how the daemon is started and stopped: as whom, where,
+// with what environment and umask.
+func (fd *fileDaemon) setStart(d *Daemon, dir string, _ *Config) error {
+	if fd.Start != nil && (len(fd.Start) == 0 || fd.Start[0] == "") {
+		return errors.New(`start is empty: give the program and its arguments, like start = ["scripts/pm-daemon.sh"]`)
+	}
+	if fd.Stop != nil && (len(fd.Stop) == 0 || fd.Stop[0] == "") {
+		return errors.New(`stop is empty: give the program and its arguments, like stop = ["nginx", "-s", "quit"], or leave it out to stop with SIGTERM`)
+	}
+	d.Stop = fd.Stop
+	if fd.Group != "" && fd.User == "" {
+		return errors.New("group needs user: give the user the daemon runs as")
+	}
+	d.User, d.Group, d.UID = fd.User, fd.Group, -1
+	if fd.Dir != "" {
+		d.Dir = resolve(dir, fd.Dir)
+	}
 	d.Umask = 0o022
 	if fd.Umask != nil {
 		u, err := strconv.ParseUint(*fd.Umask, 8, 32)
 		if err != nil || u > 0o777 {
-			return d, fmt.Errorf("umask = %q: write it as an octal string, like umask = \"027\"", *fd.Umask)
+			return fmt.Errorf("umask = %q: write it as an octal string, like umask = \"027\"", *fd.Umask)
 		}
 		d.Umask = int(u)
+	}
+	for k := range fd.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return fmt.Errorf("env: %q is not a valid variable name", k)
+		}
 	}
 	for _, f := range fd.EnvFile {
 		optional := strings.HasPrefix(f, "-")
@@ -623,51 +675,34 @@ func (fd *fileDaemon) validate(dir string, cfg *Config) (Daemon, error) {
 		}
 		d.EnvFiles = append(d.EnvFiles, path)
 	}
-	if fd.Group != "" && fd.User == "" {
-		return d, errors.New("group needs user: give the user the daemon runs as")
+	return nil
+}
+
+// setProbe sets the daemon's health probe.
+func (fd *fileDaemon) setProbe(d *Daemon, dir string, _ *Config) error {
+	if fd.Probe == nil {
+		return nil
 	}
-	d.User, d.Group, d.UID = fd.User, fd.Group, -1
-	if fd.Probe != nil {
-		s, err := fd.Probe.spec(dir)
-		if err != nil {
-			return d, err
-		}
-		d.Probe = &s
+	s, err := fd.Probe.spec(dir)
+	if err != nil {
+		return err
 	}
-	if fd.Stop != nil && (len(fd.Stop) == 0 || fd.Stop[0] == "") {
-		return d, errors.New(`stop is empty: give the program and its arguments, like stop = ["nginx", "-s", "quit"], or leave it out to stop with SIGTERM`)
-	}
-	d.Stop = fd.Stop
-	if fd.Dir != "" {
-		d.Dir = resolve(dir, fd.Dir)
-	}
+	d.Probe = &s
+	return nil
+}
+
+// setBounds sets how many instances and restarts it may have.
+func (fd *fileDaemon) setBounds(d *Daemon, _ string, _ *Config) error {
 	if fd.MaxInstances < 0 {
-		return d, fmt.Errorf("max_instances = %d: it must be 1 or more, or left out for no limit", fd.MaxInstances)
+		return fmt.Errorf("max_instances = %d: it must be 1 or more, or left out for no limit", fd.MaxInstances)
 	}
 	if fd.MaxRestarts != nil {
 		if *fd.MaxRestarts < 1 {
-			return d, fmt.Errorf("max_restarts = %d: it must be at least 1", *fd.MaxRestarts)
+			return fmt.Errorf("max_restarts = %d: it must be at least 1", *fd.MaxRestarts)
 		}
 		d.MaxRestarts = *fd.MaxRestarts
 	}
-	if fd.Start != nil && (len(fd.Start) == 0 || fd.Start[0] == "") {
-		return d, errors.New(`start is empty: give the program and its arguments, like start = ["scripts/pm-daemon.sh"]`)
-	}
-	for k := range fd.Env {
-		if k == "" || strings.ContainsAny(k, "=\x00") {
-			return d, fmt.Errorf("env: %q is not a valid variable name", k)
-		}
-	}
-	if d.Pattern == "" && d.Process == "" && d.Pidfile == "" {
-		// Nothing says how to find it: look for the name itself, literally.
-		d.Pattern = regexp.QuoteMeta(d.Name)
-	}
-	m, err := compileMatcher(d.Pattern, d.Process)
-	if err != nil {
-		return d, err
-	}
-	d.match = m
-	return d, nil
+	return nil
 }
 
 // ResolveUsers settles each daemon's user, so that only that user's
