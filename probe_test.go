@@ -41,123 +41,146 @@ import (
 //	fakeserver -listen ADDR [-http [-tls-cert-out F] [-auth-file F]] [-status-file F] [-down-when F [-down-at-start]] [-hang] [-beat F] [-beat-until F] [WORKDIR]
 func runFakeServer() {
 	fs := flag.NewFlagSet("fakeserver", flag.ExitOnError)
-	listen := fs.String("listen", "", "address to listen on")
-	serveHTTP := fs.Bool("http", false, "answer HTTP (200, or the code in -status-file)")
-	statusFile := fs.String("status-file", "", "file holding the HTTP status to answer")
-	downWhen := fs.String("down-when", "", "close the listener while this file exists, if it was written after this server started")
-	hang := fs.Bool("hang", false, "accept connections and never answer")
-	beat := fs.String("beat", "", "touch this file every 100ms")
-	beatUntil := fs.String("beat-until", "", "stop touching the beat file once this file exists")
-	downAtStart := fs.Bool("down-at-start", false, "a -down-when file there before the start counts too")
-	authFile := fs.String("auth-file", "", "with -http: answer 401 unless the request has the user:password and the query on this file's two lines")
+	f := &fakeServer{started: time.Now()}
+	fs.StringVar(&f.listen, "listen", "", "address to listen on")
+	fs.BoolVar(&f.http, "http", false, "answer HTTP (200, or the code in -status-file)")
+	fs.StringVar(&f.statusFile, "status-file", "", "file holding the HTTP status to answer")
+	fs.StringVar(&f.downWhen, "down-when", "", "close the listener while this file exists, if it was written after this server started")
+	fs.BoolVar(&f.hang, "hang", false, "accept connections and never answer")
+	fs.StringVar(&f.beat, "beat", "", "touch this file every 100ms")
+	fs.StringVar(&f.beatUntil, "beat-until", "", "stop touching the beat file once this file exists")
+	fs.BoolVar(&f.downAtStart, "down-at-start", false, "a -down-when file there before the start counts too")
+	fs.StringVar(&f.authFile, "auth-file", "", "with -http: answer 401 unless the request has the user:password and the query on this file's two lines")
 	tlsCertOut := fs.String("tls-cert-out", "", "with -http: answer HTTPS, and write the self-signed certificate's PEM to this file")
-	record := fs.String("record", "", "with -http: append each request answered to this file, one line: METHOD PATH BODY (newlines in the body as \\n)")
-	hangFile := fs.String("hang-file", "", "with -http: while this file exists, read each request and never answer it (nor record it)")
+	fs.StringVar(&f.record, "record", "", "with -http: append each request answered to this file, one line: METHOD PATH BODY (newlines in the body as \\n)")
+	fs.StringVar(&f.hangFile, "hang-file", "", "with -http: while this file exists, read each request and never answer it (nor record it)")
 	fs.Parse(os.Args[1:])
-	var tlsConfig *tls.Config
 	if *tlsCertOut != "" {
 		cert, err := selfSignedCert(fakeServerName, *tlsCertOut)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "fakeserver: %v\n", err)
 			os.Exit(1)
 		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		f.tls = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
-	started := time.Now()
-	// down is the -down-when file, written after this server started: a
-	// server started to replace a broken one is not broken by it.
-	down := func() bool {
-		fi, err := os.Stat(*downWhen)
-		return *downWhen != "" && err == nil && (*downAtStart || !fi.ModTime().Before(started))
-	}
-	fmt.Printf("fakeserver[%d]: started on %s\n", os.Getpid(), *listen)
+	fmt.Printf("fakeserver[%d]: started on %s\n", os.Getpid(), f.listen)
 	go func() {
 		time.Sleep(2 * time.Minute)
 		os.Exit(0)
 	}()
-	if *beat != "" {
-		go func() {
-			for {
-				if _, err := os.Stat(*beatUntil); *beatUntil != "" && err == nil {
-					return
-				}
-				now := time.Now()
-				if err := os.Chtimes(*beat, now, now); err != nil {
-					os.WriteFile(*beat, nil, 0o644)
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		}()
+	if f.beat != "" {
+		go f.beatLoop()
 	}
-	if *listen == "" {
+	if f.listen == "" {
 		select {}
 	}
 	for {
-		if down() {
+		if f.down() {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		l, err := net.Listen("tcp", *listen)
+		l, err := net.Listen("tcp", f.listen)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "fakeserver: %v\n", err)
 			os.Exit(1)
 		}
-		if *downWhen != "" {
-			go func() {
-				for {
-					if down() {
-						l.Close()
-						return
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-			}()
+		if f.downWhen != "" {
+			go f.closeWhenDown(l)
 		}
-		switch {
-		case *hang:
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					break
-				}
-				defer c.Close() // held open, never answered
+		f.serve(l)
+	}
+}
+
+// fakeServer is fakeserver's flags and its start.
+type fakeServer struct {
+	listen, statusFile, downWhen, beat, beatUntil string
+	authFile, record, hangFile                    string
+	http, hang, downAtStart                       bool
+	tls                                           *tls.Config
+	started                                       time.Time
+}
+
+// down says whether the -down-when file is there, written after this
+// server started: a server started to replace a broken one is not broken
+// by it.
+func (f *fakeServer) down() bool {
+	fi, err := os.Stat(f.downWhen)
+	return f.downWhen != "" && err == nil && (f.downAtStart || !fi.ModTime().Before(f.started))
+}
+
+// closeWhenDown closes the listener once the server is to be down.
+func (f *fakeServer) closeWhenDown(l net.Listener) {
+	for !f.down() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	l.Close()
+}
+
+// beatLoop touches the beat file every 100ms, until -beat-until exists.
+func (f *fakeServer) beatLoop() {
+	for {
+		if _, err := os.Stat(f.beatUntil); f.beatUntil != "" && err == nil {
+			return
+		}
+		now := time.Now()
+		if err := os.Chtimes(f.beat, now, now); err != nil {
+			os.WriteFile(f.beat, nil, 0o644)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// serve answers on l until it is closed: never (-hang), HTTP, or by
+// closing each connection at once.
+func (f *fakeServer) serve(l net.Listener) {
+	switch {
+	case f.hang:
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
 			}
-		case *serveHTTP:
-			if tlsConfig != nil {
-				l = tls.NewListener(l, tlsConfig)
+			defer c.Close() // held open, never answered
+		}
+	case f.http:
+		if f.tls != nil {
+			l = tls.NewListener(l, f.tls)
+		}
+		http.Serve(l, http.HandlerFunc(f.answer))
+	default:
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
 			}
-			http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if _, err := os.Stat(*hangFile); *hangFile != "" && err == nil {
-					io.Copy(io.Discard, r.Body)
-					<-r.Context().Done() // the client gave up
-					return
-				}
-				if *record != "" {
-					recordRequest(*record, r)
-				}
-				if *authFile != "" && !authorized(r, *authFile) {
-					http.Error(w, "wrong password or query", http.StatusUnauthorized)
-					return
-				}
-				code := http.StatusOK
-				if b, err := os.ReadFile(*statusFile); err == nil {
-					if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-						code = n
-					}
-				}
-				w.WriteHeader(code)
-				fmt.Fprintln(w, http.StatusText(code))
-			}))
-		default:
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					break
-				}
-				c.Close()
-			}
+			c.Close()
 		}
 	}
+}
+
+// answer is the HTTP handler: hang while -hang-file exists, record the
+// request, check its secrets, then answer -status-file's code (200).
+func (f *fakeServer) answer(w http.ResponseWriter, r *http.Request) {
+	if _, err := os.Stat(f.hangFile); f.hangFile != "" && err == nil {
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done() // the client gave up
+		return
+	}
+	if f.record != "" {
+		recordRequest(f.record, r)
+	}
+	if f.authFile != "" && !authorized(r, f.authFile) {
+		http.Error(w, "wrong password or query", http.StatusUnauthorized)
+		return
+	}
+	code := http.StatusOK
+	if b, err := os.ReadFile(f.statusFile); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			code = n
+		}
+	}
+	w.WriteHeader(code)
+	fmt.Fprintln(w, http.StatusText(code))
 }
 
 var recordMu sync.Mutex
