@@ -86,42 +86,11 @@ func compileMatcher(pattern, process string) (matcher, error) {
 // the start or end of the text, and otherwise finds the longest literal
 // that every match must contain ("" when there is none).
 func literalShape(re *syntax.Regexp) (literalKind, string) {
-	isLit := func(r *syntax.Regexp) bool { return r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase == 0 }
 	switch {
-	case isLit(re):
+	case isLiteral(re):
 		return contains, string(re.Rune)
 	case re.Op == syntax.OpConcat:
-		subs := re.Sub
-		begin := len(subs) > 0 && subs[0].Op == syntax.OpBeginText
-		end := len(subs) > 0 && subs[len(subs)-1].Op == syntax.OpEndText
-		inner := subs
-		if begin {
-			inner = inner[1:]
-		}
-		if end && len(inner) > 0 {
-			inner = inner[:len(inner)-1]
-		}
-		if len(inner) == 1 && isLit(inner[0]) {
-			lit := string(inner[0].Rune)
-			switch {
-			case begin && end:
-				return equals, lit
-			case begin:
-				return hasPrefix, lit
-			case end:
-				return hasSuffix, lit
-			}
-		}
-		best := ""
-		for _, sub := range subs {
-			if sub.Op == syntax.OpCapture && len(sub.Sub) == 1 {
-				sub = sub.Sub[0]
-			}
-			if isLit(sub) && len(string(sub.Rune)) > len(best) {
-				best = string(sub.Rune)
-			}
-		}
-		return viaRegexp, best
+		return concatShape(re.Sub)
 	case re.Op == syntax.OpCapture && len(re.Sub) == 1:
 		if kind, lit := literalShape(re.Sub[0]); kind == contains {
 			return contains, lit
@@ -132,6 +101,47 @@ func literalShape(re *syntax.Regexp) (literalKind, string) {
 	return viaRegexp, ""
 }
 
+// isLiteral says whether re is a case-sensitive literal.
+func isLiteral(re *syntax.Regexp) bool {
+	return re.Op == syntax.OpLiteral && re.Flags&syntax.FoldCase == 0
+}
+
+// concatShape is literalShape of a concatenation: a literal anchored at
+// the start, the end or both, or else a regexp with its longest literal
+// part for the index.
+func concatShape(subs []*syntax.Regexp) (literalKind, string) {
+	begin := len(subs) > 0 && subs[0].Op == syntax.OpBeginText
+	end := len(subs) > 0 && subs[len(subs)-1].Op == syntax.OpEndText
+	inner := subs
+	if begin {
+		inner = inner[1:]
+	}
+	if end && len(inner) > 0 {
+		inner = inner[:len(inner)-1]
+	}
+	if len(inner) == 1 && isLiteral(inner[0]) {
+		lit := string(inner[0].Rune)
+		switch {
+		case begin && end:
+			return equals, lit
+		case begin:
+			return hasPrefix, lit
+		case end:
+			return hasSuffix, lit
+		}
+	}
+	best := ""
+	for _, sub := range subs {
+		if sub.Op == syntax.OpCapture && len(sub.Sub) == 1 {
+			sub = sub.Sub[0]
+		}
+		if isLiteral(sub) && len(string(sub.Rune)) > len(best) {
+			best = string(sub.Rune)
+		}
+	}
+	return viaRegexp, best
+}
+
 // anchoredLiterals returns the literal a pattern's matches must start the
 // text with (after ^) and the one they must end it with (before $).
 func anchoredLiterals(re *syntax.Regexp) (head, tail string) {
@@ -139,11 +149,10 @@ func anchoredLiterals(re *syntax.Regexp) (head, tail string) {
 		return "", ""
 	}
 	subs := re.Sub
-	isLit := func(r *syntax.Regexp) bool { return r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase == 0 }
-	if subs[0].Op == syntax.OpBeginText && isLit(subs[1]) {
+	if subs[0].Op == syntax.OpBeginText && isLiteral(subs[1]) {
 		head = string(subs[1].Rune)
 	}
-	if n := len(subs); subs[n-1].Op == syntax.OpEndText && isLit(subs[n-2]) {
+	if n := len(subs); subs[n-1].Op == syntax.OpEndText && isLiteral(subs[n-2]) {
 		tail = string(subs[n-2].Rune)
 	}
 	return head, tail
@@ -874,62 +883,77 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 	if r.Condition != Stopped {
 		return
 	}
-	seen := map[int]bool{}
-	var orphans []*Process
-	add := func(p *Process) {
-		if !seen[p.PID] && !p.Gone() && !s.ignored[p.PID] && !s.selfLine[p.PID] && p.PID != 1 && !p.kernelThread() {
-			seen[p.PID] = true
-			orphans = append(orphans, p)
-		}
+	o := orphans{snap: s, seen: map[int]bool{}}
+	foreign := o.ofDeadMain(d, deadMain)
+	if len(foreign) > 0 {
+		defer func() {
+			r.Message += fmt.Sprintf("; PIDs %s, left in its dead main process's group, run as another user than the daemon's: never signalled (if they are its workers, stop them by hand; daemons that cortex-check starts are tracked by their control group instead)",
+				joinInts(foreign))
+		}()
 	}
-	if len(deadMain) > 0 {
-		// A dead main PID is a clue (a pidfile the daemon's account
-		// writes may name anything), never a licence to kill: only
-		// members of its group that are the daemon's own program (its
-		// process name, or its whole matcher) and user count.
-		var foreign []int
-		for i := range s.Procs {
-			p := &s.Procs[i]
-			if !deadMain[p.PGID] && !deadMain[p.SID] || p.Gone() {
-				continue
-			}
-			switch {
-			case s.ownProcess(d, p):
-				add(p)
-			case !s.owns(d, p) && processNameIs(p, d.Process):
-				foreign = append(foreign, p.PID)
-			}
-		}
-		if len(foreign) > 0 {
-			defer func() {
-				r.Message += fmt.Sprintf("; PIDs %s, left in its dead main process's group, run as another user than the daemon's: never signalled (if they are its workers, stop them by hand; daemons that cortex-check starts are tracked by their control group instead)",
-					joinInts(foreign))
-			}()
-		}
-	}
-	roots := s.instanceRoots(alive)
-	for _, root := range roots {
+	for _, root := range s.instanceRoots(alive) {
 		if s.orphan(root, deadMain) {
-			add(root)
+			o.add(root)
 		}
 	}
-	if len(orphans) == 0 {
+	if len(o.procs) == 0 {
 		return
 	}
 	// Their trees' tops, so that a worker's own children are not listed.
-	orphans = s.instanceRoots(orphans)
-	slices.SortFunc(orphans, func(a, b *Process) int { return a.PID - b.PID })
+	found := s.instanceRoots(o.procs)
+	slices.SortFunc(found, func(a, b *Process) int { return a.PID - b.PID })
 	r.Condition = Orphaned
-	r.DeadMain = orphans[0].PGID
-	if !deadMain[r.DeadMain] && deadMain[orphans[0].SID] {
-		r.DeadMain = orphans[0].SID
+	r.DeadMain = found[0].PGID
+	if !deadMain[r.DeadMain] && deadMain[found[0].SID] {
+		r.DeadMain = found[0].SID
 	}
-	r.PIDs = make([]int, len(orphans))
-	for i, p := range orphans {
+	r.PIDs = make([]int, len(found))
+	for i, p := range found {
 		r.PIDs[i] = p.PID
 	}
 	r.Message = fmt.Sprintf("main process PID %d is gone; %d orphaned process(es) of it run on (PIDs %s): --fix stops them, then starts %s",
-		r.DeadMain, len(orphans), joinInts(r.PIDs), d.Name)
+		r.DeadMain, len(found), joinInts(r.PIDs), d.Name)
+}
+
+// orphans collects a stopped daemon's orphans, each once.
+type orphans struct {
+	snap  *Snapshot
+	seen  map[int]bool
+	procs []*Process
+}
+
+// add takes p unless it is gone, set aside, PID 1 or a kernel thread.
+func (o *orphans) add(p *Process) {
+	s := o.snap
+	if !o.seen[p.PID] && !p.Gone() && !s.ignored[p.PID] && !s.selfLine[p.PID] && p.PID != 1 && !p.kernelThread() {
+		o.seen[p.PID] = true
+		o.procs = append(o.procs, p)
+	}
+}
+
+// ofDeadMain adds the members of a dead main process's group or session
+// that are the daemon's own program and user. A dead main PID is a clue
+// (a pidfile the daemon's account writes may name anything), never a
+// licence to kill: the members of another user that carry the daemon's
+// process name are returned, to be named and never signalled.
+func (o *orphans) ofDeadMain(d *Daemon, deadMain map[int]bool) (foreign []int) {
+	s := o.snap
+	if len(deadMain) == 0 {
+		return nil
+	}
+	for i := range s.Procs {
+		p := &s.Procs[i]
+		if !deadMain[p.PGID] && !deadMain[p.SID] || p.Gone() {
+			continue
+		}
+		switch {
+		case s.ownProcess(d, p):
+			o.add(p)
+		case !s.owns(d, p) && processNameIs(p, d.Process):
+			foreign = append(foreign, p.PID)
+		}
+	}
+	return foreign
 }
 
 func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {

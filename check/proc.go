@@ -110,70 +110,66 @@ func parseStat(b []byte) (statFields, error) {
 		return f, errors.New("stat: no (name)")
 	}
 	f.name = string(b[open+1 : closing])
-	rest := b[closing+1:]
-	seenStart := false
 	// After the name: state ppid pgrp session tty_nr tpgid flags minflt
 	// cminflt majflt cmajflt utime stime cutime cstime priority nice
 	// num_threads itrealvalue starttime vsize rss; starttime is the 20th,
 	// rss the 22nd. The figures (memory, CPU) come from this same read.
-	for field := 0; len(rest) > 0; field++ {
+	var tok [22][]byte
+	n := statTokens(b[closing+1:], tok[:])
+	if n < 20 { // a line without rss is the process all the same
+		return f, errors.New("stat: too few fields")
+	}
+	if len(tok[0]) != 1 {
+		return f, errors.New("stat: bad state")
+	}
+	f.state = tok[0][0]
+	var ids [3]uint64 // ppid, pgrp, session
+	for i := range ids {
+		var ok bool
+		if ids[i], ok = parseUint(tok[1+i]); !ok || ids[i] > maxPID {
+			return f, errors.New("stat: bad ppid, pgrp or session")
+		}
+	}
+	f.ppid, f.pgid, f.sid = int(ids[0]), int(ids[1]), int(ids[2])
+	utime, ok1 := parseUint(tok[11])
+	stime, ok2 := parseUint(tok[12])
+	if !ok1 || !ok2 {
+		return f, errors.New("stat: bad utime or stime")
+	}
+	f.cpuTicks = utime + stime
+	threads, ok := parseUint(tok[17])
+	if !ok {
+		return f, errors.New("stat: bad num_threads")
+	}
+	f.numThreads = int(threads)
+	if f.startTick, ok = parseUint(tok[19]); !ok {
+		return f, errors.New("stat: bad starttime")
+	}
+	// A missing, negative or odd rss is no reason to drop the process.
+	if rss, ok := parseUint(tok[21]); n > 21 && ok && rss < 1<<40 {
+		f.rssPages = int64(rss)
+	}
+	return f, nil
+}
+
+// statTokens cuts the fields after a stat line's name into tok, without
+// allocating, and returns how many it found (at most len(tok)).
+func statTokens(rest []byte, tok [][]byte) int {
+	n := 0
+	for n < len(tok) {
 		rest = bytes.TrimLeft(rest, " ")
+		if len(rest) == 0 {
+			break
+		}
 		end := bytes.IndexByte(rest, ' ')
 		if end < 0 {
 			end = len(rest)
 		}
-		tok := bytes.TrimRight(rest[:end], "\n")
+		tok[n] = bytes.TrimRight(rest[:end], "\n")
 		rest = rest[end:]
-		switch field {
-		case 0:
-			if len(tok) != 1 {
-				return f, errors.New("stat: bad state")
-			}
-			f.state = tok[0]
-		case 1, 2, 3:
-			n, ok := parseUint(tok)
-			if !ok || n > maxPID {
-				return f, errors.New("stat: bad ppid, pgrp or session")
-			}
-			switch field {
-			case 1:
-				f.ppid = int(n)
-			case 2:
-				f.pgid = int(n)
-			case 3:
-				f.sid = int(n)
-			}
-		case 11, 12:
-			n, ok := parseUint(tok)
-			if !ok {
-				return f, errors.New("stat: bad utime or stime")
-			}
-			f.cpuTicks += n
-		case 17:
-			n, ok := parseUint(tok)
-			if !ok {
-				return f, errors.New("stat: bad num_threads")
-			}
-			f.numThreads = int(n)
-		case 19:
-			t, ok := parseUint(tok)
-			if !ok {
-				return f, errors.New("stat: bad starttime")
-			}
-			f.startTick = t
-			seenStart = true
-		case 21:
-			// A negative or odd rss is no reason to drop the process.
-			if n, ok := parseUint(tok); ok && n < 1<<40 {
-				f.rssPages = int64(n)
-			}
-			return f, nil
-		}
+		n++
 	}
-	if seenStart { // a line without rss: the process all the same
-		return f, nil
-	}
-	return f, errors.New("stat: too few fields")
+	return n
 }
 
 // parseUint reads a decimal number without the string strconv would
