@@ -307,7 +307,7 @@ func hostGroups(cfg *check.Config, uid int) (pass.Groups, string) {
 	if scopes != nil {
 		return scopes, ""
 	}
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
+	if cgroup.SystemdBooted() {
 		return nil, why // systemd's tree, without the tools to ask it
 	}
 	tree, why := cgroup.Find(cfg.Path, uid)

@@ -1,7 +1,6 @@
 package cgroup
 
 import (
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -11,7 +10,7 @@ import (
 // the unified mount of a hybrid host. Two statfs calls, no mount table to
 // parse.
 func mountPoint() (dir string, writable bool, why string) {
-	if _, err := os.Stat("/run/systemd/system"); err == nil {
+	if SystemdBooted() {
 		return "", false, "systemd manages this host's control groups"
 	}
 	for _, dir := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {

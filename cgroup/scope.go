@@ -47,6 +47,13 @@ const DefaultConfig = "/etc/cortex/cortex.toml"
 // Unit is the scope unit of the daemon called name.
 func (s *Scopes) Unit(name string) string { return ScopePrefix + name + s.tag + ".scope" }
 
+// SystemdBooted says whether systemd is PID 1 and so owns the host's
+// control groups: sd_booted(3)'s test, /run/systemd/system.
+func SystemdBooted() bool {
+	_, err := os.Stat("/run/systemd/system")
+	return err == nil
+}
+
 // FindScopes returns the scopes of the config's daemons (names) on a host
 // whose PID 1 is systemd, or nil and why not.
 //
@@ -55,7 +62,7 @@ func (s *Scopes) Unit(name string) string { return ScopePrefix + name + s.tag + 
 // other config's daemons are the system manager's, and only root may start
 // or stop their scopes (an observer as nagios reads them).
 func FindScopes(configPath string, names []string, euid, configOwner int) (*Scopes, string) {
-	if _, err := os.Stat("/run/systemd/system"); err != nil {
+	if !SystemdBooted() {
 		return nil, "systemd is not PID 1"
 	}
 	s := &Scopes{writable: euid == 0, names: names}
