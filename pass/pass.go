@@ -680,9 +680,9 @@ func (r *run) fix() error {
 	for _, o := range runner.Run(r.ctx, down, r.running) {
 		e := r.st.Daemons[o.Name]
 		notRun := e.ProbeNotRun()
-		e.Record(o, now)
+		e.Record(recorded(o), now)
 		// A restart with a probe counted only once the probe passed.
-		if d, _ := r.cfg.Daemon(o.Name); o.Action == report.ActionRestarted && d.Probe != nil && !notRun {
+		if d, _ := r.cfg.Daemon(o.Name); o.Action == restart.Restarted && d.Probe != nil && !notRun {
 			e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: probe.Healthy, At: now.UTC().Truncate(time.Millisecond)}
 		}
 	}

@@ -13,15 +13,6 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
-	"github.com/cortex/cortex-check/report"
-)
-
-// The actions are the status file's words.
-const (
-	Restarted     = report.ActionRestarted
-	RestartFailed = report.ActionRestartFailed
-	HeldBack      = report.ActionHeldBack
-	WouldRestart  = report.ActionWouldRestart
 )
 
 // Process is a started start program.
@@ -158,7 +149,7 @@ type job struct {
 	died     time.Time // when it was first seen gone again
 	deadline time.Time
 	done     bool
-	outcome  report.Outcome
+	outcome  Outcome
 }
 
 // Run restarts the daemons in down, config order, each after the daemons
@@ -166,11 +157,11 @@ type job struct {
 // dependency neither running nor restarted here holds its dependents back.
 // When ctx ends (SIGTERM, SIGINT) nothing new is started, and what is in
 // flight is reported unverified.
-func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) []report.Outcome {
+func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) []Outcome {
 	jobs := make([]*job, len(down))
 	byName := map[string]*job{}
 	for i, d := range down {
-		jobs[i] = &job{down: d, outcome: report.Outcome{Name: d.Daemon.Name}}
+		jobs[i] = &job{down: d, outcome: Outcome{Name: d.Daemon.Name}}
 		byName[d.Daemon.Name] = jobs[i]
 	}
 	now := r.Now()
@@ -197,7 +188,7 @@ func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) 
 			}
 		}
 	}
-	out := make([]report.Outcome, len(jobs))
+	out := make([]Outcome, len(jobs))
 	for i, j := range jobs {
 		out[i] = j.outcome
 	}
@@ -567,7 +558,7 @@ func numbersOut(s string) string {
 	return b.String()
 }
 
-func (r *Runner) finish(j *job, action report.Action, message string) {
+func (r *Runner) finish(j *job, action Action, message string) {
 	if action == RestartFailed && !j.outcome.Unready && r.Holder != nil && !r.DryRun {
 		// The commonest failed start: its port is taken. Say by whom.
 		if who := r.Holder(j.down.Daemon); who != "" {

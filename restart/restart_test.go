@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
-	"github.com/cortex/cortex-check/report"
 )
 
 var t0 = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
@@ -171,15 +170,15 @@ start = ["/srv/pm.sh"]
 		down    []string
 		force   bool
 		dryRun  bool
-		orphans []int                    // of the first daemon down
-		want    map[string]report.Action // name -> action
-		message map[string]string        // name -> part of the message
-		started []string                 // in order
+		orphans []int             // of the first daemon down
+		want    map[string]Action // name -> action
+		message map[string]string // name -> part of the message
+		started []string          // in order
 	}{
 		{
 			name: "dependencies first, all restarted",
 			down: []string{"worker", "coordinator", "pm"},
-			want: map[string]report.Action{"worker": Restarted, "coordinator": Restarted, "pm": Restarted},
+			want: map[string]Action{"worker": Restarted, "coordinator": Restarted, "pm": Restarted},
 			// pm has no pending dependency, so it starts first; the rest follow the chain.
 			started: []string{"pm", "coordinator", "worker"},
 		},
@@ -187,7 +186,7 @@ start = ["/srv/pm.sh"]
 			name: "a failed dependency holds its dependents back",
 			host: fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}},
 			down: []string{"worker", "coordinator", "pm"},
-			want: map[string]report.Action{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
+			want: map[string]Action{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
 			message: map[string]string{
 				"pm":          "failed to start: exit status 1; its log ends: last words",
 				"coordinator": "not restarted: pm, which it starts after, did not come up (failed to start: exit status 1",
@@ -199,21 +198,21 @@ start = ["/srv/pm.sh"]
 			name:    "a dependency down and not restartable here holds back",
 			down:    []string{"coordinator"},
 			running: map[string]bool{"pm": false},
-			want:    map[string]report.Action{"coordinator": HeldBack},
+			want:    map[string]Action{"coordinator": HeldBack},
 			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, is not running"},
 		},
 		{
 			name:    "a running dependency lets it start",
 			down:    []string{"coordinator"},
 			running: map[string]bool{"pm": true},
-			want:    map[string]report.Action{"coordinator": Restarted},
+			want:    map[string]Action{"coordinator": Restarted},
 			started: []string{"coordinator"},
 		},
 		{
 			name:    "flap guard holds back the third attempt",
 			down:    []string{"pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
-			want:    map[string]report.Action{"pm": HeldBack},
+			want:    map[string]Action{"pm": HeldBack},
 			message: map[string]string{"pm": "restarts held back: 2 in 10m"},
 		},
 		{
@@ -221,7 +220,7 @@ start = ["/srv/pm.sh"]
 			down:    []string{"pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
 			force:   true,
-			want:    map[string]report.Action{"pm": Restarted},
+			want:    map[string]Action{"pm": Restarted},
 			started: []string{"pm"},
 		},
 		{
@@ -229,7 +228,7 @@ start = ["/srv/pm.sh"]
 			host:    fakeHost{startErr: map[string]error{"pm": errors.New("start program /srv/pm.sh does not exist")}},
 			down:    []string{"pm", "coordinator"},
 			running: map[string]bool{},
-			want:    map[string]report.Action{"pm": RestartFailed, "coordinator": HeldBack},
+			want:    map[string]Action{"pm": RestartFailed, "coordinator": HeldBack},
 			message: map[string]string{"pm": "failed to start: start program /srv/pm.sh does not exist"},
 			started: []string{"pm"},
 		},
@@ -237,7 +236,7 @@ start = ["/srv/pm.sh"]
 			name:    "running but never matched fails after start_timeout",
 			host:    fakeHost{silent: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]report.Action{"pm": RestartFailed},
+			want:    map[string]Action{"pm": RestartFailed},
 			message: map[string]string{"pm": "ran for start_timeout 2s but pattern '/srv/pm\\.sh' never matched it; PID 101 stopped"},
 			started: []string{"pm"},
 		},
@@ -246,14 +245,14 @@ start = ["/srv/pm.sh"]
 			down:    []string{"worker", "coordinator", "pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
 			dryRun:  true,
-			want:    map[string]report.Action{"worker": HeldBack, "coordinator": HeldBack, "pm": HeldBack},
+			want:    map[string]Action{"worker": HeldBack, "coordinator": HeldBack, "pm": HeldBack},
 			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, did not come up (restarts held back"},
 		},
 		{
 			name:    "a wrapper that exits 1 after launching the daemon: restarted, and said",
 			host:    fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}, runsAnyway: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]report.Action{"pm": Restarted},
+			want:    map[string]Action{"pm": Restarted},
 			message: map[string]string{"pm": "; its start program exited with exit status 1"},
 			started: []string{"pm"},
 		},
@@ -261,7 +260,7 @@ start = ["/srv/pm.sh"]
 			name:    "seen once, then gone before start_secs: failed, not restarted",
 			host:    fakeHost{diesSoon: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]report.Action{"pm": RestartFailed},
+			want:    map[string]Action{"pm": RestartFailed},
 			message: map[string]string{"pm": "failed to start: it ran for 100ms, then exited before start_secs 1s; its log ends: last words"},
 			started: []string{"pm"},
 		},
@@ -269,14 +268,14 @@ start = ["/srv/pm.sh"]
 			name:    "orphans of a dead main process are stopped before the start",
 			down:    []string{"pm"},
 			orphans: []int{41, 42},
-			want:    map[string]report.Action{"pm": Restarted},
+			want:    map[string]Action{"pm": Restarted},
 			started: []string{"pm"},
 		},
 		{
 			name:    "dry run starts nothing",
 			down:    []string{"worker", "coordinator", "pm"},
 			dryRun:  true,
-			want:    map[string]report.Action{"worker": WouldRestart, "coordinator": WouldRestart, "pm": WouldRestart},
+			want:    map[string]Action{"worker": WouldRestart, "coordinator": WouldRestart, "pm": WouldRestart},
 			message: map[string]string{"pm": "would restart: /srv/pm.sh"},
 		},
 	}
@@ -364,7 +363,7 @@ func TestRunReplaceGuards(t *testing.T) {
 		name    string
 		check   error
 		left    []int
-		action  report.Action
+		action  Action
 		message string
 		killed  bool
 	}{
