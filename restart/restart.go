@@ -279,32 +279,6 @@ func (r *Runner) kill(down Down) func([]int, time.Duration) []int {
 	return r.Kill
 }
 
-// Stop stops a running instance, pids being its tree: the daemon's stop
-// command when it has one, then up to grace for the tree to exit on its
-// own (a graceful shutdown such as nginx -s quit takes its time), then
-// SIGTERM and, after grace, SIGKILL for whatever is left. It logs what it
-// does and returns the PIDs that would not go.
-func Stop(d *check.Daemon, pids []int, grace time.Duration, run func(*check.Daemon) error, kill func([]int, time.Duration) []int, log func(string)) []int {
-	if len(d.Stop) > 0 && run != nil {
-		log(fmt.Sprintf("%s: Stopping: %s", d.Name, escape.Shell(d.Stop)))
-		if err := run(d); err != nil {
-			log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
-		} else {
-			pids = WaitGone(pids, grace)
-		}
-	} else {
-		log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, joinInts(pids), shortDuration(d.StopGrace)))
-	}
-	if len(pids) == 0 {
-		return nil
-	}
-	left := kill(pids, grace)
-	if len(left) > 0 {
-		log(fmt.Sprintf("%s: PIDs %s did not exit, even after SIGKILL", d.Name, joinInts(left)))
-	}
-	return left
-}
-
 func inFlight(jobs []*job) int {
 	n := 0
 	for _, j := range jobs {
