@@ -369,120 +369,167 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 // can be settled: found running, its start program failed, or out of time.
 func (r *Runner) verify(jobs []*job) {
 	var flying []*job
-	var daemons []check.Daemon
 	for _, j := range jobs {
 		if !j.done && j.proc != nil {
 			flying = append(flying, j)
-			daemons = append(daemons, *j.down.Daemon)
 		}
 	}
-	snap, err := r.Snapshot()
-	var verdicts []check.Verdict
-	if err == nil {
-		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere, MatchBudget: r.MatchBudget, Creds: r.Creds}
-		if r.Groups != nil {
-			clues.Groups = r.Groups()
-		}
-		verdicts = snap.Judge(daemons, clues)
-	}
+	results, err := r.judge(flying)
 	now := r.Now()
 	for i, j := range flying {
-		d := j.down.Daemon
-		exited, exitErr := false, error(nil)
+		p := sighting{now: now, err: err}
+		if err == nil {
+			p.res = results[i]
+		}
 		select {
 		case <-j.proc.Exited():
-			exited, exitErr = true, j.proc.ExitErr()
+			p.exited, p.exitErr = true, j.proc.ExitErr()
 		default:
 		}
-		// Seen running, and still running start_secs later, is what
-		// counts, even when a wrapper script exited non-zero after
-		// launching it ("already running", a warning). A daemon that
-		// dies in its first second (a port already in use) is a failed
-		// start, not a restart.
-		if err == nil {
-			res := verdicts[i].Result
-			switch {
-			case res.Running() && j.seen.IsZero():
-				j.seen = now
-			case !res.Running() && !j.seen.IsZero():
-				if j.died.IsZero() {
-					j.died = now
-				}
-				// A waiting start program (pg_ctl -w) reports why: give
-				// it until the deadline to exit with its status and log.
-				if !exited && now.Before(j.deadline) {
-					continue
-				}
-				j.proc.Stop(d.StopGrace)
-				r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
-					shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), r.tail(j)))
-				continue
-			}
-			if res.Running() && d.Probe != nil && r.Ready != nil {
-				// With a probe, ready is what counts: its first pass.
-				ok, why := r.Ready(d)
-				if !ok {
-					if now.Before(j.deadline) {
-						continue
-					}
-					if now.Sub(j.seen) >= d.StartHold {
-						// It runs and holds: a wrong probe is not a
-						// dead daemon. It is left running, unhealthy,
-						// for the next heal to decide.
-						r.unready(j, res, why)
-						continue
-					}
-					j.proc.Stop(d.StopGrace)
-					r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but was not ready within start_timeout %s: %s; stopped",
-						res.PID, shortDuration(d.StartTimeout), why))
-					continue
-				}
-				j.outcome.Found = res
-				r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (ready in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond)))
-				continue
-			}
-			if res.Running() && now.Sub(j.seen) >= d.StartHold {
-				j.outcome.Found = res
-				msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", res.PID,
-					j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartHold))
-				if exitErr != nil {
-					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, r.tail(j))
-				}
-				r.finish(j, Restarted, msg)
-				continue
-			}
-			if res.Running() {
-				continue // seen, not yet for start_secs
-			}
-		}
-		if exitErr != nil {
-			// Whatever it left (a forked child, a half-started daemon)
-			// goes with it: a failed start leaves nothing running.
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, r.tail(j)))
+		if err == nil && r.settleSeen(j, p) {
 			continue
 		}
-		if now.Before(j.deadline) {
-			continue
+		r.settleUnseen(j, p)
+	}
+}
+
+// sighting is what one poll found of a job: the daemon as the process
+// table shows it (res, unless the table could not be read: err), and
+// whether its start program has exited, and how.
+type sighting struct {
+	now     time.Time
+	res     check.Result
+	err     error
+	exited  bool
+	exitErr error
+}
+
+// judge reads the process table once and judges the daemons of the
+// jobs, in their order.
+func (r *Runner) judge(jobs []*job) ([]check.Result, error) {
+	snap, err := r.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	daemons := make([]check.Daemon, len(jobs))
+	for i, j := range jobs {
+		daemons[i] = *j.down.Daemon
+	}
+	clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere, MatchBudget: r.MatchBudget, Creds: r.Creds}
+	if r.Groups != nil {
+		clues.Groups = r.Groups()
+	}
+	verdicts := snap.Judge(daemons, clues)
+	out := make([]check.Result, len(verdicts))
+	for i, v := range verdicts {
+		out[i] = v.Result
+	}
+	return out, nil
+}
+
+// settleSeen settles, or waits for, a job whose daemon runs or ran since
+// its start, and says whether it did; false: never seen running yet.
+// Seen running, and still running start_secs later, is what counts, even
+// when a wrapper script exited non-zero after launching it ("already
+// running", a warning). A daemon that dies in its first second (a port
+// already in use) is a failed start, not a restart.
+func (r *Runner) settleSeen(j *job, p sighting) bool {
+	d := j.down.Daemon
+	running := p.res.Running()
+	switch {
+	case running && j.seen.IsZero():
+		j.seen = p.now
+	case !running && !j.seen.IsZero():
+		r.settleDied(j, p)
+		return true
+	case !running:
+		return false
+	}
+	switch {
+	case d.Probe != nil && r.Ready != nil:
+		r.settleReady(j, p)
+	case p.now.Sub(j.seen) >= d.StartHold:
+		j.outcome.Found = p.res
+		msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", p.res.PID,
+			j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartHold))
+		if p.exitErr != nil {
+			msg += fmt.Sprintf("; its start program exited with %v%s", p.exitErr, r.tail(j))
 		}
-		switch {
-		case err != nil:
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", err))
-		case exited:
-			// A daemon that forked away and retitled itself past its
-			// pattern would be one more copy per pass.
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s; what it left was stopped%s",
-				d.Describe(), shortDuration(now.Sub(j.started)), r.tail(j)))
-		case !now.Before(r.Deadline):
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout; PID %d stopped so that the next pass starts clean", j.proc.PID()))
-		default:
-			// Left running, it would be one more copy per pass.
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d ran for start_timeout %s but %s never matched it; PID %d stopped. Fix pattern or start in the config (cortex-check validate shows what matches), or raise start_timeout for a slow start",
-				j.proc.PID(), shortDuration(d.StartTimeout), d.Describe(), j.proc.PID()))
-		}
+		r.finish(j, Restarted, msg)
+	}
+	return true // else seen, not yet for start_secs
+}
+
+// settleDied settles a job whose daemon was seen running and is gone
+// again: a failed start, once its start program has said why.
+func (r *Runner) settleDied(j *job, p sighting) {
+	d := j.down.Daemon
+	if j.died.IsZero() {
+		j.died = p.now
+	}
+	// A waiting start program (pg_ctl -w) reports why: give it until the
+	// deadline to exit with its status and log.
+	if !p.exited && p.now.Before(j.deadline) {
+		return
+	}
+	j.proc.Stop(d.StopGrace)
+	r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
+		shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(p.exited, p.exitErr), r.tail(j)))
+}
+
+// settleReady settles a job whose daemon runs and has a probe: ready is
+// what counts, its first pass.
+func (r *Runner) settleReady(j *job, p sighting) {
+	d := j.down.Daemon
+	ok, why := r.Ready(d)
+	switch {
+	case ok:
+		j.outcome.Found = p.res
+		r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (ready in %s)", p.res.PID, p.now.Sub(j.started).Round(time.Millisecond)))
+	case p.now.Before(j.deadline):
+		// Not yet: the next poll asks again.
+	case p.now.Sub(j.seen) >= d.StartHold:
+		// It runs and holds: a wrong probe is not a dead daemon. It is
+		// left running, unhealthy, for the next heal to decide.
+		r.unready(j, p.res, why)
+	default:
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but was not ready within start_timeout %s: %s; stopped",
+			p.res.PID, shortDuration(d.StartTimeout), why))
+	}
+}
+
+// settleUnseen settles, or waits for, a job whose daemon has not been
+// seen running (or whose process table could not be read).
+func (r *Runner) settleUnseen(j *job, p sighting) {
+	d := j.down.Daemon
+	if p.exitErr != nil {
+		// Whatever it left (a forked child, a half-started daemon) goes
+		// with it: a failed start leaves nothing running.
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", p.exitErr, r.tail(j)))
+		return
+	}
+	if p.now.Before(j.deadline) {
+		return
+	}
+	switch {
+	case p.err != nil:
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", p.err))
+	case p.exited:
+		// A daemon that forked away and retitled itself past its
+		// pattern would be one more copy per pass.
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s; what it left was stopped%s",
+			d.Describe(), shortDuration(p.now.Sub(j.started)), r.tail(j)))
+	case !p.now.Before(r.Deadline):
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout; PID %d stopped so that the next pass starts clean", j.proc.PID()))
+	default:
+		// Left running, it would be one more copy per pass.
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d ran for start_timeout %s but %s never matched it; PID %d stopped. Fix pattern or start in the config (cortex-check validate shows what matches), or raise start_timeout for a slow start",
+			j.proc.PID(), shortDuration(d.StartTimeout), d.Describe(), j.proc.PID()))
 	}
 }
 
