@@ -97,17 +97,24 @@ func openEnvFile(path string, uid int, runAs trust.Owner) (*os.File, error) {
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, notRegular(path, trust.FileKind(fi.Mode())) // a socket cannot be opened
+		}
 		return nil, fmt.Errorf("env_file: %w", err)
 	}
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		f.Close()
 		what := "not readable"
 		if err == nil {
-			what = fileKind(fi.Mode())
+			what = trust.FileKind(fi.Mode())
 		}
-		return nil, fmt.Errorf("env_file %s is %s, not a regular file: set env_file to a file of KEY=value lines", path, what)
+		return nil, notRegular(path, what)
 	}
 	return f, nil
+}
+
+func notRegular(path, what string) error {
+	return fmt.Errorf("env_file %s is %s, not a regular file: set env_file to a file of KEY=value lines", path, what)
 }
 
 // parseEnv adds the variables of an env_file's text to vars: KEY=value
@@ -147,19 +154,4 @@ func envLine(line string) (key, value string, ok bool) {
 		v = v[1 : len(v)-1]
 	}
 	return k, v, true
-}
-
-// fileKind names what a non-regular file is, for messages.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO (named pipe)"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m.IsDir():
-		return "a folder"
-	}
-	return "not a regular file"
 }

@@ -135,26 +135,33 @@ func (fi info) fileMode() fs.FileMode {
 		m |= fs.ModeDevice | fs.ModeCharDevice
 	case unix.S_IFBLK:
 		m |= fs.ModeDevice
+	case unix.S_IFREG:
+	default:
+		m |= fs.ModeIrregular
 	}
 	return m
 }
 
 // typeName says what a non-regular file is, for messages.
-func (fi info) typeName() string {
-	switch fi.typ() {
-	case unix.S_IFDIR:
+func (fi info) typeName() string { return FileKind(fi.fileMode()) }
+
+// FileKind says what a file of mode m is, for messages: "a folder", "a
+// FIFO (named pipe)", "a regular file".
+func FileKind(m fs.FileMode) string {
+	switch m.Type() {
+	case fs.ModeDir:
 		return "a folder"
-	case unix.S_IFLNK:
+	case fs.ModeSymlink:
 		return "a symbolic link"
-	case unix.S_IFIFO:
+	case fs.ModeNamedPipe:
 		return "a FIFO (named pipe)"
-	case unix.S_IFSOCK:
+	case fs.ModeSocket:
 		return "a socket"
-	case unix.S_IFCHR:
+	case fs.ModeDevice | fs.ModeCharDevice:
 		return "a character device"
-	case unix.S_IFBLK:
+	case fs.ModeDevice:
 		return "a block device"
-	case unix.S_IFREG:
+	case 0:
 		return "a regular file"
 	}
 	return "not a regular file"
