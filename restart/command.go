@@ -2,7 +2,6 @@ package restart
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/probe"
-	"github.com/cortex/cortex-check/trust"
 )
 
 // command builds argv (a probe's exec, a daemon's stop) to run as the
@@ -33,16 +31,8 @@ func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
-		return nil, fmt.Errorf("refused: %w", err)
-	}
-	if err := trust.PathAs(d.Dir, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
-		return nil, fmt.Errorf("refused: dir %s, the folder it runs in: %w", d.Dir, err)
-	}
-	for _, file := range argFiles(argv, d.Dir) {
-		if err := trust.PathAs(file, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
-			return nil, fmt.Errorf("refused: %s, an argument: %w", file, err)
-		}
+	if err := s.judge(prog, argv, d.Dir, owner, "an argument"); err != nil {
+		return nil, err
 	}
 	env, err := s.Environment(runAs, owner)
 	if err != nil {

@@ -73,26 +73,36 @@ func (s Starter) Check(d *check.Daemon, owner Owner) (string, error) {
 	if s.UID != 0 && owner.UID != s.UID {
 		return "", fmt.Errorf("user %s: a pass run as uid %d can only start daemons as itself; run --fix as root, or leave user out", owner.Name, s.UID)
 	}
-	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
-		return "", fmt.Errorf("refused: %w", err)
-	}
-	// The working folder decides what relative names and interpreters'
-	// module paths find (python3 -m server loads ./server.py): judged like
-	// a program's folder.
-	if err := trust.PathAs(d.Dir, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
-		return "", fmt.Errorf("refused: dir %s, the folder it runs in: %w", d.Dir, err)
-	}
-	// A file among the arguments may be what really runs (a script given
-	// to /bin/sh, a config that names programs): the same rule.
-	for _, file := range argFiles(d.Start, d.Dir) {
-		if err := trust.PathAs(file, s.UID, trust.Owner{UID: owner.UID, GID: owner.GID}); err != nil {
-			return "", fmt.Errorf("refused: %s, an argument of start: %w", file, err)
-		}
+	if err := s.judge(prog, d.Start, d.Dir, owner, "an argument of start"); err != nil {
+		return "", err
 	}
 	if _, err := s.Environment(d, owner); err != nil {
 		return "", err
 	}
 	return prog, nil
+}
+
+// judge applies the trusted-path rule to what running argv's program
+// prog as owner in dir reads: the program and its #! interpreters, the
+// working folder, which decides what relative names and interpreters'
+// module paths find (python3 -m server loads ./server.py), and the files
+// among its arguments, which may be what really runs (a script given to
+// /bin/sh, a config that names programs). argument names those in
+// messages.
+func (s Starter) judge(prog string, argv []string, dir string, owner Owner, argument string) error {
+	if err := trust.Program(prog, s.UID, owner.UID); err != nil {
+		return fmt.Errorf("refused: %w", err)
+	}
+	runAs := trust.Owner{UID: owner.UID, GID: owner.GID}
+	if err := trust.PathAs(dir, s.UID, runAs); err != nil {
+		return fmt.Errorf("refused: dir %s, the folder it runs in: %w", dir, err)
+	}
+	for _, file := range argFiles(argv, dir) {
+		if err := trust.PathAs(file, s.UID, runAs); err != nil {
+			return fmt.Errorf("refused: %s, %s: %w", file, argument, err)
+		}
+	}
+	return nil
 }
 
 // argFiles lists the existing regular files start's arguments name,
