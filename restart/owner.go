@@ -81,8 +81,14 @@ func loginShell(name string) string {
 	if err != nil {
 		return ""
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Split(line, ":")
+	return passwdShell(string(b), name)
+}
+
+// passwdShell finds name's shell, the seventh field, in a passwd file's
+// text; "" when it is not there.
+func passwdShell(passwd, name string) string {
+	for line := range strings.Lines(passwd) {
+		f := strings.Split(strings.TrimRight(line, "\n"), ":")
 		if len(f) == 7 && f[0] == name {
 			return f[6]
 		}
