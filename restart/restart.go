@@ -75,8 +75,10 @@ type Runner struct {
 	// doubles up to twenty times that while daemons are slow to appear, so a
 	// fast daemon is confirmed quickly and a slow one costs few reads.
 	Poll time.Duration
-	// Deadline ends the whole pass's restarting: what has not come up by
-	// then is reported timed out.
+	// Deadline ends the whole pass's restarting: nothing is started after
+	// it, and a start still in progress then (its start_timeout reaches
+	// past it) is left running, reported not verified, for the next pass
+	// to judge; only a start that failed on its own is stopped.
 	Deadline time.Time
 	Force    bool // ignore the flap guard
 	DryRun   bool // decide, start nothing, log nothing
@@ -147,7 +149,8 @@ type job struct {
 	started  time.Time
 	seen     time.Time // when the started daemon was first seen running
 	died     time.Time // when it was first seen gone again
-	deadline time.Time
+	deadline time.Time // its own: start_timeout and start_secs after its start
+	starting bool      // left running at the pass's deadline, still starting
 	done     bool
 	outcome  Outcome
 }
@@ -360,9 +363,28 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	}
 	j.proc, j.started = p, now
 	j.deadline = now.Add(d.StartTimeout + d.StartHold)
-	if r.Deadline.Before(j.deadline) {
-		j.deadline = r.Deadline
-	}
+}
+
+// waiting says whether a job may wait for another poll: neither its own
+// deadline nor the pass's has come.
+func (r *Runner) waiting(j *job, now time.Time) bool {
+	return now.Before(j.deadline) && now.Before(r.Deadline)
+}
+
+// cut says whether the pass's deadline has come before the job's own:
+// its start is still in progress, not failed.
+func (r *Runner) cut(j *job, now time.Time) bool {
+	return !now.Before(r.Deadline) && now.Before(j.deadline)
+}
+
+// leaveStarting settles a start still in progress at the pass's deadline
+// (its start_timeout reaches past it): it is left running, never killed
+// for the pass's sake, and reported not verified. The next pass judges it
+// as it finds it: running, or, if it never comes up, down.
+func (r *Runner) leaveStarting(j *job, now time.Time, state string) {
+	j.starting = true
+	r.finish(j, RestartFailed, fmt.Sprintf("not verified: still starting when the pass's --timeout ran out, %s after its start (start_timeout %s): %s; left running for the next pass to judge",
+		shortDuration(now.Sub(j.started)), shortDuration(j.down.Daemon.StartTimeout), state))
 }
 
 // verify reads the process table once and settles every job in flight that
@@ -456,6 +478,8 @@ func (r *Runner) settleSeen(j *job, p sighting) bool {
 			msg += fmt.Sprintf("; its start program exited with %v%s", p.exitErr, r.tail(j))
 		}
 		r.finish(j, Restarted, msg)
+	case r.cut(j, p.now):
+		r.leaveStarting(j, p.now, fmt.Sprintf("PID %d runs, not yet for start_secs %s", p.res.PID, shortDuration(d.StartHold)))
 	}
 	return true // else seen, not yet for start_secs
 }
@@ -468,8 +492,9 @@ func (r *Runner) settleDied(j *job, p sighting) {
 		j.died = p.now
 	}
 	// A waiting start program (pg_ctl -w) reports why: give it until the
-	// deadline to exit with its status and log.
-	if !p.exited && p.now.Before(j.deadline) {
+	// deadline to exit with its status and log. It failed on its own, so
+	// what it left is stopped, at the pass's deadline too.
+	if !p.exited && r.waiting(j, p.now) {
 		return
 	}
 	j.proc.Stop(d.StopGrace)
@@ -486,8 +511,10 @@ func (r *Runner) settleReady(j *job, p sighting) {
 	case ok:
 		j.outcome.Found = p.res
 		r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (ready in %s)", p.res.PID, p.now.Sub(j.started).Round(time.Millisecond)))
-	case p.now.Before(j.deadline):
+	case r.waiting(j, p.now):
 		// Not yet: the next poll asks again.
+	case r.cut(j, p.now):
+		r.leaveStarting(j, p.now, fmt.Sprintf("PID %d runs, but its probe has not passed yet: %s", p.res.PID, why))
 	case p.now.Sub(j.seen) >= d.StartHold:
 		// It runs and holds: a wrong probe is not a dead daemon. It is
 		// left running, unhealthy, for the next heal to decide.
@@ -510,21 +537,24 @@ func (r *Runner) settleUnseen(j *job, p sighting) {
 		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", p.exitErr, r.tail(j)))
 		return
 	}
-	if p.now.Before(j.deadline) {
+	if r.waiting(j, p.now) {
 		return
 	}
 	switch {
 	case p.err != nil:
 		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", p.err))
+	case r.cut(j, p.now):
+		state := fmt.Sprintf("PID %d runs, and nothing matches %s yet", j.proc.PID(), d.Describe())
+		if p.exited {
+			state = fmt.Sprintf("its start program exited 0, and nothing matches %s yet", d.Describe())
+		}
+		r.leaveStarting(j, p.now, state)
 	case p.exited:
 		// A daemon that forked away and retitled itself past its
 		// pattern would be one more copy per pass.
 		j.proc.Stop(d.StopGrace)
 		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s; what it left was stopped%s",
 			d.Describe(), shortDuration(p.now.Sub(j.started)), r.tail(j)))
-	case !p.now.Before(r.Deadline):
-		j.proc.Stop(d.StopGrace)
-		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout; PID %d stopped so that the next pass starts clean", j.proc.PID()))
 	default:
 		// Left running, it would be one more copy per pass.
 		j.proc.Stop(d.StopGrace)
@@ -580,7 +610,7 @@ func numbersOut(s string) string {
 }
 
 func (r *Runner) finish(j *job, action Action, message string) {
-	if action == RestartFailed && !j.outcome.Unready && r.Holder != nil && !r.DryRun {
+	if action == RestartFailed && !j.outcome.Unready && !j.starting && r.Holder != nil && !r.DryRun {
 		// The commonest failed start: its port is taken. Say by whom.
 		if who := r.Holder(j.down.Daemon); who != "" {
 			message = "failed to start: " + who + "; " + strings.TrimPrefix(message, "failed to start: ")

@@ -66,6 +66,7 @@ type fakeHost struct {
 	// that cannot bind its port)
 	diesSoon map[string]bool
 	killed   []int
+	proc     map[string]*fakeProc // the last start of each
 }
 
 type fakeProc struct {
@@ -92,6 +93,10 @@ func (h *fakeHost) start(d *check.Daemon) (Process, error) {
 	}
 	h.nextPID++
 	p := &fakeProc{pid: h.nextPID, exited: make(chan struct{})}
+	if h.proc == nil {
+		h.proc = map[string]*fakeProc{}
+	}
+	h.proc[d.Name] = p
 	if err := h.exitErr[d.Name]; err != nil {
 		p.err = err
 		close(p.exited)
@@ -342,15 +347,59 @@ start = ["/srv/pm.sh"]
 	}
 }
 
-func TestRunTimesOutAtThePassDeadline(t *testing.T) {
-	cfg := config(t, "start_timeout = \"1h\"\n[[daemon]]\nname = \"pm\"\npattern = 'pm\\.sh'\nstart = [\"/srv/pm.sh\"]\n")
-	h := &fakeHost{now: t0, nextPID: 100, silent: map[string]bool{"pm": true}}
-	d, _ := cfg.Daemon("pm")
-	r := Runner{Now: h.clock, Snapshot: h.snapshot, Start: h.start, Log: func(string) {},
-		Poll: time.Millisecond, Deadline: t0.Add(3 * time.Second)}
-	out := r.Run(context.Background(), []Down{{Daemon: d}}, nil)
-	if out[0].Action != RestartFailed || !strings.Contains(out[0].Message, "timed out") {
-		t.Errorf("got %s %q, want a failure that says timed out", out[0].Action, out[0].Message)
+// A start still in progress at the pass's deadline (its start_timeout
+// reaches past it) is left running for the next pass to judge, never
+// killed for the pass's sake; a start that failed on its own is stopped
+// as at any time.
+func TestRunAtThePassDeadline(t *testing.T) {
+	const daemon = "[[daemon]]\nname = \"pm\"\npattern = '/srv/pm\\.sh'\nstart = [\"/srv/pm.sh\"]\n"
+	tests := []struct {
+		name    string
+		config  string
+		host    fakeHost
+		ready   func(*check.Daemon) (bool, string)
+		stopped bool
+		message string
+	}{
+		{"nothing matches yet: left running", "start_timeout = \"1h\"\n" + daemon, fakeHost{silent: map[string]bool{"pm": true}}, nil, false,
+			"not verified: still starting when the pass's --timeout ran out, 3s after its start (start_timeout 1h): PID 101 runs, and nothing matches pattern '/srv/pm\\.sh' yet; left running for the next pass to judge"},
+		{"it runs, its probe not passing yet: left running", "start_timeout = \"1h\"\n" + daemon + "[daemon.probe]\ntcp = \"127.0.0.1:5432\"\n", fakeHost{},
+			func(*check.Daemon) (bool, string) { return false, "tcp 127.0.0.1:5432: connection refused" }, false,
+			"still starting when the pass's --timeout ran out, 3s after its start (start_timeout 1h): PID 101 runs, but its probe has not passed yet: tcp 127.0.0.1:5432: connection refused; left running"},
+		{"it runs, not yet for start_secs: left running", "start_secs = \"1h\"\n" + daemon, fakeHost{}, nil, false,
+			"still starting when the pass's --timeout ran out, 3s after its start (start_timeout 5s): PID 101 runs, not yet for start_secs 1h; left running"},
+		{"its start program failed: stopped", "start_timeout = \"1h\"\n" + daemon, fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}}, nil, true,
+			"failed to start: exit status 1"},
+		{"it ran, then died, its start program still waiting: stopped", "start_timeout = \"1h\"\n" + daemon, fakeHost{diesSoon: map[string]bool{"pm": true}}, nil, true,
+			"failed to start: it ran for 100ms, then exited before start_secs 1s"},
+		{"its own start_timeout came first: stopped", "start_timeout = \"1s\"\n" + daemon, fakeHost{silent: map[string]bool{"pm": true}}, nil, true,
+			"failed to start: PID 101 ran for start_timeout 1s but pattern '/srv/pm\\.sh' never matched it; PID 101 stopped"},
+	}
+	for i := range tests {
+		tt := &tests[i]
+		t.Run(tt.name, func(t *testing.T) {
+			d, _ := config(t, tt.config).Daemon("pm")
+			h := &tt.host
+			h.now, h.nextPID = t0, 100
+			holder := false
+			r := Runner{Now: h.clock, Snapshot: h.snapshot, Start: h.start, Log: func(string) {}, Ready: tt.ready,
+				Holder: func(*check.Daemon) string { holder = true; return "" },
+				Poll:   time.Millisecond, Deadline: t0.Add(3 * time.Second)}
+			o := r.Run(context.Background(), []Down{{Daemon: d}}, nil)[0]
+			p := h.proc["pm"]
+			if o.Action != RestartFailed || !strings.Contains(o.Message, tt.message) {
+				t.Errorf("got %s %q, want %s %q", o.Action, o.Message, RestartFailed, tt.message)
+			}
+			if p.stopped != tt.stopped {
+				t.Errorf("stopped %v, want %v", p.stopped, tt.stopped)
+			}
+			if !tt.stopped && holder {
+				t.Errorf("the holder of its port was asked for a start left running: it holds its own port")
+			}
+			if !o.Attempted {
+				t.Errorf("the start left running is not counted as an attempt")
+			}
+		})
 	}
 }
 
