@@ -254,7 +254,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		UnitState: unitState,
 		Creds:     check.Creds,
 		Meters:    hostMeters(groups, starter),
-		UserName:  userName,
+		UserName:  trust.UserName,
 		ReadTable: check.ReadTable,
 		Now:       time.Now,
 		Start: func(d *check.Daemon) (restart.Process, error) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
@@ -587,7 +588,7 @@ func (r *run) timerCheck() {
 	}
 	r.st.TimerStopped()
 	r.note(fmt.Sprintf("warning: no writer pass for %s (the status file %s was written at %s, interval %s): the timer or cron job running cortex-check --fix is not running; systemctl status cortex-check.timer",
-		report.HumanDuration(now.Sub(prev.LastTimer())), r.cfg.StatusFile, prev.LastTimer().Local().Format(time.RFC3339), r.cfg.Interval))
+		human.Age(now.Sub(prev.LastTimer())), r.cfg.StatusFile, prev.LastTimer().Local().Format(time.RFC3339), r.cfg.Interval))
 }
 
 // unseen turns "stopped" into UNKNOWN where the pass cannot see the

@@ -3,7 +3,6 @@ package restart
 import (
 	"context"
 	"os"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,17 +18,8 @@ import (
 // with when it may run.
 func TestCommand(t *testing.T) {
 	dir := trustedDir(t)
-	open := writeFile(t, filepath.Join(dir, "open.sh"), "#!/bin/sh\nexit 0\n", 0o777)
-	openArg := writeFile(t, filepath.Join(dir, "open-arg.txt"), "x\n", 0o666)
-	badEnv := writeFile(t, filepath.Join(dir, "bad.env"), "not a variable\n", 0o644)
+	open, openArg, openDir, badEnv := refused(t, dir)
 	goodEnv := writeFile(t, filepath.Join(dir, "good.env"), "FROM_FILE=1\n", 0o644)
-	openDir := filepath.Join(dir, "open")
-	if err := os.Mkdir(openDir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(openDir, 0o777); err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		name   string
 		uid    int // the pass's
@@ -80,13 +70,7 @@ func TestCommand(t *testing.T) {
 
 // As root, a daemon's command runs as the daemon's user.
 func TestCommandAsTheDaemonsUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
-		t.Skip("no user nobody")
-	}
+	nobody := rootAndNobody(t)
 	s := Starter{UID: 0}
 	cmd, err := s.command(&check.Daemon{Dir: "/", User: "nobody"}, []string{"/bin/true"})
 	if err != nil {

@@ -34,47 +34,51 @@ func TestPasswdShell(t *testing.T) {
 	}
 }
 
-// LookupOwner reads the system's user database; what it should find is
-// read from there too, through os/user.
-func TestLookupOwner(t *testing.T) {
+// accounts returns this user, nobody, and a group other than nobody's,
+// from the system's user database; the test is skipped without them.
+func accounts(t *testing.T) (me, nobody *user.User, group *user.Group) {
+	t.Helper()
 	me, err := user.Current()
 	if err != nil {
 		t.Skip("this user has no entry in the user database")
 	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
+	if nobody, err = user.Lookup("nobody"); err != nil {
 		t.Skip("no user nobody")
 	}
-	var group *user.Group
 	for _, name := range []string{"nogroup", "daemon", "bin"} {
 		if g, err := user.LookupGroup(name); err == nil && g.Gid != nobody.Gid {
-			group = g
-			break
+			return me, nobody, g
 		}
 	}
-	if group == nil {
-		t.Skip("no group to run nobody in but its own")
+	t.Skip("no group to run nobody in but its own")
+	return nil, nil, nil
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
 	}
-	atoi := func(s string) int {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	return n
+}
+
+// LookupOwner reads the system's user database; what it should find is
+// read from there too, through os/user.
+func TestLookupOwner(t *testing.T) {
+	me, nobody, group := accounts(t)
 	tests := []struct {
-		name       string
-		daemon     check.Daemon
-		user       *user.User
-		gid        int
-		err        string
-		groupFirst uint32
+		name   string
+		daemon check.Daemon
+		user   *user.User
+		gid    string
+		err    string
 	}{
-		{"no user: the pass's own", check.Daemon{}, me, atoi(me.Gid), "", uint32(atoi(me.Gid))},
-		{"a user: its uid, gid, home and shell", check.Daemon{User: "nobody"}, nobody, atoi(nobody.Gid), "", uint32(atoi(nobody.Gid))},
-		{"a user and a group: that group's gid, first", check.Daemon{User: "nobody", Group: group.Name}, nobody, atoi(group.Gid), "", uint32(atoi(group.Gid))},
-		{"no such user", check.Daemon{User: "cortex-no-such-user"}, nil, 0, `user "cortex-no-such-user": `, 0},
-		{"no such group", check.Daemon{User: "nobody", Group: "cortex-no-such-group"}, nil, 0, `group "cortex-no-such-group": `, 0},
+		{"no user: the pass's own", check.Daemon{}, me, me.Gid, ""},
+		{"a user: its uid, gid, home and shell", check.Daemon{User: "nobody"}, nobody, nobody.Gid, ""},
+		{"a user and a group: that group's gid, first", check.Daemon{User: "nobody", Group: group.Name}, nobody, group.Gid, ""},
+		{"no such user", check.Daemon{User: "cortex-no-such-user"}, nil, "", `user "cortex-no-such-user": `},
+		{"no such group", check.Daemon{User: "nobody", Group: "cortex-no-such-group"}, nil, "", `group "cortex-no-such-group": `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,14 +92,12 @@ func TestLookupOwner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.Name != tt.user.Username || o.UID != atoi(tt.user.Uid) || o.GID != tt.gid || o.Home != tt.user.HomeDir {
-				t.Errorf("got %+v, want %s uid %s gid %d home %s", o, tt.user.Username, tt.user.Uid, tt.gid, tt.user.HomeDir)
+			want := Owner{Name: tt.user.Username, UID: atoi(t, tt.user.Uid), GID: atoi(t, tt.gid), Home: tt.user.HomeDir, Shell: loginShell(tt.user.Username)}
+			if o.Name != want.Name || o.UID != want.UID || o.GID != want.GID || o.Home != want.Home || o.Shell != want.Shell {
+				t.Errorf("got %+v, want %+v", o, want)
 			}
-			if o.Shell != loginShell(tt.user.Username) {
-				t.Errorf("shell %q, want %q", o.Shell, loginShell(tt.user.Username))
-			}
-			if len(o.Groups) == 0 || o.Groups[0] != tt.groupFirst || slices.Index(o.Groups[1:], tt.groupFirst) >= 0 {
-				t.Errorf("groups %v, want %d first and once", o.Groups, tt.groupFirst)
+			if gid := uint32(want.GID); len(o.Groups) == 0 || o.Groups[0] != gid || slices.Index(o.Groups[1:], gid) >= 0 {
+				t.Errorf("groups %v, want %d first and once", o.Groups, gid)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 )
 
 // Process is a started start program.
@@ -220,7 +221,7 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 		}
 		j.outcome.FlapGuard = true
 		r.finish(j, HeldBack, fmt.Sprintf("restarts held back: %d in %s (last at %s)%s; fix the cause, then run cortex-check --fix --force",
-			len(recent), shortDuration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly), why))
+			len(recent), human.Duration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly), why))
 	}
 }
 
@@ -336,10 +337,10 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	}
 	j.outcome.By = r.By
 	if len(j.down.Orphans) > 0 {
-		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
+		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, human.Ints(j.down.Orphans)))
 		grace := max(min(d.StopGrace, r.Deadline.Sub(r.Now())), 0)
 		if left := r.kill(j.down)(j.down.Orphans, grace); len(left) > 0 {
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: its orphans PIDs %s would not exit (stuck in the kernel?), and a new copy could not bind beside them", joinInts(left)))
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: its orphans PIDs %s would not exit (stuck in the kernel?), and a new copy could not bind beside them", human.Ints(left)))
 			return
 		}
 	}
@@ -352,7 +353,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	r.Log(attempt)
 	if len(j.down.Replace) > 0 {
 		if left := r.stop(j.down); len(left) > 0 {
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PIDs %s of the old instance would not exit (stuck in the kernel?); no second copy started", joinInts(left)))
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PIDs %s of the old instance would not exit (stuck in the kernel?); no second copy started", human.Ints(left)))
 			return
 		}
 	}
@@ -384,7 +385,7 @@ func (r *Runner) cut(j *job, now time.Time) bool {
 func (r *Runner) leaveStarting(j *job, now time.Time, state string) {
 	j.starting = true
 	r.finish(j, RestartFailed, fmt.Sprintf("not verified: still starting when the pass's --timeout ran out, %s after its start (start_timeout %s): %s; left running for the next pass to judge",
-		shortDuration(now.Sub(j.started)), shortDuration(j.down.Daemon.StartTimeout), state))
+		human.Duration(now.Sub(j.started)), human.Duration(j.down.Daemon.StartTimeout), state))
 }
 
 // verify reads the process table once and settles every job in flight that
@@ -473,13 +474,13 @@ func (r *Runner) settleSeen(j *job, p sighting) bool {
 	case p.now.Sub(j.seen) >= d.StartHold:
 		j.outcome.Found = p.res
 		msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", p.res.PID,
-			j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartHold))
+			j.seen.Sub(j.started).Round(time.Millisecond), human.Duration(d.StartHold))
 		if p.exitErr != nil {
 			msg += fmt.Sprintf("; its start program exited with %v%s", p.exitErr, r.tail(j))
 		}
 		r.finish(j, Restarted, msg)
 	case r.cut(j, p.now):
-		r.leaveStarting(j, p.now, fmt.Sprintf("PID %d runs, not yet for start_secs %s", p.res.PID, shortDuration(d.StartHold)))
+		r.leaveStarting(j, p.now, fmt.Sprintf("PID %d runs, not yet for start_secs %s", p.res.PID, human.Duration(d.StartHold)))
 	}
 	return true // else seen, not yet for start_secs
 }
@@ -499,7 +500,7 @@ func (r *Runner) settleDied(j *job, p sighting) {
 	}
 	j.proc.Stop(d.StopGrace)
 	r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
-		shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(p.exited, p.exitErr), r.tail(j)))
+		human.Duration(j.died.Sub(j.seen)), human.Duration(d.StartHold), exitNote(p.exited, p.exitErr), r.tail(j)))
 }
 
 // settleReady settles a job whose daemon runs and has a probe: ready is
@@ -522,7 +523,7 @@ func (r *Runner) settleReady(j *job, p sighting) {
 	default:
 		j.proc.Stop(d.StopGrace)
 		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but was not ready within start_timeout %s: %s; stopped",
-			p.res.PID, shortDuration(d.StartTimeout), why))
+			p.res.PID, human.Duration(d.StartTimeout), why))
 	}
 }
 
@@ -554,12 +555,12 @@ func (r *Runner) settleUnseen(j *job, p sighting) {
 		// pattern would be one more copy per pass.
 		j.proc.Stop(d.StopGrace)
 		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s; what it left was stopped%s",
-			d.Describe(), shortDuration(p.now.Sub(j.started)), r.tail(j)))
+			d.Describe(), human.Duration(p.now.Sub(j.started)), r.tail(j)))
 	default:
 		// Left running, it would be one more copy per pass.
 		j.proc.Stop(d.StopGrace)
 		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d ran for start_timeout %s but %s never matched it; PID %d stopped. Fix pattern or start in the config (cortex-check validate shows what matches), or raise start_timeout for a slow start",
-			j.proc.PID(), shortDuration(d.StartTimeout), d.Describe(), j.proc.PID()))
+			j.proc.PID(), human.Duration(d.StartTimeout), d.Describe(), j.proc.PID()))
 	}
 }
 
@@ -578,7 +579,7 @@ func (r *Runner) unready(j *job, res check.Result, why string) {
 		return
 	}
 	r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs (held start_secs %s) but its probe did not pass within start_timeout %s: %s; left running, unhealthy",
-		res.PID, shortDuration(d.StartHold), shortDuration(d.StartTimeout), why))
+		res.PID, human.Duration(d.StartHold), human.Duration(d.StartTimeout), why))
 }
 
 // SameFailure says whether two probe errors are one failure: the same
@@ -635,14 +636,6 @@ func exitNote(exited bool, err error) string {
 	return "; its start program exited 0"
 }
 
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = fmt.Sprint(n)
-	}
-	return strings.Join(s, ", ")
-}
-
 // tail is what a message says of a failed start's log: its last lines
 // when all may read the log; otherwise where it is, and the lines go only
 // into the restart log (root's, 0640), never into the 0644 status file or
@@ -660,19 +653,4 @@ func (r *Runner) tail(j *job) string {
 		r.Log(fmt.Sprintf("%s: its log %s ends: %s", j.down.Daemon.Name, path, lines))
 	}
 	return "; see its log " + path + " (its last lines are in the restart log, not here: the log is not readable by all)"
-}
-
-// shortDuration writes 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -362,12 +362,12 @@ func TestRunAtThePassDeadline(t *testing.T) {
 		message string
 	}{
 		{"nothing matches yet: left running", "start_timeout = \"1h\"\n" + daemon, fakeHost{silent: map[string]bool{"pm": true}}, nil, false,
-			"not verified: still starting when the pass's --timeout ran out, 3s after its start (start_timeout 1h): PID 101 runs, and nothing matches pattern '/srv/pm\\.sh' yet; left running for the next pass to judge"},
+			"not verified: still starting when the pass's --timeout ran out, 2.8s after its start (start_timeout 1h): PID 101 runs, and nothing matches pattern '/srv/pm\\.sh' yet; left running for the next pass to judge"},
 		{"it runs, its probe not passing yet: left running", "start_timeout = \"1h\"\n" + daemon + "[daemon.probe]\ntcp = \"127.0.0.1:5432\"\n", fakeHost{},
 			func(*check.Daemon) (bool, string) { return false, "tcp 127.0.0.1:5432: connection refused" }, false,
-			"still starting when the pass's --timeout ran out, 3s after its start (start_timeout 1h): PID 101 runs, but its probe has not passed yet: tcp 127.0.0.1:5432: connection refused; left running"},
+			"still starting when the pass's --timeout ran out, 2.8s after its start (start_timeout 1h): PID 101 runs, but its probe has not passed yet: tcp 127.0.0.1:5432: connection refused; left running"},
 		{"it runs, not yet for start_secs: left running", "start_secs = \"1h\"\n" + daemon, fakeHost{}, nil, false,
-			"still starting when the pass's --timeout ran out, 3s after its start (start_timeout 5s): PID 101 runs, not yet for start_secs 1h; left running"},
+			"still starting when the pass's --timeout ran out, 2.8s after its start (start_timeout 5s): PID 101 runs, not yet for start_secs 1h; left running"},
 		{"its start program failed: stopped", "start_timeout = \"1h\"\n" + daemon, fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}}, nil, true,
 			"failed to start: exit status 1"},
 		{"it ran, then died, its start program still waiting: stopped", "start_timeout = \"1h\"\n" + daemon, fakeHost{diesSoon: map[string]bool{"pm": true}}, nil, true,

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -213,7 +212,7 @@ func (s Starter) Start(d *check.Daemon, owner Owner) (Process, error) {
 		if errors.Is(err, syscall.ENOEXEC) {
 			return nil, fmt.Errorf("start program %s is not a program the kernel can run (exec format error): a script needs a first line such as #!/bin/bash", prog)
 		}
-		return nil, fmt.Errorf("%s: %w", prog, unwrapExec(err))
+		return nil, fmt.Errorf("%s: %w", prog, trust.Bare(err))
 	}
 	p := &started{cmd: cmd, exited: make(chan struct{}), log: log, offset: offset, mark: mark,
 		name: d.Name, groups: stops, uid: owner.UID, began: began}
@@ -254,14 +253,6 @@ func startClean(cmd *exec.Cmd, umask int) error {
 		defer restore()
 	}
 	return cmd.Start()
-}
-
-func unwrapExec(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 type started struct {

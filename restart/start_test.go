@@ -48,17 +48,8 @@ func TestCheckRefusals(t *testing.T) {
 	dir := trustedDir(t)
 	me := Owner{Name: "me", UID: os.Geteuid(), GID: os.Getegid()}
 	good := writeFile(t, filepath.Join(dir, "good.sh"), "#!/bin/sh\nexit 0\n", 0o755)
-	open := writeFile(t, filepath.Join(dir, "open.sh"), "#!/bin/sh\nexit 0\n", 0o777)
 	noExec := writeFile(t, filepath.Join(dir, "noexec.sh"), "#!/bin/sh\nexit 0\n", 0o644)
-	openArg := writeFile(t, filepath.Join(dir, "open-arg.sh"), "exit 0\n", 0o666)
-	badEnv := writeFile(t, filepath.Join(dir, "bad.env"), "not a variable\n", 0o644)
-	openDir := filepath.Join(dir, "open")
-	if err := os.Mkdir(openDir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(openDir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	open, openArg, openDir, badEnv := refused(t, dir)
 	tests := []struct {
 		name   string
 		uid    int // the pass's
@@ -75,7 +66,7 @@ func TestCheckRefusals(t *testing.T) {
 		{"a pass not root, as another user", 4321, check.Daemon{Start: []string{"/bin/true"}, Dir: "/"}, Owner{Name: "app", UID: 4322, GID: 4322}, "", "user app: a pass run as uid 4321 can only start daemons as itself; run --fix as root, or leave user out"},
 		{"a program others may write", os.Geteuid(), check.Daemon{Start: []string{open}, Dir: dir}, me, "", "refused: " + open + " is writable by"},
 		{"a folder others may write", os.Geteuid(), check.Daemon{Start: []string{good}, Dir: openDir}, me, "", "refused: dir " + openDir + ", the folder it runs in: "},
-		{"an argument others may write", os.Geteuid(), check.Daemon{Start: []string{"/bin/sh", "open-arg.sh"}, Dir: dir}, me, "", "refused: " + openArg + ", an argument of start: "},
+		{"an argument others may write", os.Geteuid(), check.Daemon{Start: []string{"/bin/sh", "open-arg.txt"}, Dir: dir}, me, "", "refused: " + openArg + ", an argument of start: "},
 		{"a bad env_file", os.Geteuid(), check.Daemon{Start: []string{good}, Dir: dir, EnvFiles: []string{badEnv}}, me, "", badEnv + ":1: want KEY=value"},
 	}
 	for _, tt := range tests {
@@ -93,6 +84,24 @@ func TestCheckRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refused makes, in dir, what a start or a command is refused for: a
+// program and an argument others may write, a folder others may write,
+// an env_file that is not KEY=value lines.
+func refused(t *testing.T, dir string) (program, argument, folder, envFile string) {
+	t.Helper()
+	program = writeFile(t, filepath.Join(dir, "open.sh"), "#!/bin/sh\nexit 0\n", 0o777)
+	argument = writeFile(t, filepath.Join(dir, "open-arg.txt"), "exit 0\n", 0o666)
+	envFile = writeFile(t, filepath.Join(dir, "bad.env"), "not a variable\n", 0o644)
+	folder = filepath.Join(dir, "open")
+	if err := os.Mkdir(folder, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(folder, 0o777); err != nil { // not what umask left
+		t.Fatal(err)
+	}
+	return program, argument, folder, envFile
 }
 
 // startTest starts d and stops what it started when the test ends,
@@ -256,9 +265,10 @@ func TestStartRefusals(t *testing.T) {
 	}
 }
 
-// As root, a daemon with a user runs as that user, with its groups, and
-// its log is that user's.
-func TestStartAsAnotherUser(t *testing.T) {
+// rootAndNobody skips a test that must switch to the user nobody where
+// it cannot, and returns nobody.
+func rootAndNobody(t *testing.T) *user.User {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
@@ -266,6 +276,13 @@ func TestStartAsAnotherUser(t *testing.T) {
 	if err != nil {
 		t.Skip("no user nobody")
 	}
+	return nobody
+}
+
+// As root, a daemon with a user runs as that user, with its groups, and
+// its log is that user's.
+func TestStartAsAnotherUser(t *testing.T) {
+	nobody := rootAndNobody(t)
 	dir := trustedDir(t)
 	// nobody must reach the folder: the test's temporary folders are
 	// private.

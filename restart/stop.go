@@ -12,6 +12,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/probe"
 )
 
@@ -24,19 +25,19 @@ func Stop(d *check.Daemon, pids []int, grace time.Duration, run func(*check.Daem
 	if len(d.Stop) > 0 && run != nil {
 		log(fmt.Sprintf("%s: Stopping: %s", d.Name, escape.Shell(d.Stop)))
 		if err := run(d); err != nil {
-			log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
+			log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, human.Ints(pids)))
 		} else {
 			pids = WaitGone(pids, grace)
 		}
 	} else {
-		log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, joinInts(pids), shortDuration(d.StopGrace)))
+		log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, human.Ints(pids), human.Duration(d.StopGrace)))
 	}
 	if len(pids) == 0 {
 		return nil
 	}
 	left := kill(pids, grace)
 	if len(left) > 0 {
-		log(fmt.Sprintf("%s: PIDs %s did not exit, even after SIGKILL", d.Name, joinInts(left)))
+		log(fmt.Sprintf("%s: PIDs %s did not exit, even after SIGKILL", d.Name, human.Ints(left)))
 	}
 	return left
 }
