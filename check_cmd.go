@@ -54,7 +54,7 @@ func (c *checkCmd) Validate() error {
 // passFlags are the flags of a pass that a person's verbs take too: one
 // set, one meaning.
 type passFlags struct {
-	Timeout     time.Duration `placeholder:"DURATION" help:"The whole pass's time budget for starting and stopping; a daemon not up by then is reported failed (default: 25s, or longer where the config's start_timeout, start_secs and stop_grace need it)."`
+	Timeout     time.Duration `placeholder:"DURATION" help:"The whole pass's time budget for starting and stopping; a start still in progress then is left running for the next pass to judge (default: 25s, or longer where the config's start_timeout, start_secs and stop_grace need it)."`
 	LockTimeout time.Duration `default:"10s" help:"How long to wait for another pass with the same config to finish before exiting 3."`
 }
 
@@ -254,7 +254,7 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		UnitState: unitState,
 		Creds:     check.Creds,
 		Meters:    hostMeters(groups, starter),
-		UserName:  userName,
+		UserName:  trust.UserName,
 		ReadTable: check.ReadTable,
 		Now:       time.Now,
 		Start: func(d *check.Daemon) (restart.Process, error) {

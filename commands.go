@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/schedule"
@@ -44,9 +45,9 @@ func (s *statusCmd) Run(a *app) error {
 	table := st.Text(color, pass.CanStart(cfg))
 	if age > 3*interval {
 		fmt.Fprintf(a.stdout, "%s: the status file was written %s ago, more than three intervals of %s: no pass has run since, and what follows may be false\n\n",
-			report.Paint("STALE", report.Critical, color), report.HumanDuration(age), interval)
+			report.Paint("STALE", report.Critical, color), human.Age(age), interval)
 		io.WriteString(a.stdout, table)
-		return pass.WithHint(fmt.Errorf("status file %s is stale (written %s ago): the timer or cron job is not running", cfg.StatusFile, report.HumanDuration(age)),
+		return pass.WithHint(fmt.Errorf("status file %s is stale (written %s ago): the timer or cron job is not running", cfg.StatusFile, human.Age(age)),
 			"systemctl status cortex-check.timer (or crontab -l); cortex-check schedule prints the files to install")
 	}
 	io.WriteString(a.stdout, table)
@@ -112,7 +113,7 @@ func (s *scheduleCmd) Run(a *app) error {
 		// user's): the pass would refuse another, so say so now.
 		if err := trust.Writable("--output-log", job.OutputLog, trust.Append, os.Geteuid()); err != nil {
 			warn(a.stderr, "the cron line's output log will not be written: %v", err)
-			fmt.Fprintf(a.stderr, "hint: the pass then prints its output for cron to mail; set log_file in %s to a file in a folder only %s can write\n", cfg.Path, userName(os.Geteuid()))
+			fmt.Fprintf(a.stderr, "hint: the pass then prints its output for cron to mail; set log_file in %s to a file in a folder only %s can write\n", cfg.Path, trust.UserName(os.Geteuid()))
 		}
 	}
 	if err := writeFiles(a, s.OutputDir, files); err != nil {

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/notify"
 	"github.com/cortex/cortex-check/pass"
 	"github.com/cortex/cortex-check/probe"
@@ -97,7 +96,7 @@ func lookNow(cfg *check.Config) (*seenNow, error) {
 	}
 	seen := &seenNow{snap: check.NewSnapshot(procs, os.Getpid(), os.Args)}
 	seen.groups, seen.untracked = hostGroups(cfg, os.Geteuid())
-	clues := check.Clues{ReadPidfile: readPidfile, UserName: userName, Creds: check.Creds}
+	clues := check.Clues{ReadPidfile: readPidfile, UserName: trust.UserName, Creds: check.Creds}
 	if seen.groups != nil {
 		clues.Elsewhere = seen.groups.Elsewhere
 		if members, err := seen.groups.Members(); err == nil {
@@ -134,12 +133,12 @@ func (seen *seenNow) show(stdout io.Writer, d *check.Daemon, r check.Verdict) {
 		fmt.Fprintf(stdout, "  %s\n", escape.Line(r.Message))
 	}
 	for _, p := range r.Matches {
-		fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
+		fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, trust.UserName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
 	}
 	// A pidfile-only daemon's PID is not a match: show what it runs.
 	if d.Process+d.Pattern == "" && r.PID > 0 {
 		if p, ok := seen.snap.Process(r.PID); ok {
-			fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, userName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
+			fmt.Fprintf(stdout, "  PID %-7d %-10s %s\n", p.PID, trust.UserName(p.UID), escape.Line(escape.Truncate(commandLine(p), 200)))
 		}
 	}
 }
@@ -176,7 +175,7 @@ func validateWarnings(a *app, d *check.Daemon, r check.Verdict, starter restart.
 	for _, p := range r.Matches {
 		if d.UID >= 0 && p.UID >= 0 && p.UID != d.UID && !p.Gone() {
 			warn(a.stderr, "%s: PID %d of %s matches %s but is not counted: only %s's processes are the daemon (set user = %q if it is the daemon)",
-				d.Name, p.PID, userName(p.UID), d.Describe(), userName(d.UID), userName(p.UID))
+				d.Name, p.PID, trust.UserName(p.UID), d.Describe(), trust.UserName(d.UID), trust.UserName(p.UID))
 		}
 	}
 	if d.Probe != nil && d.Probe.Insecure {
@@ -285,25 +284,6 @@ func commandLine(p *check.Process) string {
 	return "[" + p.Name + "]"
 }
 
-func userName(uid int) string {
-	if uid < 0 {
-		return "?"
-	}
-	if name, ok := userNames[uid]; ok {
-		return name
-	}
-	name := strconv.Itoa(uid)
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
-	userNames[uid] = name
-	return name
-}
-
-// userNames keeps the names looked up: each lookup reads /etc/passwd, and
-// validate names the owner of every match.
-var userNames = map[int]string{}
-
 // plural writes "1 daemon", "2 daemons".
 func plural(n int, noun string) string {
 	if n == 1 {
@@ -321,7 +301,7 @@ func plural(n int, noun string) string {
 // while it is still in progress.
 func validateBudget(a *app, cfg *check.Config, timeout time.Duration) {
 	budget := check.StartBudget(cfg.Daemons, DefaultTimeout)
-	fmt.Fprintf(a.stdout, "a --fix pass that starts every daemon may take up to %s; without --timeout it is given that\n", report.HumanDuration(budget))
+	fmt.Fprintf(a.stdout, "a --fix pass that starts every daemon may take up to %s; without --timeout it is given that\n", human.Duration(budget))
 	for _, n := range check.StartNeeds(cfg.Daemons) {
 		if timeout <= 0 || n.Total+check.BudgetRoom <= timeout {
 			continue
@@ -331,6 +311,6 @@ func validateBudget(a *app, cfg *check.Config, timeout time.Duration) {
 			what = "its start after " + strings.Join(n.Chain[:len(n.Chain)-1], ", then ")
 		}
 		warn(a.stderr, "%s: %s may need %s (stop_grace, then start_timeout and start_secs, and %s for the pass's own work), more than --timeout %s: the pass would stop waiting while it still starts; drop --timeout from the timer's command, or give at least that",
-			n.Daemon, what, report.HumanDuration(n.Total+check.BudgetRoom), report.HumanDuration(check.BudgetRoom), report.HumanDuration(timeout))
+			n.Daemon, what, human.Duration(n.Total+check.BudgetRoom), human.Duration(check.BudgetRoom), human.Duration(timeout))
 	}
 }

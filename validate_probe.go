@@ -87,5 +87,5 @@ func portHolder(d *check.Daemon) string {
 	if err != nil || len(hs) == 0 {
 		return ""
 	}
-	return pass.DescribeHolders(shown, want, hs, time.Now(), userName)
+	return pass.DescribeHolders(shown, want, hs, time.Now(), trust.UserName)
 }

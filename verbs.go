@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/pass"
+	"github.com/cortex/cortex-check/trust"
 )
 
 // The verbs act on named daemons at once, under the pass's lock, log what
@@ -76,7 +77,7 @@ func runVerb(a *app, act pass.Act, names []string, flags passFlags) error {
 		return c.print(a, pass.Result{Err: err, Final: true}, nil)
 	}
 	if uid := os.Geteuid(); uid != 0 && cfg.Owner != uid {
-		err := pass.WithHint(fmt.Errorf("cortex-check %s needs the config's owner: %s is %s's, and this is %s", act.Verb, cfg.Path, userName(cfg.Owner), userName(uid)),
+		err := pass.WithHint(fmt.Errorf("cortex-check %s needs the config's owner: %s is %s's, and this is %s", act.Verb, cfg.Path, trust.UserName(cfg.Owner), trust.UserName(uid)),
 			"run it with sudo, as the timer runs --fix")
 		return c.print(a, pass.Result{Err: err, Final: true}, nil)
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"unsafe"
+
+	"github.com/cortex/cortex-check/human"
 )
 
 // anyAlive says whether any of pids is a live process in the snapshot.
@@ -42,7 +44,7 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 		r.Condition = Unknown
 		r.PIDs = pidsOf(s.instanceRoots(members))
 		r.Message = fmt.Sprintf("its control group holds PIDs %s, but its pidfile %s names none of them (not written yet, or removed): no second copy is started",
-			joinInts(r.PIDs), d.Pidfile)
+			human.Ints(r.PIDs), d.Pidfile)
 		r.Procs = len(members)
 		return r
 	}
@@ -64,7 +66,7 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 		r.Condition = Orphaned
 		r.PIDs = pidsOf(roots)
 		r.Message = fmt.Sprintf("its main process is gone: %d process(es) are left in its control group (PIDs %s) and none matches %s: --fix stops them, then starts %s",
-			len(members), joinInts(r.PIDs), d.Describe(), d.Name)
+			len(members), human.Ints(r.PIDs), d.Describe(), d.Name)
 	} else {
 		roots := s.instanceRoots(in)
 		if main := s.pidfileMain(d, member, clues); main != nil {
@@ -85,7 +87,7 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 		}
 	}
 	if len(outside) > 0 {
-		note := fmt.Sprintf("PIDs %s outside its control group also match %s: not counted, never signalled", joinInts(pidsOf(outside)), d.Describe())
+		note := fmt.Sprintf("PIDs %s outside its control group also match %s: not counted, never signalled", human.Ints(pidsOf(outside)), d.Describe())
 		if r.Message == "" {
 			r.Message = note
 		} else {

@@ -16,6 +16,7 @@ import (
 	shell "mvdan.cc/sh/v3/syntax"
 
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 )
 
 // kernelNameLen is how much of a name Linux keeps in /proc/PID/stat.
@@ -773,7 +774,7 @@ func (m sortedMatches) note(s *Snapshot, r *Result, d *Daemon, clues Clues) {
 	}
 	if r.Condition == Stopped && len(m.others) > 0 {
 		where, _ := clues.Elsewhere(d.Name, m.others[0].PID)
-		r.Message += fmt.Sprintf("; PIDs %s match but are another daemon's (%s): not counted, never signalled", joinInts(pidsOf(m.others)), where)
+		r.Message += fmt.Sprintf("; PIDs %s match but are another daemon's (%s): not counted, never signalled", human.Ints(pidsOf(m.others)), where)
 	}
 	if m.keeper != "" && (r.Running() || r.Condition == Suspended) {
 		r.Group = "managed by " + m.keeper
@@ -795,7 +796,7 @@ func (s *Snapshot) judgeByPidfile(r *Result, d *Daemon, alive []*Process, clues 
 			// copy must not be started beside what runs.
 			r.Condition = Unknown
 			r.PIDs = pidsOf(s.instanceRoots(alive))
-			r.Message += fmt.Sprintf("; yet PIDs %s match: no second copy is started (restart it so that it rewrites its pidfile)", joinInts(r.PIDs))
+			r.Message += fmt.Sprintf("; yet PIDs %s match: no second copy is started (restart it so that it rewrites its pidfile)", human.Ints(r.PIDs))
 		}
 		return
 	}
@@ -888,7 +889,7 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 	if len(foreign) > 0 {
 		defer func() {
 			r.Message += fmt.Sprintf("; PIDs %s, left in its dead main process's group, run as another user than the daemon's: never signalled (if they are its workers, stop them by hand; daemons that cortex-check starts are tracked by their control group instead)",
-				joinInts(foreign))
+				human.Ints(foreign))
 		}()
 	}
 	for _, root := range s.instanceRoots(alive) {
@@ -912,7 +913,7 @@ func (s *Snapshot) findOrphans(r *Result, d *Daemon, alive []*Process, deadMain 
 		r.PIDs[i] = p.PID
 	}
 	r.Message = fmt.Sprintf("main process PID %d is gone; %d orphaned process(es) of it run on (PIDs %s): --fix stops them, then starts %s",
-		r.DeadMain, len(found), joinInts(r.PIDs), d.Name)
+		r.DeadMain, len(found), human.Ints(r.PIDs), d.Name)
 }
 
 // orphans collects a stopped daemon's orphans, each once.
@@ -973,7 +974,7 @@ func (s *Snapshot) setRunning(r *Result, d *Daemon, roots []*Process) {
 	if TooMany(r.Instances, d.MaxInstances) {
 		r.TooMany = true
 		r.Message = fmt.Sprintf("%d instances run, max_instances is %d: stop the extra ones (PIDs %s)",
-			r.Instances, d.MaxInstances, joinInts(r.PIDs[d.MaxInstances:]))
+			r.Instances, d.MaxInstances, human.Ints(r.PIDs[d.MaxInstances:]))
 	}
 }
 
@@ -1129,12 +1130,4 @@ func tomlQuote(s string) string {
 		return strconv.Quote(s)
 	}
 	return "'" + s + "'"
-}
-
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, ", ")
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/trust"
 )
@@ -96,7 +97,7 @@ func Diff(p Pass) []Event {
 		gap := p.Status.CheckedAt.Sub(prev.CheckedAt)
 		out = append(out, Event{Time: now, Host: p.Status.Host, Event: Stale,
 			Reason: fmt.Sprintf("no writer pass for %s, since %s (interval %s): the timer or cron job was not running, and nothing watched the daemons meanwhile",
-				report.HumanDuration(gap), prev.CheckedAt.UTC().Format(time.RFC3339), p.Config.Interval)})
+				human.Age(gap), prev.CheckedAt.UTC().Format(time.RFC3339), p.Config.Interval)})
 	}
 	for _, d := range p.Config.Daemons {
 		c := p.Status.Daemons[d.Name]
@@ -314,14 +315,14 @@ func (ch *change) recovered() {
 		e.From, e.To, e.PIDAfter = ch.prevStatus, string(c.Status), pidOf(c)
 		switch {
 		case was == Restarted:
-			e.Reason = fmt.Sprintf("its restart held for restart_warning (%s)", ch.restartWarning)
+			e.Reason = fmt.Sprintf("its restart held for restart_warning (%s)", human.Duration(ch.restartWarning))
 		case was == Unknown:
 			e.Reason = "seen running again"
 		default:
 			e.Reason = "running again without a restart by cortex-check"
 		}
 		if c.UptimeSeconds != nil {
-			e.Reason += fmt.Sprintf(", up %s", report.HumanDuration(time.Duration(*c.UptimeSeconds)*time.Second))
+			e.Reason += fmt.Sprintf(", up %s", human.Age(time.Duration(*c.UptimeSeconds)*time.Second))
 		}
 	})
 }
@@ -365,7 +366,7 @@ func (e Event) Text() string {
 		fmt.Fprintf(&b, ", PID %d", e.PIDBefore)
 	}
 	if e.RanSeconds != nil {
-		fmt.Fprintf(&b, ", had run %s", report.HumanDuration(time.Duration(*e.RanSeconds)*time.Second))
+		fmt.Fprintf(&b, ", had run %s", human.Age(time.Duration(*e.RanSeconds)*time.Second))
 	}
 	if e.ReadySeconds != nil {
 		fmt.Fprintf(&b, ", ready in %s", shortSeconds(*e.ReadySeconds))

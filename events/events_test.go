@@ -149,7 +149,7 @@ func TestDiffFields(t *testing.T) {
 	if up.PIDBefore != 10 || up.PIDAfter != 20 || up.Result != "restarted" || up.ReadySeconds == nil || *up.ReadySeconds != 0.009 {
 		t.Errorf("restarted: %+v", up)
 	}
-	want := "api: down (running -> stopped), PID 10, had run 1h00m - no process matches pattern 'api'; its log: /var/log/cortex/api.log"
+	want := "api: down (running -> stopped), PID 10, had run 1h - no process matches pattern 'api'; its log: /var/log/cortex/api.log"
 	if got := down.Text(); !strings.HasSuffix(got, want) {
 		t.Errorf("text %q, want it to end %q", got, want)
 	}

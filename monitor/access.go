@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/cortex/cortex-check/trust"
 )
 
 // Account is the user a monitoring system runs checks as: nagios for
@@ -98,16 +100,5 @@ func (a Account) lacks(path string, need fs.FileMode, verb string) string {
 	if perm&need != 0 {
 		return ""
 	}
-	return fmt.Sprintf("the %s user cannot %s %s (mode %04o, owner %s)", a.Name, verb, path, fi.Mode().Perm(), ownerName(uid, gid))
-}
-
-func ownerName(uid, gid int) string {
-	u, g := strconv.Itoa(uid), strconv.Itoa(gid)
-	if x, err := user.LookupId(u); err == nil {
-		u = x.Username
-	}
-	if x, err := user.LookupGroupId(g); err == nil {
-		g = x.Name
-	}
-	return u + ":" + g
+	return fmt.Sprintf("the %s user cannot %s %s (mode %04o, owner %s)", a.Name, verb, path, fi.Mode().Perm(), trust.UserName(uid)+":"+trust.GroupName(gid))
 }

@@ -36,8 +36,6 @@ const CommandName = "check_cortex"
 
 func (c Check) args() []string { return []string{c.Binary, "-c", c.Config, "--read-only"} }
 
-func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }
-
 func minutes(n int) string {
 	if n == 1 {
 		return "a minute"
@@ -48,7 +46,7 @@ func minutes(n int) string {
 // retryMinutes is the retry interval in whole minutes (Nagios counts in
 // interval_length units, 60s by default): at least one timer interval, so
 // that between two retries the timer has had a pass to restart the daemon.
-func (c Check) retryMinutes() int { return max(1, (seconds(c.Interval)+59)/60) }
+func (c Check) retryMinutes() int { return max(1, (schedule.Seconds(c.Interval)+59)/60) }
 
 // observer is the comment every plugin definition carries, wrapped, each
 // line after the first starting with prefix.
@@ -56,7 +54,7 @@ func (c Check) observer(prefix, user string) string {
 	return wrap(prefix, fmt.Sprintf("The check is an observer: --read-only judges the daemons live and writes nothing, "+
 		"so it runs as %s beside root's timer (cortex-check --fix every %ds), which does the restarting. "+
 		"It needs to read the config and the status file, and no sudo. Do not add --fix here: "+
-		"restarts would then follow the monitoring schedule, as another user, and race the timer.", user, seconds(c.Interval)))
+		"restarts would then follow the monitoring schedule, as another user, and race the timer.", user, schedule.Seconds(c.Interval)))
 }
 
 // wrap breaks text into lines of at most 80 characters with their prefix;
@@ -181,7 +179,7 @@ apply Service "cortex-daemons" {
 
   assign where host.name == %[6]s
 }
-`, c.observer("// ", "the icinga user (nagios on Debian)"), icingaString(c.Binary), icingaString(c.Config), 3, seconds(c.Interval), icingaString(c.Host))
+`, c.observer("// ", "the icinga user (nagios on Debian)"), icingaString(c.Binary), icingaString(c.Config), 3, schedule.Seconds(c.Interval), icingaString(c.Host))
 	return []File{{Name: "cortex-check.conf", Install: "/etc/icinga2/conf.d", Content: content}}, nil
 }
 

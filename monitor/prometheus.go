@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/cortex/cortex-check/schedule"
 )
 
 // Prometheus returns alerting rules over the metrics cortex-check
@@ -13,7 +15,7 @@ func Prometheus(c Check) ([]File, error) {
 	if strings.ContainsFunc(c.Config, unicode.IsControl) {
 		return nil, fmt.Errorf("the config path %q has a control character", c.Config)
 	}
-	s := seconds(c.Interval)
+	s := schedule.Seconds(c.Interval)
 	content := fmt.Sprintf(`# cortex-check alerting rules for Prometheus, over the metrics that
 # cortex-check --textfile (or textfile in the config) writes for node_exporter's
 # textfile collector. Generated for a timer running a pass every %[1]ds

@@ -22,6 +22,7 @@ import (
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/events"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/report"
 )
 
@@ -307,7 +308,7 @@ func Phrase(e events.Event) string {
 			s += " (" + e.To + ")"
 		}
 		if e.RanSeconds != nil {
-			s += " after running " + report.HumanDuration(time.Duration(*e.RanSeconds)*time.Second)
+			s += " after running " + human.Age(time.Duration(*e.RanSeconds)*time.Second)
 		}
 	case e.Event == events.Unhealthy:
 		s = name + " is unhealthy"

@@ -192,7 +192,7 @@ func TestMessage(t *testing.T) {
 		}, "cortex-check on cortex-1: redis is unhealthy: exec redis-cli ping: timed out after 2s; api recovered (PID 77, running again without a restart by cortex-check)"},
 		{"reminder", []events.Event{{Daemon: "api", Event: "held_back", Reminder: true, Reason: "still held back; told of down, held_back: restarts held back"}},
 			"cortex-check on cortex-1: api is still held back; told of down, held_back: restarts held back"},
-		{"stale", []events.Event{{Event: "stale", Reason: "no writer pass for 2h00m"}}, "cortex-check on cortex-1: no writer pass for 2h00m"},
+		{"stale", []events.Event{{Event: "stale", Reason: "no writer pass for 2h"}}, "cortex-check on cortex-1: no writer pass for 2h"},
 		{"escapes", []events.Event{{Daemon: "api", Event: "failed", Reason: "its log ends: \x1b[31mboom\nbang"}},
 			`cortex-check on cortex-1: api failed to start: its log ends: \x1b[31mboom bang`},
 	}

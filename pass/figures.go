@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/report"
 )
 
@@ -217,7 +218,7 @@ func (r *run) stale(d *check.Daemon, e *report.Daemon, v *check.Result) {
 				continue
 			}
 			if after := mt.Sub(v.StartedAt); after > staleSlack && why == "" {
-				why = fmt.Sprintf("stale: %s changed %s after it started", file, report.HumanDuration(after))
+				why = fmt.Sprintf("stale: %s changed %s after it started", file, human.Age(after))
 			}
 		}
 	} else if r.w.Meters.Exe != nil {

@@ -120,7 +120,7 @@ on_change = "restart"
 	}
 	e := res.Status.Daemons["worker-daemon"]
 	if len(h.starts) != 1 || h.starts[0] != "pm-daemon" || e.State != report.Warning ||
-		!strings.Contains(e.Message, "stale: /etc/app.conf changed 55m00s after it started") || !strings.Contains(e.Message, "not restarted this pass: one stale daemon a pass") {
+		!strings.Contains(e.Message, "stale: /etc/app.conf changed 55m after it started") || !strings.Contains(e.Message, "not restarted this pass: one stale daemon a pass") {
 		t.Fatalf("starts %v; worker-daemon %s %q", h.starts, e.State, e.Message)
 	}
 }
@@ -151,11 +151,11 @@ func TestAddressAndHolders(t *testing.T) {
 		{Listen: netip.MustParseAddrPort("127.0.0.1:6379"), PID: 812, Name: "redis-server", UID: 106, Started: now.Add(-time.Hour)},
 	}
 	got := DescribeHolders("port 6379", want, hs, now, func(int) string { return "redis" })
-	if got != "127.0.0.1:6379 is held by PID 811 redis-server (user redis), started 2h00m ago, and 1 more (PIDs 812)" {
+	if got != "127.0.0.1:6379 is held by PID 811 redis-server (user redis), started 2h ago, and 1 more (PIDs 812)" {
 		t.Errorf("got %q", got)
 	}
 	got = DescribeHolders("127.0.0.1:6379", netip.MustParseAddrPort("127.0.0.1:6379"), hs[:1], now, nil)
-	if got != "127.0.0.1:6379 is held by PID 811 redis-server (user uid 106), started 2h00m ago" {
+	if got != "127.0.0.1:6379 is held by PID 811 redis-server (user uid 106), started 2h ago" {
 		t.Errorf("got %q", got)
 	}
 }

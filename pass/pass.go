@@ -18,6 +18,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 	"github.com/cortex/cortex-check/restart"
@@ -587,7 +588,7 @@ func (r *run) timerCheck() {
 	}
 	r.st.TimerStopped()
 	r.note(fmt.Sprintf("warning: no writer pass for %s (the status file %s was written at %s, interval %s): the timer or cron job running cortex-check --fix is not running; systemctl status cortex-check.timer",
-		report.HumanDuration(now.Sub(prev.LastTimer())), r.cfg.StatusFile, prev.LastTimer().Local().Format(time.RFC3339), r.cfg.Interval))
+		human.Age(now.Sub(prev.LastTimer())), r.cfg.StatusFile, prev.LastTimer().Local().Format(time.RFC3339), r.cfg.Interval))
 }
 
 // unseen turns "stopped" into UNKNOWN where the pass cannot see the
@@ -680,9 +681,9 @@ func (r *run) fix() error {
 	for _, o := range runner.Run(r.ctx, down, r.running) {
 		e := r.st.Daemons[o.Name]
 		notRun := e.ProbeNotRun()
-		e.Record(o, now)
+		e.Record(recorded(o), now)
 		// A restart with a probe counted only once the probe passed.
-		if d, _ := r.cfg.Daemon(o.Name); o.Action == report.ActionRestarted && d.Probe != nil && !notRun {
+		if d, _ := r.cfg.Daemon(o.Name); o.Action == restart.Restarted && d.Probe != nil && !notRun {
 			e.Probe = &report.Probe{Kind: string(d.Probe.Kind()), Result: probe.Healthy, At: now.UTC().Truncate(time.Millisecond)}
 		}
 	}

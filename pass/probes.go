@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 )
@@ -133,14 +134,14 @@ func DescribeHolders(shown string, want netip.AddrPort, hs []check.Holder, now t
 		s += " listening on " + h.Listen.String()
 	}
 	if !h.Started.IsZero() {
-		s += ", started " + report.HumanDuration(now.Sub(h.Started)) + " ago"
+		s += ", started " + human.Age(now.Sub(h.Started)) + " ago"
 	}
 	if len(hs) > 1 {
-		pids := make([]string, 0, len(hs)-1)
+		pids := make([]int, 0, len(hs)-1)
 		for _, o := range hs[1:] {
-			pids = append(pids, strconv.Itoa(o.PID))
+			pids = append(pids, o.PID)
 		}
-		s += fmt.Sprintf(", and %d more (PIDs %s)", len(hs)-1, strings.Join(pids, ", "))
+		s += fmt.Sprintf(", and %d more (PIDs %s)", len(hs)-1, human.Ints(pids))
 	}
 	return s
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/trust"
 )
 
@@ -159,9 +160,9 @@ func (t Target) run(ctx context.Context) Result {
 func timedOut(pctx context.Context, budget time.Duration) string {
 	switch cause := context.Cause(pctx); {
 	case errors.Is(cause, errOwnTimeout):
-		return "timed out after " + human(budget)
+		return "timed out after " + human.Duration(budget)
 	case errors.Is(cause, errPassDeadline) || errors.Is(cause, context.DeadlineExceeded):
-		return "timed out after " + human(budget) + " (the pass's deadline came first)"
+		return "timed out after " + human.Duration(budget) + " (the pass's deadline came first)"
 	}
 	return "stopped: the pass was canceled"
 }
@@ -340,25 +341,9 @@ func checkHeartbeat(s Spec, env Env) error {
 	age := env.Now().Sub(fi.ModTime())
 	switch {
 	case age < -futureSkew:
-		return fmt.Errorf("last touched %s in the future, which counts as stale (is a clock wrong?), max_age %s", human(-age), human(s.MaxAge))
+		return fmt.Errorf("last touched %s in the future, which counts as stale (is a clock wrong?), max_age %s", human.Duration(-age), human.Duration(s.MaxAge))
 	case age > s.MaxAge:
-		return fmt.Errorf("last touched %s ago, max_age %s", humanAbove(age), human(s.MaxAge))
+		return fmt.Errorf("last touched %s ago, max_age %s", human.DurationUp(age), human.Duration(s.MaxAge))
 	}
 	return nil
-}
-
-// humanAbove writes d rounded up to the precision that human shows, so
-// that an age just over max_age never reads as equal to it.
-func humanAbove(d time.Duration) string {
-	g := time.Millisecond
-	switch {
-	case d >= 10*time.Second:
-		g = time.Second
-	case d >= time.Second:
-		g = 100 * time.Millisecond
-	}
-	if r := d % g; r != 0 {
-		d += g - r
-	}
-	return human(d)
 }

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cortex/cortex-check/human"
 )
 
 // Kind names the one check a Spec makes; it is also the key in cortex.toml.
@@ -136,7 +138,7 @@ func (s Spec) Kind() Kind {
 // or "heartbeat run/w.beat (max age 1m30s)".
 func (s Spec) Describe() string {
 	if s.Kind() == KindHeartbeat {
-		return fmt.Sprintf("%s (max age %s)", s.subject(), human(s.MaxAge))
+		return fmt.Sprintf("%s (max age %s)", s.subject(), human.Duration(s.MaxAge))
 	}
 	return s.subject()
 }
@@ -231,7 +233,7 @@ func (s Spec) validateTarget() error {
 		case s.MaxAge <= 0:
 			return errors.New(`heartbeat needs max_age, how old the file may get, e.g. max_age = "90s"`)
 		case s.MaxAge < minMaxAge:
-			return fmt.Errorf(`max_age = "%s": give at least 1s, as some file systems keep whole-second mtimes, e.g. max_age = "90s"`, human(s.MaxAge))
+			return fmt.Errorf(`max_age = "%s": give at least 1s, as some file systems keep whole-second mtimes, e.g. max_age = "90s"`, human.Duration(s.MaxAge))
 		}
 	}
 	return nil
@@ -257,13 +259,13 @@ func (s Spec) validateKindKeys() error {
 func (s Spec) validateBounds() error {
 	switch {
 	case s.Timeout < 0 || s.Timeout != 0 && s.Timeout < minTimeout:
-		return fmt.Errorf(`timeout = "%s": give at least %s, e.g. timeout = "2s"`, human(s.Timeout), human(minTimeout))
+		return fmt.Errorf(`timeout = "%s": give at least %s, e.g. timeout = "2s"`, human.Duration(s.Timeout), human.Duration(minTimeout))
 	case s.Timeout > maxTimeout:
-		return fmt.Errorf(`timeout = "%s": a probe must answer within a pass, give at most %s, e.g. timeout = "2s"`, human(s.Timeout), human(maxTimeout))
+		return fmt.Errorf(`timeout = "%s": a probe must answer within a pass, give at most %s, e.g. timeout = "2s"`, human.Duration(s.Timeout), human.Duration(maxTimeout))
 	case s.Failures < 0:
 		return fmt.Errorf("failures = %d: give how many failing passes in a row make the daemon unhealthy, 1 or more, e.g. failures = 3", s.Failures)
 	case s.Grace < 0:
-		return fmt.Errorf(`grace = "%s": it cannot be negative, e.g. grace = "30s"`, human(s.Grace))
+		return fmt.Errorf(`grace = "%s": it cannot be negative, e.g. grace = "30s"`, human.Duration(s.Grace))
 	case s.Action != "" && s.Action != ActionRestart && s.Action != ActionAlert:
 		return fmt.Errorf(`action = %q: give "restart" (--fix restarts it at failures) or "alert" (WARNING only, never a restart), e.g. action = "alert"`, s.Action)
 	}

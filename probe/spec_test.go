@@ -127,32 +127,6 @@ func TestKindAndDescribe(t *testing.T) {
 	}
 }
 
-func TestHuman(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0s"},
-		{480 * time.Millisecond, "480ms"},
-		{1734261 * time.Microsecond, "1.7s"},
-		{2 * time.Second, "2s"},
-		{90 * time.Second, "1m30s"},
-		{130400 * time.Millisecond, "2m10s"},
-		{time.Minute, "1m"},
-		{2 * time.Hour, "2h"},
-		{time.Hour + 30*time.Minute, "1h30m"},
-		{time.Hour + 5*time.Second, "1h0m5s"},
-		{-time.Minute, "-1m"},
-		{1500 * time.Microsecond, "2ms"},
-		{300 * time.Microsecond, "300µs"},
-	}
-	for _, tt := range tests {
-		if got := human(tt.d); got != tt.want {
-			t.Errorf("human(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-	}
-}
-
 func TestTail(t *testing.T) {
 	if got := tail([]byte("  PONG\n")); got != "PONG" {
 		t.Errorf("tail = %q, want PONG", got)

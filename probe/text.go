@@ -2,7 +2,6 @@ package probe
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -22,25 +21,4 @@ func tail(out []byte) string {
 		i++
 	}
 	return "..." + s[i:]
-}
-
-// human writes a duration the way cortex.toml writes it: 2s, 1m30s, 2h,
-// 480ms, not 2h0m0s or 1.734261s.
-func human(d time.Duration) string {
-	switch a := max(d, -d); {
-	case a >= 10*time.Second:
-		d = d.Round(time.Second)
-	case a >= time.Second:
-		d = d.Round(100 * time.Millisecond)
-	case a >= time.Millisecond:
-		d = d.Round(time.Millisecond)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2] // 1m0s: 1m; 2h0m0s: 2h0m
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 )
 
 // CanStart says whether the config gives a daemon a start command, which
@@ -111,7 +112,7 @@ func (d *Daemon) line(canStart bool, now time.Time, restartWarning time.Duration
 			parts = append(parts, fmt.Sprintf("%d instances", d.Instances))
 		}
 		if d.UptimeSeconds != nil {
-			parts = append(parts, "up "+HumanDuration(time.Duration(*d.UptimeSeconds)*time.Second))
+			parts = append(parts, "up "+human.Age(time.Duration(*d.UptimeSeconds)*time.Second))
 		}
 		if d.Probe != nil && d.Probe.Result == "healthy" {
 			parts = append(parts, "healthy")
@@ -144,7 +145,7 @@ func (d *Daemon) note(canStart bool, now time.Time, restartWarning time.Duration
 			s += "; "
 		}
 		s += fmt.Sprintf("restarted by cortex-check --fix %s ago, at %s; it was %s",
-			HumanDuration(now.Sub(d.LastRestart.At)), d.LastRestart.At.Local().Format(time.TimeOnly), d.LastRestart.Reason)
+			human.Age(now.Sub(d.LastRestart.At)), d.LastRestart.At.Local().Format(time.TimeOnly), d.LastRestart.Reason)
 	}
 	if d.Hold.Active(now) {
 		if s != "" {
@@ -217,7 +218,7 @@ func (st *Status) Text(color bool, canStart CanStart) string {
 			pid = fmt.Sprint(*d.PID)
 		}
 		if d.UptimeSeconds != nil {
-			uptime = HumanDuration(time.Duration(*d.UptimeSeconds) * time.Second)
+			uptime = human.Age(time.Duration(*d.UptimeSeconds) * time.Second)
 		}
 		status := string(d.Status)
 		if !d.Checked {
@@ -291,18 +292,4 @@ func (t *table) write(b *strings.Builder) {
 		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
-}
-
-// HumanDuration writes d the way a person reads an uptime: 45s, 3h12m, 2d4h.
-func HumanDuration(d time.Duration) string {
-	d = d.Truncate(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
 }

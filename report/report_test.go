@@ -118,21 +118,6 @@ func TestStatusJSONKeepsUncheckedEntries(t *testing.T) {
 	}
 }
 
-func TestHumanDuration(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0s"}, {45 * time.Second, "45s"}, {90 * time.Second, "1m30s"},
-		{3*time.Hour + 12*time.Minute + 5*time.Second, "3h12m"}, {50 * time.Hour, "2d02h"},
-	}
-	for _, tt := range tests {
-		if got := HumanDuration(tt.d); got != tt.want {
-			t.Errorf("HumanDuration(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-	}
-}
-
 // Timestamps and counters read like Prometheus's own: plain decimals, never
 // exponent notation (a regression: %v wrote 1.764126e+09).
 func TestMetricsPlainDecimals(t *testing.T) {

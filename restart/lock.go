@@ -8,16 +8,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/trust"
 )
-
-func bareErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
 
 // ErrLocked says another pass holds the lock.
 var ErrLocked = errors.New("another cortex-check pass holds the lock")
@@ -37,7 +30,7 @@ func Lock(ctx context.Context, path string, wait time.Duration) (unlock func(), 
 		if errors.As(err, &te) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("lock %s: %w (set lock_file to a writable place)", path, bareErr(err))
+		return nil, fmt.Errorf("lock %s: %w (set lock_file to a writable place)", path, trust.Bare(err))
 	}
 	deadline := time.Now().Add(wait)
 	for {
@@ -51,7 +44,7 @@ func Lock(ctx context.Context, path string, wait time.Duration) (unlock func(), 
 		}
 		if time.Now().After(deadline) {
 			f.Close()
-			return nil, fmt.Errorf("%w %s (waited %s): a slow pass or a hung start program; see ps for cortex-check", ErrLocked, path, wait)
+			return nil, fmt.Errorf("%w %s (waited %s): a slow pass or a hung start program; see ps for cortex-check", ErrLocked, path, human.Duration(wait))
 		}
 		select {
 		case <-time.After(20 * time.Millisecond):

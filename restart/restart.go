@@ -13,15 +13,7 @@ import (
 
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/escape"
-	"github.com/cortex/cortex-check/report"
-)
-
-// The actions are the status file's words.
-const (
-	Restarted     = report.ActionRestarted
-	RestartFailed = report.ActionRestartFailed
-	HeldBack      = report.ActionHeldBack
-	WouldRestart  = report.ActionWouldRestart
+	"github.com/cortex/cortex-check/human"
 )
 
 // Process is a started start program.
@@ -84,8 +76,10 @@ type Runner struct {
 	// doubles up to twenty times that while daemons are slow to appear, so a
 	// fast daemon is confirmed quickly and a slow one costs few reads.
 	Poll time.Duration
-	// Deadline ends the whole pass's restarting: what has not come up by
-	// then is reported timed out.
+	// Deadline ends the whole pass's restarting: nothing is started after
+	// it, and a start still in progress then (its start_timeout reaches
+	// past it) is left running, reported not verified, for the next pass
+	// to judge; only a start that failed on its own is stopped.
 	Deadline time.Time
 	Force    bool // ignore the flap guard
 	DryRun   bool // decide, start nothing, log nothing
@@ -156,9 +150,10 @@ type job struct {
 	started  time.Time
 	seen     time.Time // when the started daemon was first seen running
 	died     time.Time // when it was first seen gone again
-	deadline time.Time
+	deadline time.Time // its own: start_timeout and start_secs after its start
+	starting bool      // left running at the pass's deadline, still starting
 	done     bool
-	outcome  report.Outcome
+	outcome  Outcome
 }
 
 // Run restarts the daemons in down, config order, each after the daemons
@@ -166,11 +161,11 @@ type job struct {
 // dependency neither running nor restarted here holds its dependents back.
 // When ctx ends (SIGTERM, SIGINT) nothing new is started, and what is in
 // flight is reported unverified.
-func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) []report.Outcome {
+func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) []Outcome {
 	jobs := make([]*job, len(down))
 	byName := map[string]*job{}
 	for i, d := range down {
-		jobs[i] = &job{down: d, outcome: report.Outcome{Name: d.Daemon.Name}}
+		jobs[i] = &job{down: d, outcome: Outcome{Name: d.Daemon.Name}}
 		byName[d.Daemon.Name] = jobs[i]
 	}
 	now := r.Now()
@@ -197,7 +192,7 @@ func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) 
 			}
 		}
 	}
-	out := make([]report.Outcome, len(jobs))
+	out := make([]Outcome, len(jobs))
 	for i, j := range jobs {
 		out[i] = j.outcome
 	}
@@ -226,7 +221,7 @@ func (r *Runner) decide(j *job, byName map[string]*job, running map[string]bool,
 		}
 		j.outcome.FlapGuard = true
 		r.finish(j, HeldBack, fmt.Sprintf("restarts held back: %d in %s (last at %s)%s; fix the cause, then run cortex-check --fix --force",
-			len(recent), shortDuration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly), why))
+			len(recent), human.Duration(d.RestartWindow), recent[len(recent)-1].Local().Format(time.TimeOnly), why))
 	}
 }
 
@@ -288,32 +283,6 @@ func (r *Runner) kill(down Down) func([]int, time.Duration) []int {
 	return r.Kill
 }
 
-// Stop stops a running instance, pids being its tree: the daemon's stop
-// command when it has one, then up to grace for the tree to exit on its
-// own (a graceful shutdown such as nginx -s quit takes its time), then
-// SIGTERM and, after grace, SIGKILL for whatever is left. It logs what it
-// does and returns the PIDs that would not go.
-func Stop(d *check.Daemon, pids []int, grace time.Duration, run func(*check.Daemon) error, kill func([]int, time.Duration) []int, log func(string)) []int {
-	if len(d.Stop) > 0 && run != nil {
-		log(fmt.Sprintf("%s: Stopping: %s", d.Name, escape.Shell(d.Stop)))
-		if err := run(d); err != nil {
-			log(fmt.Sprintf("%s: stop command failed: %v; stopping PIDs %s with SIGTERM", d.Name, err, joinInts(pids)))
-		} else {
-			pids = WaitGone(pids, grace)
-		}
-	} else {
-		log(fmt.Sprintf("%s: Stopping PIDs %s (SIGTERM, SIGKILL after stop_grace %s)", d.Name, joinInts(pids), shortDuration(d.StopGrace)))
-	}
-	if len(pids) == 0 {
-		return nil
-	}
-	left := kill(pids, grace)
-	if len(left) > 0 {
-		log(fmt.Sprintf("%s: PIDs %s did not exit, even after SIGKILL", d.Name, joinInts(left)))
-	}
-	return left
-}
-
 func inFlight(jobs []*job) int {
 	n := 0
 	for _, j := range jobs {
@@ -368,10 +337,10 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	}
 	j.outcome.By = r.By
 	if len(j.down.Orphans) > 0 {
-		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, joinInts(j.down.Orphans)))
+		r.Log(fmt.Sprintf("%s: Stopping orphaned processes of its dead main process: PIDs %s", d.Name, human.Ints(j.down.Orphans)))
 		grace := max(min(d.StopGrace, r.Deadline.Sub(r.Now())), 0)
 		if left := r.kill(j.down)(j.down.Orphans, grace); len(left) > 0 {
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: its orphans PIDs %s would not exit (stuck in the kernel?), and a new copy could not bind beside them", joinInts(left)))
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: its orphans PIDs %s would not exit (stuck in the kernel?), and a new copy could not bind beside them", human.Ints(left)))
 			return
 		}
 	}
@@ -384,7 +353,7 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	r.Log(attempt)
 	if len(j.down.Replace) > 0 {
 		if left := r.stop(j.down); len(left) > 0 {
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PIDs %s of the old instance would not exit (stuck in the kernel?); no second copy started", joinInts(left)))
+			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PIDs %s of the old instance would not exit (stuck in the kernel?); no second copy started", human.Ints(left)))
 			return
 		}
 	}
@@ -395,129 +364,203 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 	}
 	j.proc, j.started = p, now
 	j.deadline = now.Add(d.StartTimeout + d.StartHold)
-	if r.Deadline.Before(j.deadline) {
-		j.deadline = r.Deadline
-	}
+}
+
+// waiting says whether a job may wait for another poll: neither its own
+// deadline nor the pass's has come.
+func (r *Runner) waiting(j *job, now time.Time) bool {
+	return now.Before(j.deadline) && now.Before(r.Deadline)
+}
+
+// cut says whether the pass's deadline has come before the job's own:
+// its start is still in progress, not failed.
+func (r *Runner) cut(j *job, now time.Time) bool {
+	return !now.Before(r.Deadline) && now.Before(j.deadline)
+}
+
+// leaveStarting settles a start still in progress at the pass's deadline
+// (its start_timeout reaches past it): it is left running, never killed
+// for the pass's sake, and reported not verified. The next pass judges it
+// as it finds it: running, or, if it never comes up, down.
+func (r *Runner) leaveStarting(j *job, now time.Time, state string) {
+	j.starting = true
+	r.finish(j, RestartFailed, fmt.Sprintf("not verified: still starting when the pass's --timeout ran out, %s after its start (start_timeout %s): %s; left running for the next pass to judge",
+		human.Duration(now.Sub(j.started)), human.Duration(j.down.Daemon.StartTimeout), state))
 }
 
 // verify reads the process table once and settles every job in flight that
 // can be settled: found running, its start program failed, or out of time.
 func (r *Runner) verify(jobs []*job) {
 	var flying []*job
-	var daemons []check.Daemon
 	for _, j := range jobs {
 		if !j.done && j.proc != nil {
 			flying = append(flying, j)
-			daemons = append(daemons, *j.down.Daemon)
 		}
 	}
-	snap, err := r.Snapshot()
-	var verdicts []check.Verdict
-	if err == nil {
-		clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere, MatchBudget: r.MatchBudget, Creds: r.Creds}
-		if r.Groups != nil {
-			clues.Groups = r.Groups()
-		}
-		verdicts = snap.Judge(daemons, clues)
-	}
+	results, err := r.judge(flying)
 	now := r.Now()
 	for i, j := range flying {
-		d := j.down.Daemon
-		exited, exitErr := false, error(nil)
+		p := sighting{now: now, err: err}
+		if err == nil {
+			p.res = results[i]
+		}
 		select {
 		case <-j.proc.Exited():
-			exited, exitErr = true, j.proc.ExitErr()
+			p.exited, p.exitErr = true, j.proc.ExitErr()
 		default:
 		}
-		// Seen running, and still running start_secs later, is what
-		// counts, even when a wrapper script exited non-zero after
-		// launching it ("already running", a warning). A daemon that
-		// dies in its first second (a port already in use) is a failed
-		// start, not a restart.
-		if err == nil {
-			res := verdicts[i].Result
-			switch {
-			case res.Running() && j.seen.IsZero():
-				j.seen = now
-			case !res.Running() && !j.seen.IsZero():
-				if j.died.IsZero() {
-					j.died = now
-				}
-				// A waiting start program (pg_ctl -w) reports why: give
-				// it until the deadline to exit with its status and log.
-				if !exited && now.Before(j.deadline) {
-					continue
-				}
-				j.proc.Stop(d.StopGrace)
-				r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
-					shortDuration(j.died.Sub(j.seen)), shortDuration(d.StartHold), exitNote(exited, exitErr), r.tail(j)))
-				continue
-			}
-			if res.Running() && d.Probe != nil && r.Ready != nil {
-				// With a probe, ready is what counts: its first pass.
-				ok, why := r.Ready(d)
-				if !ok {
-					if now.Before(j.deadline) {
-						continue
-					}
-					if now.Sub(j.seen) >= d.StartHold {
-						// It runs and holds: a wrong probe is not a
-						// dead daemon. It is left running, unhealthy,
-						// for the next heal to decide.
-						r.unready(j, res, why)
-						continue
-					}
-					j.proc.Stop(d.StopGrace)
-					r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but was not ready within start_timeout %s: %s; stopped",
-						res.PID, shortDuration(d.StartTimeout), why))
-					continue
-				}
-				j.outcome.Found = res
-				r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (ready in %s)", res.PID, now.Sub(j.started).Round(time.Millisecond)))
-				continue
-			}
-			if res.Running() && now.Sub(j.seen) >= d.StartHold {
-				j.outcome.Found = res
-				msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", res.PID,
-					j.seen.Sub(j.started).Round(time.Millisecond), shortDuration(d.StartHold))
-				if exitErr != nil {
-					msg += fmt.Sprintf("; its start program exited with %v%s", exitErr, r.tail(j))
-				}
-				r.finish(j, Restarted, msg)
-				continue
-			}
-			if res.Running() {
-				continue // seen, not yet for start_secs
-			}
-		}
-		if exitErr != nil {
-			// Whatever it left (a forked child, a half-started daemon)
-			// goes with it: a failed start leaves nothing running.
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", exitErr, r.tail(j)))
+		if err == nil && r.settleSeen(j, p) {
 			continue
 		}
-		if now.Before(j.deadline) {
-			continue
+		r.settleUnseen(j, p)
+	}
+}
+
+// sighting is what one poll found of a job: the daemon as the process
+// table shows it (res, unless the table could not be read: err), and
+// whether its start program has exited, and how.
+type sighting struct {
+	now     time.Time
+	res     check.Result
+	err     error
+	exited  bool
+	exitErr error
+}
+
+// judge reads the process table once and judges the daemons of the
+// jobs, in their order.
+func (r *Runner) judge(jobs []*job) ([]check.Result, error) {
+	snap, err := r.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	daemons := make([]check.Daemon, len(jobs))
+	for i, j := range jobs {
+		daemons[i] = *j.down.Daemon
+	}
+	clues := check.Clues{ReadPidfile: r.ReadPidfile, UserName: r.UserName, Elsewhere: r.Elsewhere, MatchBudget: r.MatchBudget, Creds: r.Creds}
+	if r.Groups != nil {
+		clues.Groups = r.Groups()
+	}
+	verdicts := snap.Judge(daemons, clues)
+	out := make([]check.Result, len(verdicts))
+	for i, v := range verdicts {
+		out[i] = v.Result
+	}
+	return out, nil
+}
+
+// settleSeen settles, or waits for, a job whose daemon runs or ran since
+// its start, and says whether it did; false: never seen running yet.
+// Seen running, and still running start_secs later, is what counts, even
+// when a wrapper script exited non-zero after launching it ("already
+// running", a warning). A daemon that dies in its first second (a port
+// already in use) is a failed start, not a restart.
+func (r *Runner) settleSeen(j *job, p sighting) bool {
+	d := j.down.Daemon
+	running := p.res.Running()
+	switch {
+	case running && j.seen.IsZero():
+		j.seen = p.now
+	case !running && !j.seen.IsZero():
+		r.settleDied(j, p)
+		return true
+	case !running:
+		return false
+	}
+	switch {
+	case d.Probe != nil && r.Ready != nil:
+		r.settleReady(j, p)
+	case p.now.Sub(j.seen) >= d.StartHold:
+		j.outcome.Found = p.res
+		msg := fmt.Sprintf("restarted, PID %d (came up in %s, still running %s later)", p.res.PID,
+			j.seen.Sub(j.started).Round(time.Millisecond), human.Duration(d.StartHold))
+		if p.exitErr != nil {
+			msg += fmt.Sprintf("; its start program exited with %v%s", p.exitErr, r.tail(j))
 		}
-		switch {
-		case err != nil:
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", err))
-		case exited:
-			// A daemon that forked away and retitled itself past its
-			// pattern would be one more copy per pass.
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s; what it left was stopped%s",
-				d.Describe(), shortDuration(now.Sub(j.started)), r.tail(j)))
-		case !now.Before(r.Deadline):
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: timed out: not seen running before the pass's --timeout; PID %d stopped so that the next pass starts clean", j.proc.PID()))
-		default:
-			// Left running, it would be one more copy per pass.
-			j.proc.Stop(d.StopGrace)
-			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d ran for start_timeout %s but %s never matched it; PID %d stopped. Fix pattern or start in the config (cortex-check validate shows what matches), or raise start_timeout for a slow start",
-				j.proc.PID(), shortDuration(d.StartTimeout), d.Describe(), j.proc.PID()))
+		r.finish(j, Restarted, msg)
+	case r.cut(j, p.now):
+		r.leaveStarting(j, p.now, fmt.Sprintf("PID %d runs, not yet for start_secs %s", p.res.PID, human.Duration(d.StartHold)))
+	}
+	return true // else seen, not yet for start_secs
+}
+
+// settleDied settles a job whose daemon was seen running and is gone
+// again: a failed start, once its start program has said why.
+func (r *Runner) settleDied(j *job, p sighting) {
+	d := j.down.Daemon
+	if j.died.IsZero() {
+		j.died = p.now
+	}
+	// A waiting start program (pg_ctl -w) reports why: give it until the
+	// deadline to exit with its status and log. It failed on its own, so
+	// what it left is stopped, at the pass's deadline too.
+	if !p.exited && r.waiting(j, p.now) {
+		return
+	}
+	j.proc.Stop(d.StopGrace)
+	r.finish(j, RestartFailed, fmt.Sprintf("failed to start: it ran for %s, then exited before start_secs %s%s%s",
+		human.Duration(j.died.Sub(j.seen)), human.Duration(d.StartHold), exitNote(p.exited, p.exitErr), r.tail(j)))
+}
+
+// settleReady settles a job whose daemon runs and has a probe: ready is
+// what counts, its first pass.
+func (r *Runner) settleReady(j *job, p sighting) {
+	d := j.down.Daemon
+	ok, why := r.Ready(d)
+	switch {
+	case ok:
+		j.outcome.Found = p.res
+		r.finish(j, Restarted, fmt.Sprintf("restarted, PID %d (ready in %s)", p.res.PID, p.now.Sub(j.started).Round(time.Millisecond)))
+	case r.waiting(j, p.now):
+		// Not yet: the next poll asks again.
+	case r.cut(j, p.now):
+		r.leaveStarting(j, p.now, fmt.Sprintf("PID %d runs, but its probe has not passed yet: %s", p.res.PID, why))
+	case p.now.Sub(j.seen) >= d.StartHold:
+		// It runs and holds: a wrong probe is not a dead daemon. It is
+		// left running, unhealthy, for the next heal to decide.
+		r.unready(j, p.res, why)
+	default:
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs but was not ready within start_timeout %s: %s; stopped",
+			p.res.PID, human.Duration(d.StartTimeout), why))
+	}
+}
+
+// settleUnseen settles, or waits for, a job whose daemon has not been
+// seen running (or whose process table could not be read).
+func (r *Runner) settleUnseen(j *job, p sighting) {
+	d := j.down.Daemon
+	if p.exitErr != nil {
+		// Whatever it left (a forked child, a half-started daemon) goes
+		// with it: a failed start leaves nothing running.
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: %v%s", p.exitErr, r.tail(j)))
+		return
+	}
+	if r.waiting(j, p.now) {
+		return
+	}
+	switch {
+	case p.err != nil:
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: cannot verify it: %v", p.err))
+	case r.cut(j, p.now):
+		state := fmt.Sprintf("PID %d runs, and nothing matches %s yet", j.proc.PID(), d.Describe())
+		if p.exited {
+			state = fmt.Sprintf("its start program exited 0, and nothing matches %s yet", d.Describe())
 		}
+		r.leaveStarting(j, p.now, state)
+	case p.exited:
+		// A daemon that forked away and retitled itself past its
+		// pattern would be one more copy per pass.
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: the start program exited 0 but no process matches %s after %s; what it left was stopped%s",
+			d.Describe(), human.Duration(p.now.Sub(j.started)), r.tail(j)))
+	default:
+		// Left running, it would be one more copy per pass.
+		j.proc.Stop(d.StopGrace)
+		r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d ran for start_timeout %s but %s never matched it; PID %d stopped. Fix pattern or start in the config (cortex-check validate shows what matches), or raise start_timeout for a slow start",
+			j.proc.PID(), human.Duration(d.StartTimeout), d.Describe(), j.proc.PID()))
 	}
 }
 
@@ -536,7 +579,7 @@ func (r *Runner) unready(j *job, res check.Result, why string) {
 		return
 	}
 	r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PID %d runs (held start_secs %s) but its probe did not pass within start_timeout %s: %s; left running, unhealthy",
-		res.PID, shortDuration(d.StartHold), shortDuration(d.StartTimeout), why))
+		res.PID, human.Duration(d.StartHold), human.Duration(d.StartTimeout), why))
 }
 
 // SameFailure says whether two probe errors are one failure: the same
@@ -567,8 +610,8 @@ func numbersOut(s string) string {
 	return b.String()
 }
 
-func (r *Runner) finish(j *job, action report.Action, message string) {
-	if action == RestartFailed && !j.outcome.Unready && r.Holder != nil && !r.DryRun {
+func (r *Runner) finish(j *job, action Action, message string) {
+	if action == RestartFailed && !j.outcome.Unready && !j.starting && r.Holder != nil && !r.DryRun {
 		// The commonest failed start: its port is taken. Say by whom.
 		if who := r.Holder(j.down.Daemon); who != "" {
 			message = "failed to start: " + who + "; " + strings.TrimPrefix(message, "failed to start: ")
@@ -593,14 +636,6 @@ func exitNote(exited bool, err error) string {
 	return "; its start program exited 0"
 }
 
-func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = fmt.Sprint(n)
-	}
-	return strings.Join(s, ", ")
-}
-
 // tail is what a message says of a failed start's log: its last lines
 // when all may read the log; otherwise where it is, and the lines go only
 // into the restart log (root's, 0640), never into the 0644 status file or
@@ -618,19 +653,4 @@ func (r *Runner) tail(j *job) string {
 		r.Log(fmt.Sprintf("%s: its log %s ends: %s", j.down.Daemon.Name, path, lines))
 	}
 	return "; see its log " + path + " (its last lines are in the restart log, not here: the log is not readable by all)"
-}
-
-// shortDuration writes 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
-	"github.com/cortex/cortex-check/report"
 )
 
 var t0 = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
@@ -67,6 +66,7 @@ type fakeHost struct {
 	// that cannot bind its port)
 	diesSoon map[string]bool
 	killed   []int
+	proc     map[string]*fakeProc // the last start of each
 }
 
 type fakeProc struct {
@@ -93,6 +93,10 @@ func (h *fakeHost) start(d *check.Daemon) (Process, error) {
 	}
 	h.nextPID++
 	p := &fakeProc{pid: h.nextPID, exited: make(chan struct{})}
+	if h.proc == nil {
+		h.proc = map[string]*fakeProc{}
+	}
+	h.proc[d.Name] = p
 	if err := h.exitErr[d.Name]; err != nil {
 		p.err = err
 		close(p.exited)
@@ -171,15 +175,15 @@ start = ["/srv/pm.sh"]
 		down    []string
 		force   bool
 		dryRun  bool
-		orphans []int                    // of the first daemon down
-		want    map[string]report.Action // name -> action
-		message map[string]string        // name -> part of the message
-		started []string                 // in order
+		orphans []int             // of the first daemon down
+		want    map[string]Action // name -> action
+		message map[string]string // name -> part of the message
+		started []string          // in order
 	}{
 		{
 			name: "dependencies first, all restarted",
 			down: []string{"worker", "coordinator", "pm"},
-			want: map[string]report.Action{"worker": Restarted, "coordinator": Restarted, "pm": Restarted},
+			want: map[string]Action{"worker": Restarted, "coordinator": Restarted, "pm": Restarted},
 			// pm has no pending dependency, so it starts first; the rest follow the chain.
 			started: []string{"pm", "coordinator", "worker"},
 		},
@@ -187,7 +191,7 @@ start = ["/srv/pm.sh"]
 			name: "a failed dependency holds its dependents back",
 			host: fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}},
 			down: []string{"worker", "coordinator", "pm"},
-			want: map[string]report.Action{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
+			want: map[string]Action{"pm": RestartFailed, "coordinator": HeldBack, "worker": HeldBack},
 			message: map[string]string{
 				"pm":          "failed to start: exit status 1; its log ends: last words",
 				"coordinator": "not restarted: pm, which it starts after, did not come up (failed to start: exit status 1",
@@ -199,21 +203,21 @@ start = ["/srv/pm.sh"]
 			name:    "a dependency down and not restartable here holds back",
 			down:    []string{"coordinator"},
 			running: map[string]bool{"pm": false},
-			want:    map[string]report.Action{"coordinator": HeldBack},
+			want:    map[string]Action{"coordinator": HeldBack},
 			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, is not running"},
 		},
 		{
 			name:    "a running dependency lets it start",
 			down:    []string{"coordinator"},
 			running: map[string]bool{"pm": true},
-			want:    map[string]report.Action{"coordinator": Restarted},
+			want:    map[string]Action{"coordinator": Restarted},
 			started: []string{"coordinator"},
 		},
 		{
 			name:    "flap guard holds back the third attempt",
 			down:    []string{"pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
-			want:    map[string]report.Action{"pm": HeldBack},
+			want:    map[string]Action{"pm": HeldBack},
 			message: map[string]string{"pm": "restarts held back: 2 in 10m"},
 		},
 		{
@@ -221,7 +225,7 @@ start = ["/srv/pm.sh"]
 			down:    []string{"pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
 			force:   true,
-			want:    map[string]report.Action{"pm": Restarted},
+			want:    map[string]Action{"pm": Restarted},
 			started: []string{"pm"},
 		},
 		{
@@ -229,7 +233,7 @@ start = ["/srv/pm.sh"]
 			host:    fakeHost{startErr: map[string]error{"pm": errors.New("start program /srv/pm.sh does not exist")}},
 			down:    []string{"pm", "coordinator"},
 			running: map[string]bool{},
-			want:    map[string]report.Action{"pm": RestartFailed, "coordinator": HeldBack},
+			want:    map[string]Action{"pm": RestartFailed, "coordinator": HeldBack},
 			message: map[string]string{"pm": "failed to start: start program /srv/pm.sh does not exist"},
 			started: []string{"pm"},
 		},
@@ -237,7 +241,7 @@ start = ["/srv/pm.sh"]
 			name:    "running but never matched fails after start_timeout",
 			host:    fakeHost{silent: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]report.Action{"pm": RestartFailed},
+			want:    map[string]Action{"pm": RestartFailed},
 			message: map[string]string{"pm": "ran for start_timeout 2s but pattern '/srv/pm\\.sh' never matched it; PID 101 stopped"},
 			started: []string{"pm"},
 		},
@@ -246,14 +250,14 @@ start = ["/srv/pm.sh"]
 			down:    []string{"worker", "coordinator", "pm"},
 			history: map[string][]time.Time{"pm": {t0.Add(-time.Minute), t0.Add(-30 * time.Second)}},
 			dryRun:  true,
-			want:    map[string]report.Action{"worker": HeldBack, "coordinator": HeldBack, "pm": HeldBack},
+			want:    map[string]Action{"worker": HeldBack, "coordinator": HeldBack, "pm": HeldBack},
 			message: map[string]string{"coordinator": "not restarted: pm, which it starts after, did not come up (restarts held back"},
 		},
 		{
 			name:    "a wrapper that exits 1 after launching the daemon: restarted, and said",
 			host:    fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}, runsAnyway: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]report.Action{"pm": Restarted},
+			want:    map[string]Action{"pm": Restarted},
 			message: map[string]string{"pm": "; its start program exited with exit status 1"},
 			started: []string{"pm"},
 		},
@@ -261,7 +265,7 @@ start = ["/srv/pm.sh"]
 			name:    "seen once, then gone before start_secs: failed, not restarted",
 			host:    fakeHost{diesSoon: map[string]bool{"pm": true}},
 			down:    []string{"pm"},
-			want:    map[string]report.Action{"pm": RestartFailed},
+			want:    map[string]Action{"pm": RestartFailed},
 			message: map[string]string{"pm": "failed to start: it ran for 100ms, then exited before start_secs 1s; its log ends: last words"},
 			started: []string{"pm"},
 		},
@@ -269,14 +273,14 @@ start = ["/srv/pm.sh"]
 			name:    "orphans of a dead main process are stopped before the start",
 			down:    []string{"pm"},
 			orphans: []int{41, 42},
-			want:    map[string]report.Action{"pm": Restarted},
+			want:    map[string]Action{"pm": Restarted},
 			started: []string{"pm"},
 		},
 		{
 			name:    "dry run starts nothing",
 			down:    []string{"worker", "coordinator", "pm"},
 			dryRun:  true,
-			want:    map[string]report.Action{"worker": WouldRestart, "coordinator": WouldRestart, "pm": WouldRestart},
+			want:    map[string]Action{"worker": WouldRestart, "coordinator": WouldRestart, "pm": WouldRestart},
 			message: map[string]string{"pm": "would restart: /srv/pm.sh"},
 		},
 	}
@@ -343,15 +347,59 @@ start = ["/srv/pm.sh"]
 	}
 }
 
-func TestRunTimesOutAtThePassDeadline(t *testing.T) {
-	cfg := config(t, "start_timeout = \"1h\"\n[[daemon]]\nname = \"pm\"\npattern = 'pm\\.sh'\nstart = [\"/srv/pm.sh\"]\n")
-	h := &fakeHost{now: t0, nextPID: 100, silent: map[string]bool{"pm": true}}
-	d, _ := cfg.Daemon("pm")
-	r := Runner{Now: h.clock, Snapshot: h.snapshot, Start: h.start, Log: func(string) {},
-		Poll: time.Millisecond, Deadline: t0.Add(3 * time.Second)}
-	out := r.Run(context.Background(), []Down{{Daemon: d}}, nil)
-	if out[0].Action != RestartFailed || !strings.Contains(out[0].Message, "timed out") {
-		t.Errorf("got %s %q, want a failure that says timed out", out[0].Action, out[0].Message)
+// A start still in progress at the pass's deadline (its start_timeout
+// reaches past it) is left running for the next pass to judge, never
+// killed for the pass's sake; a start that failed on its own is stopped
+// as at any time.
+func TestRunAtThePassDeadline(t *testing.T) {
+	const daemon = "[[daemon]]\nname = \"pm\"\npattern = '/srv/pm\\.sh'\nstart = [\"/srv/pm.sh\"]\n"
+	tests := []struct {
+		name    string
+		config  string
+		host    fakeHost
+		ready   func(*check.Daemon) (bool, string)
+		stopped bool
+		message string
+	}{
+		{"nothing matches yet: left running", "start_timeout = \"1h\"\n" + daemon, fakeHost{silent: map[string]bool{"pm": true}}, nil, false,
+			"not verified: still starting when the pass's --timeout ran out, 2.8s after its start (start_timeout 1h): PID 101 runs, and nothing matches pattern '/srv/pm\\.sh' yet; left running for the next pass to judge"},
+		{"it runs, its probe not passing yet: left running", "start_timeout = \"1h\"\n" + daemon + "[daemon.probe]\ntcp = \"127.0.0.1:5432\"\n", fakeHost{},
+			func(*check.Daemon) (bool, string) { return false, "tcp 127.0.0.1:5432: connection refused" }, false,
+			"still starting when the pass's --timeout ran out, 2.8s after its start (start_timeout 1h): PID 101 runs, but its probe has not passed yet: tcp 127.0.0.1:5432: connection refused; left running"},
+		{"it runs, not yet for start_secs: left running", "start_secs = \"1h\"\n" + daemon, fakeHost{}, nil, false,
+			"still starting when the pass's --timeout ran out, 2.8s after its start (start_timeout 5s): PID 101 runs, not yet for start_secs 1h; left running"},
+		{"its start program failed: stopped", "start_timeout = \"1h\"\n" + daemon, fakeHost{exitErr: map[string]error{"pm": errors.New("exit status 1")}}, nil, true,
+			"failed to start: exit status 1"},
+		{"it ran, then died, its start program still waiting: stopped", "start_timeout = \"1h\"\n" + daemon, fakeHost{diesSoon: map[string]bool{"pm": true}}, nil, true,
+			"failed to start: it ran for 100ms, then exited before start_secs 1s"},
+		{"its own start_timeout came first: stopped", "start_timeout = \"1s\"\n" + daemon, fakeHost{silent: map[string]bool{"pm": true}}, nil, true,
+			"failed to start: PID 101 ran for start_timeout 1s but pattern '/srv/pm\\.sh' never matched it; PID 101 stopped"},
+	}
+	for i := range tests {
+		tt := &tests[i]
+		t.Run(tt.name, func(t *testing.T) {
+			d, _ := config(t, tt.config).Daemon("pm")
+			h := &tt.host
+			h.now, h.nextPID = t0, 100
+			holder := false
+			r := Runner{Now: h.clock, Snapshot: h.snapshot, Start: h.start, Log: func(string) {}, Ready: tt.ready,
+				Holder: func(*check.Daemon) string { holder = true; return "" },
+				Poll:   time.Millisecond, Deadline: t0.Add(3 * time.Second)}
+			o := r.Run(context.Background(), []Down{{Daemon: d}}, nil)[0]
+			p := h.proc["pm"]
+			if o.Action != RestartFailed || !strings.Contains(o.Message, tt.message) {
+				t.Errorf("got %s %q, want %s %q", o.Action, o.Message, RestartFailed, tt.message)
+			}
+			if p.stopped != tt.stopped {
+				t.Errorf("stopped %v, want %v", p.stopped, tt.stopped)
+			}
+			if !tt.stopped && holder {
+				t.Errorf("the holder of its port was asked for a start left running: it holds its own port")
+			}
+			if !o.Attempted {
+				t.Errorf("the start left running is not counted as an attempt")
+			}
+		})
 	}
 }
 
@@ -364,7 +412,7 @@ func TestRunReplaceGuards(t *testing.T) {
 		name    string
 		check   error
 		left    []int
-		action  report.Action
+		action  Action
 		message string
 		killed  bool
 	}{

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
-	"github.com/cortex/cortex-check/report"
 )
 
 // A wrong probe is not a dead daemon: a new instance that runs and holds
@@ -20,7 +19,7 @@ func TestRunUnready(t *testing.T) {
 		name     string
 		probeErr string // the old instance's, "" for a first start
 		now      string // the new instance's
-		action   report.Action
+		action   Action
 		message  string
 		suspect  bool
 	}{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 )
 
 // Job is what every scheduler runs: the binary with the config, --fix
@@ -53,7 +54,9 @@ func (j Job) args() []string {
 	return args
 }
 
-func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }
+// Seconds is d in whole seconds, as schedulers and monitoring systems
+// take an interval.
+func Seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }
 
 // Systemd returns a oneshot service and the timer that runs it.
 func Systemd(j Job) []File {
@@ -61,12 +64,12 @@ func Systemd(j Job) []File {
 	if j.User {
 		dir, enable = "~/.config/systemd/user", "systemctl --user daemon-reload && systemctl --user enable --now cortex-check.timer"
 	}
-	interval := seconds(j.Interval)
+	interval := Seconds(j.Interval)
 	// A hung pass must not hold the timer forever, but systemd must not
 	// kill one that works within its own budget: --timeout, derived from
 	// the config's start_timeout, start_secs and stop_grace, plus
 	// --lock-timeout and room to write its files.
-	timeout := max(2*interval, 60, seconds(j.Budget+lockTimeout+5*time.Second))
+	timeout := max(2*interval, 60, Seconds(j.Budget+lockTimeout+5*time.Second))
 	service := fmt.Sprintf(`# cortex-check.service: one cortex-check pass. cortex-check.timer starts it every %[1]ds.
 # Install: copy both files to %[2]s/, then: %[3]s
 [Unit]
@@ -166,14 +169,14 @@ func Launchd(j Job) []File {
 	<true/>
 </dict>
 </plist>
-`, seconds(j.Interval), args.String())
+`, Seconds(j.Interval), args.String())
 	return []File{{Name: "com.cortex.cortex-check.plist", Install: "/Library/LaunchDaemons", Content: content}}
 }
 
 // Cron returns crontab lines. Cron starts jobs at most once a minute, so an
 // interval under a minute takes one line per slot, each sleeping its offset.
 func Cron(j Job) ([]File, error) {
-	interval := seconds(j.Interval)
+	interval := Seconds(j.Interval)
 	var schedules []string
 	switch {
 	case interval < 60 && 60%interval == 0:
@@ -187,7 +190,7 @@ func Cron(j Job) ([]File, error) {
 	case interval >= 60 && interval%60 == 0 && interval/60 <= 60 && 60%(interval/60) == 0:
 		schedules = append(schedules, fmt.Sprintf("*/%d * * * * ", interval/60))
 	default:
-		return nil, fmt.Errorf("cron cannot run a pass every %s: use an interval that divides a minute (10s, 15s, 20s, 30s) or an hour in whole minutes, or a systemd timer", j.Interval)
+		return nil, fmt.Errorf("cron cannot run a pass every %s: use an interval that divides a minute (10s, 15s, 20s, 30s) or an hour in whole minutes, or a systemd timer", human.Duration(j.Interval))
 	}
 	// No shell redirection: a >> run as root follows whatever link the
 	// owner of the log's folder put at its name. The pass opens the log

@@ -19,8 +19,8 @@ func TestCronIntervals(t *testing.T) {
 		{time.Minute, []string{"*/1 * * * * /usr"}, ""},
 		{15 * time.Minute, []string{"*/15 * * * * /usr"}, ""},
 		{45 * time.Second, nil, "cron cannot run a pass every 45s"},
-		{7 * time.Minute, nil, "cron cannot run a pass every 7m0s"},
-		{2 * time.Hour, nil, "cron cannot run a pass every 2h0m0s"},
+		{7 * time.Minute, nil, "cron cannot run a pass every 7m"},
+		{2 * time.Hour, nil, "cron cannot run a pass every 2h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.interval.String(), func(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -135,26 +133,33 @@ func (fi info) fileMode() fs.FileMode {
 		m |= fs.ModeDevice | fs.ModeCharDevice
 	case unix.S_IFBLK:
 		m |= fs.ModeDevice
+	case unix.S_IFREG:
+	default:
+		m |= fs.ModeIrregular
 	}
 	return m
 }
 
 // typeName says what a non-regular file is, for messages.
-func (fi info) typeName() string {
-	switch fi.typ() {
-	case unix.S_IFDIR:
+func (fi info) typeName() string { return FileKind(fi.fileMode()) }
+
+// FileKind says what a file of mode m is, for messages: "a folder", "a
+// FIFO (named pipe)", "a regular file".
+func FileKind(m fs.FileMode) string {
+	switch m.Type() {
+	case fs.ModeDir:
 		return "a folder"
-	case unix.S_IFLNK:
+	case fs.ModeSymlink:
 		return "a symbolic link"
-	case unix.S_IFIFO:
+	case fs.ModeNamedPipe:
 		return "a FIFO (named pipe)"
-	case unix.S_IFSOCK:
+	case fs.ModeSocket:
 		return "a socket"
-	case unix.S_IFCHR:
+	case fs.ModeDevice | fs.ModeCharDevice:
 		return "a character device"
-	case unix.S_IFBLK:
+	case fs.ModeDevice:
 		return "a block device"
-	case unix.S_IFREG:
+	case 0:
 		return "a regular file"
 	}
 	return "not a regular file"
@@ -162,33 +167,17 @@ func (fi info) typeName() string {
 
 // refusal starts an *Error about a file whose stat is known.
 func refusal(kind, path string, fi info) *Error {
-	return &Error{Kind: kind, Path: path, Owner: userName(fi.uid), UID: fi.uid, Mode: fi.fileMode()}
-}
-
-// userName is uid's name from the user database (os/user: pure Go reads
-// /etc/passwd when built without cgo), or "uid N".
-func userName(uid int) string {
-	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return "uid " + strconv.Itoa(uid)
+	return &Error{Kind: kind, Path: path, Owner: UserName(fi.uid), UID: fi.uid, Mode: fi.fileMode()}
 }
 
 // userDesc names a uid for an ownership complaint: "alice (uid 1001)".
 func userDesc(uid int) string {
-	name := userName(uid)
+	name := UserName(uid)
 	if strings.HasPrefix(name, "uid ") {
 		return name
 	}
 	return fmt.Sprintf("%s (uid %d)", name, uid)
 }
 
-func groupName(gid int) string {
-	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil && g.Name != "" {
-		return g.Name
-	}
-	return "gid " + strconv.Itoa(gid)
-}
-
 // runAs names the user this process acts as, for "run their code as root".
-func runAs() string { return userName(os.Geteuid()) }
+func runAs() string { return UserName(os.Geteuid()) }

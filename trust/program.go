@@ -258,89 +258,114 @@ func parseShebang(head []byte) (interp, arg string, err error) {
 // env sees it. What cannot be read for certain (quotes, escapes, variables,
 // unknown options) is refused rather than guessed.
 func envCommand(arg, pathList string) (name, path string, err error) {
-	args := []string{arg}
-	path = pathList
-	cleared, hasPATH := false, false
-	split := func(i int, s string) error {
-		if strings.ContainsAny(s, `'"\$`) {
-			return errors.New("env -S with quotes, escapes or variables cannot be checked; name the interpreter by its full path instead")
-		}
-		words := strings.Fields(s)
-		for j, w := range words {
-			if strings.HasPrefix(w, "#") { // -S: a word starting with # starts a comment
-				words = words[:j]
-				break
-			}
-		}
-		args = append(args[:i:i], append(words, args[i+1:]...)...)
-		return nil
-	}
-	i := 0
-options:
-	for i < len(args) {
-		a := args[i]
-		switch {
-		case a == "--":
-			i++
-			break options
-		case a == "-" || a == "-i" || a == "--ignore-environment":
-			cleared = true
-		case a == "-0" || a == "-v" || a == "--null" || a == "--debug":
-		case a == "-u" || a == "-C":
-			i++ // its value
-		case strings.HasPrefix(a, "--unset=") || strings.HasPrefix(a, "--chdir="):
-		case strings.HasPrefix(a, "--split-string="):
-			if err := split(i, strings.TrimPrefix(a, "--split-string=")); err != nil {
-				return "", "", err
-			}
-			continue
-		case strings.HasPrefix(a, "--"):
-			return "", "", fmt.Errorf("env option %s cannot be checked", a)
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			// Bundled short options, as getopt reads them.
-			flags := a[1:]
-		bundle:
-			for k := 0; k < len(flags); k++ {
-				switch flags[k] {
-				case 'i':
-					cleared = true
-				case '0', 'v':
-				case 'u', 'C':
-					if k == len(flags)-1 {
-						i++ // the value is the next word
-					}
-					break bundle // the rest of this word is the value
-				case 'S':
-					if err := split(i, flags[k+1:]); err != nil {
-						return "", "", err
-					}
-					continue options
-				default:
-					return "", "", fmt.Errorf("env option -%c cannot be checked", flags[k])
-				}
-			}
-		default:
-			break options
-		}
-		i++
-	}
-	for ; i < len(args); i++ {
-		a := args[i]
-		eq := strings.IndexByte(a, '=')
-		if eq <= 0 {
-			break
-		}
-		if a[:eq] == "PATH" {
-			path, hasPATH = a[eq+1:], true
+	e := &envArgs{args: []string{arg}}
+	for more := true; more && e.i < len(e.args); {
+		if more, err = e.option(); err != nil {
+			return "", "", err
 		}
 	}
-	if cleared && !hasPATH {
+	path, set := e.assignments()
+	switch {
+	case set:
+	case e.cleared:
 		path = "/bin:/usr/bin" // execvp's default when PATH is unset
+	default:
+		path = pathList
 	}
-	if i >= len(args) || args[i] == "" {
+	if e.i >= len(e.args) || e.args[e.i] == "" {
 		return "", "", errors.New("env is given no program to run")
 	}
-	return args[i], path, nil
+	return e.args[e.i], path, nil
+}
+
+// envArgs is GNU env's command line as envCommand reads it, word by word.
+type envArgs struct {
+	args    []string
+	i       int  // the word being read
+	cleared bool // -i: the program's environment starts empty
+}
+
+// option reads the option at the word being read and moves past it;
+// more is false at the first word that is not an option.
+func (e *envArgs) option() (more bool, err error) {
+	a := e.args[e.i]
+	switch {
+	case a == "--":
+		e.i++
+		return false, nil
+	case a == "-" || a == "-i" || a == "--ignore-environment":
+		e.cleared = true
+	case a == "-0" || a == "-v" || a == "--null" || a == "--debug":
+	case a == "-u" || a == "-C":
+		e.i++ // its value
+	case strings.HasPrefix(a, "--unset=") || strings.HasPrefix(a, "--chdir="):
+	case strings.HasPrefix(a, "--split-string="):
+		return true, e.split(strings.TrimPrefix(a, "--split-string="))
+	case strings.HasPrefix(a, "--"):
+		return false, fmt.Errorf("env option %s cannot be checked", a)
+	case strings.HasPrefix(a, "-") && len(a) > 1:
+		return true, e.bundle(a[1:])
+	default:
+		return false, nil
+	}
+	e.i++
+	return true, nil
+}
+
+// bundle reads bundled short options (-vS, -uHOME), as getopt does, and
+// moves past them.
+func (e *envArgs) bundle(flags string) error {
+	for k := 0; k < len(flags); k++ {
+		switch flags[k] {
+		case 'i':
+			e.cleared = true
+		case '0', 'v':
+		case 'u', 'C':
+			if k == len(flags)-1 {
+				e.i++ // the value is the next word
+			}
+			e.i++ // the rest of this word is the value
+			return nil
+		case 'S':
+			return e.split(flags[k+1:])
+		default:
+			return fmt.Errorf("env option -%c cannot be checked", flags[k])
+		}
+	}
+	e.i++
+	return nil
+}
+
+// split puts the words of -S's string in place of the word being read,
+// up to a word starting with #, which starts a comment.
+func (e *envArgs) split(s string) error {
+	if strings.ContainsAny(s, `'"\$`) {
+		return errors.New("env -S with quotes, escapes or variables cannot be checked; name the interpreter by its full path instead")
+	}
+	words := strings.Fields(s)
+	for j, w := range words {
+		if strings.HasPrefix(w, "#") {
+			words = words[:j]
+			break
+		}
+	}
+	e.args = append(e.args[:e.i:e.i], append(words, e.args[e.i+1:]...)...)
+	return nil
+}
+
+// assignments reads the NAME=value words after the options, and returns
+// the PATH they set, if they set one.
+func (e *envArgs) assignments() (path string, set bool) {
+	for ; e.i < len(e.args); e.i++ {
+		name, value, ok := strings.Cut(e.args[e.i], "=")
+		if !ok || name == "" {
+			break
+		}
+		if name == "PATH" {
+			path, set = value, true
+		}
+	}
+	return path, set
 }
 
 // lookPath finds name in pathList as execvp does: the first regular file

@@ -81,3 +81,24 @@ func TestStat(t *testing.T) {
 		})
 	}
 }
+
+func TestFileKind(t *testing.T) {
+	tests := []struct {
+		mode fs.FileMode
+		want string
+	}{
+		{0o644, "a regular file"},
+		{fs.ModeDir | 0o755, "a folder"},
+		{fs.ModeSymlink | 0o777, "a symbolic link"},
+		{fs.ModeNamedPipe, "a FIFO (named pipe)"},
+		{fs.ModeSocket, "a socket"},
+		{fs.ModeDevice | fs.ModeCharDevice, "a character device"},
+		{fs.ModeDevice, "a block device"},
+		{fs.ModeIrregular, "not a regular file"},
+	}
+	for _, tt := range tests {
+		if got := FileKind(tt.mode); got != tt.want {
+			t.Errorf("FileKind(%v) = %q, want %q", tt.mode, got, tt.want)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func (w *walker) trusts(uid int) bool { return uid == 0 || slices.Contains(w.uid
 func (w *walker) trustedNames() string {
 	names := []string{"root"}
 	for _, uid := range w.uids {
-		if n := userName(uid); uid != 0 && !slices.Contains(names, n) {
+		if n := UserName(uid); uid != 0 && !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -157,9 +157,9 @@ func (w *walker) ownerRefusal(e *Error, path string, fi info, r role, wr writers
 	e.ownerInProblem = true
 	e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), w.trustedNames())
 	if r == asLink {
-		e.Risk = "its owner " + userName(fi.uid) + " could point it elsewhere and so " + w.purpose.risk()
+		e.Risk = "its owner " + UserName(fi.uid) + " could point it elsewhere and so " + w.purpose.risk()
 	} else {
-		e.Risk = "its owner " + userName(fi.uid) + " " + w.purpose.risk()
+		e.Risk = "its owner " + UserName(fi.uid) + " " + w.purpose.risk()
 	}
 	e.Fix = chown + path
 	if chmod := wr.chmod(); chmod != "" {
@@ -176,17 +176,17 @@ func (w *walker) writableRefusal(e *Error, path string, fi info, wr writers, sha
 	who := "any user"
 	switch {
 	case wr.group && wr.others:
-		e.Problem = fmt.Sprintf("is writable by group %s and by others", groupName(fi.gid))
+		e.Problem = fmt.Sprintf("is writable by group %s and by others", GroupName(fi.gid))
 	case wr.group:
-		e.Problem = "is writable by group " + groupName(fi.gid)
-		who = "anyone in group " + groupName(fi.gid)
+		e.Problem = "is writable by group " + GroupName(fi.gid)
+		who = "anyone in group " + GroupName(fi.gid)
 	default:
 		e.Problem = "is writable by others"
 	}
 	e.Risk = who + " " + w.purpose.risk()
 	e.Fix = wr.chmod() + path
 	if w.purpose == forWrite && fi.isDir() {
-		e.Fix += lasting(userName(fi.uid), fi, wr.group, wr.others, path)
+		e.Fix += lasting(UserName(fi.uid), fi, wr.group, wr.others, path)
 	}
 	if sharedRoot && wr.others {
 		e.Problem += " (a shared folder)"
@@ -208,7 +208,7 @@ func lasting(owner string, fi info, gw, ow bool, path string) string {
 	if ow {
 		mode &^= 0o002
 	}
-	return fmt.Sprintf(" (where a package owns it, only dpkg-statoverride --update --add %s %s %s %s makes that last)", owner, groupName(fi.gid), Octal(mode), path)
+	return fmt.Sprintf(" (where a package owns it, only dpkg-statoverride --update --add %s %s %s %s makes that last)", owner, GroupName(fi.gid), Octal(mode), path)
 }
 
 // rootOrCaller reports whether uid is root or the caller: the only users
@@ -227,7 +227,7 @@ func rootOrCaller(uid int) bool { return uid == 0 || uid == os.Geteuid() }
 func (w *walker) linkRule(path string, fi, dir info, last bool) *Error {
 	callers := "root"
 	if euid := os.Geteuid(); euid != 0 {
-		callers += " or " + userName(euid)
+		callers += " or " + UserName(euid)
 	}
 	e := refusal("symbolic link", path, fi)
 	e.Context = w.context
@@ -236,14 +236,14 @@ func (w *walker) linkRule(path string, fi, dir info, last bool) *Error {
 	case !rootOrCaller(fi.uid):
 		e.ownerInProblem = true
 		e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), callers)
-		who = "its owner " + userName(fi.uid) + " could point it at any folder"
+		who = "its owner " + UserName(fi.uid) + " could point it at any folder"
 	case !rootOrCaller(dir.uid):
 		e.Problem = fmt.Sprintf("is in a folder owned by %s, not by %s", userDesc(dir.uid), callers)
-		who = userName(dir.uid) + " could put another link in its place"
+		who = UserName(dir.uid) + " could put another link in its place"
 	case dir.mode&0o022 != 0 && !(dir.sticky() && dir.uid == 0):
 		by := "others"
 		if dir.mode&0o020 != 0 {
-			by = "group " + groupName(dir.gid)
+			by = "group " + GroupName(dir.gid)
 			if dir.mode&0o002 != 0 {
 				by += " and by others"
 			}

@@ -119,7 +119,7 @@ func lockRule(path string, fi info, uid int) error {
 	case fi.uid != uid:
 		e := refusal("lock", path, fi)
 		e.ownerInProblem = true
-		e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), userName(uid))
+		e.Problem = fmt.Sprintf("is owned by %s, not by %s", userDesc(fi.uid), UserName(uid))
 		e.Risk = "another user created it, and whoever can open it can hold it and stop every pass"
 		e.Fix = "rm " + path + ", or set lock_file"
 		return e
@@ -326,16 +326,16 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode, uid int) (err e
 	// Created 0600 (and under umask); set perm before anyone can see the
 	// data under path.
 	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, bare(err))
+		return fmt.Errorf("write %s: %w", path, Bare(err))
 	}
 	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, bare(err))
+		return fmt.Errorf("write %s: %w", path, Bare(err))
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, bare(err))
+		return fmt.Errorf("write %s: %w", path, Bare(err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, bare(err))
+		return fmt.Errorf("write %s: %w", path, Bare(err))
 	}
 	if err := unix.Renameat(t.dir, tmp, t.dir, name); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -355,8 +355,10 @@ func randomSuffix() string {
 	return hex.EncodeToString(b)
 }
 
-// bare drops the path an *fs.PathError repeats: the message names the file.
-func bare(err error) error {
+// Bare drops the path an *fs.PathError repeats, for a message that names
+// the file already: "lock /run/x.lock: permission denied", not "lock
+// /run/x.lock: open /run/x.lock: permission denied".
+func Bare(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
