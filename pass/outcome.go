@@ -23,6 +23,7 @@ func recorded(o restart.Outcome) report.Outcome {
 		ProbeErr:      o.ProbeErr,
 		ProbeFailures: o.ProbeFailures,
 		ProbeKind:     o.ProbeKind,
+		Starting:      o.Starting,
 	}
 }
 

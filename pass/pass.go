@@ -347,6 +347,7 @@ func (r *run) judge() (Result, bool) {
 		}
 	}
 	r.unitHolds(now)
+	r.startsInProgress(now)
 	// What counts as running for after: judged now, and healthy where
 	// there is a probe.
 	r.running = map[string]bool{}
@@ -437,6 +438,35 @@ func (r *run) groupPIDs() map[string][]int {
 		out[name] = g.PIDs
 	}
 	return out
+}
+
+// startsInProgress keeps a start that a pass left running at its deadline
+// (its start_timeout reached past it) from being stopped or started
+// again while its start_timeout and start_secs last: a database in crash
+// recovery is not killed, nor given a second copy, for the passes' sake.
+// Once it runs, or that time has passed without it (a failed start),
+// the note ends and --fix acts as on any daemon.
+func (r *run) startsInProgress(now time.Time) {
+	for _, d := range r.daemons {
+		e := r.st.Daemons[d.Name]
+		if e.Starting == nil {
+			continue
+		}
+		until := e.Starting.At.Add(d.StartTimeout + d.StartHold)
+		if e.Running() || e.Status == check.Unhealthy || !now.Before(until) {
+			e.Starting = nil
+			continue
+		}
+		found := "nothing matches it yet"
+		if len(e.PIDs) > 0 {
+			// Its group holds the start in progress, not a dead
+			// daemon's orphans.
+			found = "its control group holds PIDs " + human.Ints(e.PIDs) + ", none of which matches it yet"
+			e.Status, e.DeadMain = check.Stopped, 0
+		}
+		e.Message = fmt.Sprintf("still starting: a pass started it at %s and left it running at its deadline; %s; --fix leaves it alone until %s (start_timeout %s)",
+			e.Starting.At.Local().Format(time.TimeOnly), found, until.Local().Format(time.TimeOnly), human.Duration(d.StartTimeout))
+	}
 }
 
 // unitHold is who holds a daemon whose systemd unit a person stopped.
@@ -710,8 +740,8 @@ func (r *run) down() []restart.Down {
 		if len(d.Start) == 0 {
 			continue
 		}
-		if entry.Hold.Active(r.st.CheckedAt) {
-			continue // a person said to leave it alone
+		if entry.Hold.Active(r.st.CheckedAt) || entry.Starting != nil {
+			continue // a person said to leave it alone, or its start is still in progress
 		}
 		if t := r.opt.NotBefore[d.Name]; r.st.CheckedAt.Before(t) {
 			entry.Message += fmt.Sprintf("; its last start failed, the next one after %s (start_timeout later)", t.Local().Format(time.TimeOnly))

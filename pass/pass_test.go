@@ -31,6 +31,9 @@ type fakeHost struct {
 	log     bytes.Buffer
 	// dieOnStart makes a started daemon exit at once, as a crash loop does.
 	dieOnStart bool
+	// slowStart makes a started daemon run without showing up, as a
+	// database in crash recovery does before its server runs.
+	slowStart bool
 	locked     bool
 }
 
@@ -99,7 +102,9 @@ func (h *fakeHost) start(d *check.Daemon) (restart.Process, error) {
 		close(p.exited)
 		return p, nil
 	}
-	h.procs = append(h.procs, daemonProc(h.nextPID, d.Name, h.now))
+	if !h.slowStart {
+		h.procs = append(h.procs, daemonProc(h.nextPID, d.Name, h.now))
+	}
 	return p, nil
 }
 
@@ -620,5 +625,48 @@ func TestPassStopKillsWhatTheSnapshotSaw(t *testing.T) {
 	Run(context.Background(), cfg, Options{Only: []string{"pm-daemon"}, Act: Act{Verb: VerbStop, By: "test"}, Timeout: time.Second}, w)
 	if len(got) != 1 || got[0].PID != 50 || !got[0].StartTime.Equal(started) {
 		t.Fatalf("KillSame got %+v, want PID 50 as the snapshot saw it (started %s)", got, started)
+	}
+}
+
+// A start still in progress at the pass's deadline is left running; the
+// passes after it leave it alone while its start_timeout lasts, and once
+// that has passed without it, --fix starts it again.
+func TestPassStartInProgressLeftAlone(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	h := newFakeHost(t0)
+	h.slowStart = true
+	cfg, err := check.Parse([]byte(`status_file = "/run/cortex/status.json"
+log_file = "/var/log/cortex/cortex-check.log"
+start_timeout = "60s"
+[[daemon]]
+name = "pg"
+pattern = '/srv/pg\.sh$'
+start = ["/srv/pg.sh"]
+`), "/etc/cortex/cortex.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Fix: true, Timeout: 2 * time.Second, LockTimeout: time.Second}
+	pass := func(after time.Duration) *report.Daemon {
+		t.Helper()
+		h.mu.Lock()
+		h.now = h.now.Add(after)
+		h.mu.Unlock()
+		if res := Run(context.Background(), cfg, opt, h.world()); res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		return statusFile(t, h).Daemons["pg"]
+	}
+	e := pass(0)
+	if e.Starting == nil || len(h.starts) != 1 || !strings.Contains(e.Message, "not verified: still starting") {
+		t.Fatalf("first pass: starting %v, starts %v, %q", e.Starting, h.starts, e.Message)
+	}
+	e = pass(30 * time.Second)
+	if len(h.starts) != 1 || e.Starting == nil || !strings.HasPrefix(e.Message, "still starting: a pass started it at ") {
+		t.Fatalf("inside start_timeout: starts %v, starting %v, %q", h.starts, e.Starting, e.Message)
+	}
+	e = pass(40 * time.Second)
+	if len(h.starts) != 2 {
+		t.Fatalf("after start_timeout: starts %v, want a second start; %q", h.starts, e.Message)
 	}
 }

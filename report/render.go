@@ -169,8 +169,9 @@ func (d *Daemon) advice(canStart bool) string {
 	if d.Status == Unhealthy && canStart && d.Checked && (d.Action == ActionNone || d.Action == "") {
 		return " (cortex-check --fix restarts it)"
 	}
-	// Suspended, orphaned and unknown daemons carry their own advice.
-	if d.Status != Stopped || !d.Checked || (d.Action != ActionNone && d.Action != "") {
+	// Suspended, orphaned and unknown daemons carry their own advice, and
+	// so does a start still in progress.
+	if d.Status != Stopped || !d.Checked || (d.Action != ActionNone && d.Action != "") || d.Starting != nil {
 		return ""
 	}
 	if canStart {

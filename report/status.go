@@ -118,6 +118,9 @@ type Outcome struct {
 	// is the probe's kind.
 	ProbeFailures int
 	ProbeKind     string
+	// Starting says the start was left running at the pass's deadline,
+	// still inside its start_timeout.
+	Starting bool
 }
 
 // Status is the status file: the dashboard's one source of truth.
@@ -214,6 +217,11 @@ type History struct {
 	// the daemon, is likely wrong, and --fix does not heal it again
 	// until the probe passes or --force.
 	ProbeSuspect *Note `json:"probe_suspect,omitempty"`
+	// Starting is set while a start left running at a pass's deadline
+	// is still inside its start_timeout (and start_secs): when it began.
+	// --fix neither stops nor starts the daemon again until it runs or
+	// that time has passed.
+	Starting *Note `json:"starting,omitempty"`
 }
 
 // Probe is a daemon's health as its probe found it.
@@ -363,6 +371,14 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 		h.RestartsTotal++
 	}
 	h.Restarts = o.Restarts
+	h.Starting = nil
+	if o.Starting {
+		at := now
+		if n := len(o.Restarts); n > 0 {
+			at = o.Restarts[n-1] // when the start was attempted
+		}
+		h.Starting = &Note{At: at.UTC().Truncate(time.Second), Reason: o.Message}
+	}
 	// The figures' last reading stays: the next pass sees a new
 	// instance against it, and the CPU counter goes on growing.
 	figures := d.Figures

@@ -48,4 +48,8 @@ type Outcome struct {
 	// is the probe's kind.
 	ProbeFailures int
 	ProbeKind     string
+	// Starting says the start was still in progress at the pass's
+	// deadline, inside its own start_timeout: left running, for the next
+	// passes to judge once that has passed.
+	Starting bool
 }

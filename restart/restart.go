@@ -384,6 +384,7 @@ func (r *Runner) cut(j *job, now time.Time) bool {
 // as it finds it: running, or, if it never comes up, down.
 func (r *Runner) leaveStarting(j *job, now time.Time, state string) {
 	j.starting = true
+	j.outcome.Starting = true
 	r.finish(j, RestartFailed, fmt.Sprintf("not verified: still starting when the pass's --timeout ran out, %s after its start (start_timeout %s): %s; left running for the next pass to judge",
 		human.Duration(now.Sub(j.started)), human.Duration(j.down.Daemon.StartTimeout), state))
 }
