@@ -30,7 +30,7 @@ func (m *monitorCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	c := monitor.Check{Binary: m.Binary, Config: cfg.Path, Host: m.Host, Interval: cmpDuration(m.Interval, cfg.Interval)}
+	c := monitor.Check{Binary: m.Binary, Config: cfg.Path, Host: m.Host, Interval: cmpDuration(m.Interval, cfg.Interval), RestartWarning: cfg.RestartWarning}
 	if c.Interval < time.Second {
 		return errors.New("--interval must be at least 1s")
 	}
@@ -60,6 +60,16 @@ func (m *monitorCmd) Run(a *app) error {
 	}
 	if err := writeFiles(a, m.OutputDir, files); err != nil {
 		return err
+	}
+	switch m.System {
+	case "nagios", "icinga":
+		unit := monitor.NagiosUnit
+		if m.System == "icinga" {
+			unit = monitor.IcingaUnit
+		}
+		if p := c.Plan(unit); p.Warning != "" {
+			warn(a.stderr, "%s", p.Warning)
+		}
 	}
 	if m.System != "prometheus" {
 		warnUnreachable(m.RunAs, c.Binary, cfg.Path, cfg.StatusFile, a.stderr)

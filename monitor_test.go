@@ -167,7 +167,7 @@ func TestReadmeShowsGeneratedGlue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := monitor.Check{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Host: "cortex-1", Interval: 30 * time.Second}
+	c := monitor.Check{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Host: "cortex-1", Interval: 30 * time.Second, RestartWarning: 5 * time.Minute}
 	for system, gen := range map[string]func(monitor.Check) ([]monitor.File, error){
 		"nagios": monitor.Nagios, "icinga": monitor.Icinga, "nrpe": monitor.NRPE, "prometheus": monitor.Prometheus,
 	} {

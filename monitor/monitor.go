@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/cortex/cortex-check/escape"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/schedule"
 )
 
@@ -25,6 +26,9 @@ type Check struct {
 	Config   string        // absolute path of the config root's timer runs with
 	Host     string        // the daemon host as the monitoring system names it
 	Interval time.Duration // the timer's cadence
+	// RestartWarning is how long a restart keeps the check WARNING
+	// (restart_warning): the service must turn HARD within it.
+	RestartWarning time.Duration
 }
 
 // File is one file to install, like the scheduler files: the two are
@@ -36,17 +40,40 @@ const CommandName = "check_cortex"
 
 func (c Check) args() []string { return []string{c.Binary, "-c", c.Config, "--read-only"} }
 
-func minutes(n int) string {
-	if n == 1 {
+// apart says how far apart the checks are, for the comments.
+func apart(d time.Duration) string {
+	switch {
+	case d == time.Minute:
 		return "a minute"
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d minutes", d/time.Minute)
 	}
-	return fmt.Sprintf("%d minutes", n)
+	return fmt.Sprintf("%ds", schedule.Seconds(d))
 }
 
-// retryMinutes is the retry interval in whole minutes (Nagios counts in
-// interval_length units, 60s by default): at least one timer interval, so
-// that between two retries the timer has had a pass to restart the daemon.
-func (c Check) retryMinutes() int { return max(1, (schedule.Seconds(c.Interval)+59)/60) }
+// hardComment says when the service turns HARD and why, for the comment
+// above it: after the timer's two passes, and before a restart's WARNING
+// ends.
+func (c Check) hardComment(prefix string, p Plan) string {
+	s := fmt.Sprintf("HARD, and notified, after %d failing checks %s apart, within %s of a problem: ", p.Attempts, apart(p.Retry), human.Duration(p.Hard()))
+	if p.Passes {
+		s += "by then the timer has had at least two passes to restart the daemon, and one it brings back in time stays a SOFT problem, in the log but not paged. "
+	} else {
+		s += fmt.Sprintf("the timer (every %s) may not have had two passes to restart the daemon by then (cortex-check monitor warned why). ", human.Duration(c.Interval))
+	}
+	if p.Pages {
+		s += fmt.Sprintf("A restart keeps the check WARNING for restart_warning (%s), long enough to turn HARD: restarts page too.", human.Duration(c.RestartWarning))
+	} else {
+		s += fmt.Sprintf("A restart keeps the check WARNING for restart_warning (%s), too short to turn HARD: restarts do not page (cortex-check monitor warned why).", human.Duration(c.RestartWarning))
+	}
+	return wrap(prefix, s)
+}
+
+// flapComment says why the service turns flap detection off.
+func flapComment(prefix, who string) string {
+	return wrap(prefix, "Flap detection off: a daemon that something kills again and again goes OK, WARNING, OK as the timer restarts it, and "+who+
+		" would call that flapping and hold back its notifications, so that the repeated restarts would page no one.")
+}
 
 // observer is the comment every plugin definition carries, wrapped, each
 // line after the first starting with prefix.
@@ -94,7 +121,7 @@ func Nagios(c Check) ([]File, error) {
 	if err := c.pluginPaths(); err != nil {
 		return nil, err
 	}
-	retry := c.retryMinutes()
+	p := c.Plan(NagiosUnit)
 	content := fmt.Sprintf(`# cortex-check for Nagios 4: the %[1]s command and its service.
 # Install: copy to /etc/nagios4/conf.d/cortex-check.cfg (or any cfg_dir), check
 # with nagios4 -v /etc/nagios4/nagios.cfg, then: systemctl reload nagios4
@@ -108,19 +135,21 @@ define command {
     command_line    %[4]s
 }
 
-# HARD, and notified, after %[5]d failing checks %[6]s apart: by then the
-# timer has had at least two passes to restart the daemon. One it brings back
-# in time stays a SOFT problem, in the log but not paged.
+# %[5]s
+#
+# %[9]s
 define service {
     use                     generic-service  ; notification settings, as in the stock templates.cfg
     host_name               %[2]s
     service_description     Cortex daemons
     check_command           %[1]s
-    max_check_attempts      %[5]d
-    check_interval          1                ; minutes, with the default interval_length=60
-    retry_interval          %[7]d
+    max_check_attempts      %[6]d
+    check_interval          %[7]d                ; minutes, with the default interval_length=60
+    retry_interval          %[8]d
+    flap_detection_enabled  0
 }
-`, CommandName, c.Host, c.observer("# ", "the nagios user"), nagiosCommand(c.args()), 3, minutes(retry), retry)
+`, CommandName, c.Host, c.observer("# ", "the nagios user"), nagiosCommand(c.args()), c.hardComment("# ", p), p.Attempts,
+		int(p.Check/time.Minute), int(p.Retry/time.Minute), flapComment("# ", "Nagios's flap detection (on in Debian's nagios.cfg and the stock generic-service)"))
 	return []File{{Name: "cortex-check.cfg", Install: "/etc/nagios4/conf.d", Content: content}}, nil
 }
 
@@ -135,6 +164,7 @@ func Icinga(c Check) ([]File, error) {
 	if err := c.pluginPaths(); err != nil {
 		return nil, err
 	}
+	p := c.Plan(IcingaUnit)
 	content := fmt.Sprintf(`// cortex-check for Icinga 2: the CheckCommand and its Service.
 // Install: copy to /etc/icinga2/conf.d/cortex-check.conf, check with
 // icinga2 daemon -C, then: systemctl reload icinga2
@@ -161,11 +191,13 @@ object CheckCommand "cortex-check" {
 
 apply Service "cortex-daemons" {
   check_command = "cortex-check"
-  // HARD, and notified, after %[4]d failing checks %[5]ds apart: by then the timer
-  // has had at least two passes to restart the daemon.
-  max_check_attempts = %[4]d
-  check_interval = 1m
-  retry_interval = %[5]ds
+  // %[4]s
+  max_check_attempts = %[5]d
+  check_interval = %[7]s
+  retry_interval = %[8]s
+
+  // %[9]s
+  enable_flapping = false
 
   // With the Icinga agent on the daemon host (the usual setup for any host
   // but the master), the check must run on the agent, not on the master,
@@ -179,8 +211,18 @@ apply Service "cortex-daemons" {
 
   assign where host.name == %[6]s
 }
-`, c.observer("// ", "the icinga user (nagios on Debian)"), icingaString(c.Binary), icingaString(c.Config), 3, schedule.Seconds(c.Interval), icingaString(c.Host))
+`, c.observer("// ", "the icinga user (nagios on Debian)"), icingaString(c.Binary), icingaString(c.Config), c.hardComment("  // ", p), p.Attempts,
+		icingaString(c.Host), icingaDuration(p.Check), icingaDuration(p.Retry), flapComment("  // ", "flap detection (off by default in Icinga 2, on where a template turns it on)"))
 	return []File{{Name: "cortex-check.conf", Install: "/etc/icinga2/conf.d", Content: content}}, nil
+}
+
+// icingaDuration writes an interval as an Icinga 2 duration: "1m",
+// "30s".
+func icingaDuration(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%ds", schedule.Seconds(d))
 }
 
 // icingaString quotes s for the Icinga 2 DSL.

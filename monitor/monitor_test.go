@@ -13,6 +13,8 @@ var testCheck = Check{
 	Config:   "/etc/cortex/cortex.toml",
 	Host:     "cortex-1",
 	Interval: 30 * time.Second,
+
+	RestartWarning: 5 * time.Minute,
 }
 
 var generators = map[string]func(Check) ([]File, error){
@@ -68,25 +70,107 @@ func TestCommandLines(t *testing.T) {
 }
 
 // The retries leave the timer at least two passes before a problem turns
-// HARD, whatever its cadence.
+// HARD, and a restart's WARNING lasts until it is HARD: more attempts
+// closer together when three do not fit, and a warning when nothing
+// gives both.
 func TestRetryFollowsInterval(t *testing.T) {
 	for _, tt := range []struct {
-		interval       time.Duration
-		nagios, icinga string
+		interval, warning time.Duration
+		nagios, icinga    []string
+		warns             string // a part of the warning, for both; "" for none
 	}{
-		{30 * time.Second, "retry_interval 1", "retry_interval = 30s"},
-		{90 * time.Second, "retry_interval 2", "retry_interval = 90s"},
-		{5 * time.Minute, "retry_interval 5", "retry_interval = 300s"},
+		{30 * time.Second, 5 * time.Minute, []string{"max_check_attempts 3", "retry_interval 1"}, []string{"max_check_attempts = 3", "retry_interval = 30s"}, ""},
+		{20 * time.Second, 5 * time.Minute, []string{"max_check_attempts 3", "retry_interval 1"}, []string{"retry_interval = 20s"}, ""},
+		// Nagios's whole minutes: two retries of 2 minutes end at the
+		// restart's WARNING; three of one minute span the two passes.
+		{90 * time.Second, 5 * time.Minute, []string{"max_check_attempts 4", "retry_interval 1"}, []string{"max_check_attempts = 3", "retry_interval = 90s"}, ""},
+		{2 * time.Minute, 10 * time.Minute, []string{"max_check_attempts 3", "retry_interval 2"}, []string{"max_check_attempts = 3", "retry_interval = 2m"}, ""},
+		// The README's --interval 5m: restarts would never page with
+		// retries 5 minutes apart.
+		{5 * time.Minute, 5 * time.Minute, []string{"max_check_attempts 3", "retry_interval 1"}, []string{"max_check_attempts = 3", "retry_interval = 115s"},
+			`a problem cannot both wait for two of the timer's passes and turn HARD while a restart's WARNING lasts`},
+		{5 * time.Minute, 12 * time.Minute, []string{"max_check_attempts 3", "retry_interval 5"}, []string{"retry_interval = 5m"}, ""},
+		// Too short for Nagios's minutes; Icinga pages restarts with
+		// retries closer than the timer's passes.
+		{30 * time.Second, 2 * time.Minute, []string{"max_check_attempts 3"}, []string{"max_check_attempts = 3", "retry_interval = 25s"}, ""},
 	} {
 		c := testCheck
-		c.Interval = tt.interval
-		hasLine(t, generate(t, Nagios, c), "#", tt.nagios)
-		hasLine(t, generate(t, Nagios, c), "#", "max_check_attempts 3")
-		hasLine(t, generate(t, Icinga, c), "//", tt.icinga)
+		c.Interval, c.RestartWarning = tt.interval, tt.warning
+		for _, want := range tt.nagios {
+			hasLine(t, generate(t, Nagios, c), "#", want)
+		}
+		hasLine(t, generate(t, Nagios, c), "#", "check_interval 1 ; minutes, with the default interval_length=60")
+		for _, want := range tt.icinga {
+			hasLine(t, generate(t, Icinga, c), "//", want)
+		}
+		for unit, system := range map[time.Duration]string{NagiosUnit: "nagios", IcingaUnit: "icinga"} {
+			p := c.Plan(unit)
+			if tt.warns != "" && !strings.Contains(p.Warning, tt.warns) || tt.warns == "" && p.Warning != "" && tt.warning > 2*time.Minute {
+				t.Errorf("%s, interval %s, restart_warning %s: warning %q, want %q", system, tt.interval, tt.warning, p.Warning, tt.warns)
+			}
+		}
 	}
 	c := testCheck
+	c.Interval, c.RestartWarning = 30*time.Second, 2*time.Minute
+	if w := c.Plan(NagiosUnit).Warning; !strings.Contains(w, "restart_warning 2m is over before two checks can turn a restart's WARNING HARD: restarts will never page") {
+		t.Errorf("nagios, restart_warning 2m: warning %q", w)
+	}
+	if w := c.Plan(IcingaUnit).Warning; !strings.Contains(w, "cannot both wait") {
+		t.Errorf("icinga, restart_warning 2m: warning %q", w)
+	}
 	c.Interval = 20 * time.Second
 	hasLine(t, generate(t, Prometheus, c), "#", "expr: time() - cortex_check_last_run_timestamp_seconds > 3 * 20")
+}
+
+// Whatever the timer's interval and restart_warning, a plan without a
+// warning gives both aims, and one with the first warning still makes a
+// restart turn HARD before its WARNING ends.
+func TestPlanAims(t *testing.T) {
+	for _, unit := range []time.Duration{NagiosUnit, IcingaUnit} {
+		for interval := 5 * time.Second; interval <= 30*time.Minute; interval += 5 * time.Second {
+			for warning := time.Minute; warning <= time.Hour; warning += 30 * time.Second {
+				c := Check{Config: "/etc/cortex/cortex.toml", Interval: interval, RestartWarning: warning}
+				p := c.Plan(unit)
+				if p.Retry%unit != 0 || p.Retry < unit || p.Attempts < 2 {
+					t.Fatalf("unit %s, %s, %s: %+v is not a plan the system takes", unit, interval, warning, p)
+				}
+				restarts := p.Hard()+slack <= warning
+				passes := time.Duration(p.Attempts-1)*p.Retry >= 2*interval
+				switch {
+				case p.Warning == "" && !(restarts && passes):
+					t.Fatalf("unit %s, %s, %s: %+v misses an aim without a warning", unit, interval, warning, p)
+				case p.Warning != "" && !strings.Contains(p.Warning, "never page") && !restarts:
+					t.Fatalf("unit %s, %s, %s: %+v: restarts do not page", unit, interval, warning, p)
+				case p.Passes != passes || p.Pages != restarts:
+					t.Fatalf("unit %s, %s, %s: %+v: Passes and Pages are not %v and %v", unit, interval, warning, p, passes, restarts)
+				}
+			}
+		}
+	}
+	// The fix the warning gives is enough.
+	c := Check{Config: "/etc/cortex/cortex.toml", Interval: 5 * time.Minute, RestartWarning: 5 * time.Minute}
+	w := c.Plan(NagiosUnit).Warning
+	if !strings.Contains(w, `set restart_warning = "12m" in /etc/cortex/cortex.toml`) {
+		t.Fatalf("warning without its fix: %s", w)
+	}
+	c.RestartWarning = 12 * time.Minute
+	if p := c.Plan(NagiosUnit); p.Warning != "" || p.Retry != 5*time.Minute {
+		t.Errorf("with the fix: %+v", p)
+	}
+}
+
+// The service turns flap detection off, and says why.
+func TestFlapDetectionOff(t *testing.T) {
+	nagios := generate(t, Nagios, testCheck)
+	hasLine(t, nagios, "#", "flap_detection_enabled 0")
+	if !strings.Contains(nagios, "# Flap detection off: ") || !strings.Contains(nagios, "Debian's nagios.cfg") {
+		t.Errorf("no reason given for flap_detection_enabled:\n%s", nagios)
+	}
+	icinga := generate(t, Icinga, testCheck)
+	hasLine(t, icinga, "//", "enable_flapping = false")
+	if !strings.Contains(icinga, "// Flap detection off: ") {
+		t.Errorf("no reason given for enable_flapping:\n%s", icinga)
+	}
 }
 
 // A path with what Nagios, NRPE or Icinga would read as a macro, a comment,

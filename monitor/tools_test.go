@@ -148,6 +148,16 @@ func TestNagiosAcceptsObjects(t *testing.T) {
 		}
 	}
 
+	// The plans for other cadences too: four attempts, and the one
+	// --interval 5m makes (with its warning).
+	for _, interval := range []time.Duration{90 * time.Second, 5 * time.Minute} {
+		c := testCheck
+		c.Interval = interval
+		if out, err := nagiosVerify(t, nagios, generate(t, Nagios, c)); err != nil || !strings.Contains(out, "Total Warnings: 0") {
+			t.Errorf("nagios4 -v, interval %s: %v\n%s", interval, err, out)
+		}
+	}
+
 	// The same run fails when the service names a command that is not
 	// there: nagios4 did read the glue.
 	broken := strings.Replace(glue, "check_command           check_cortex", "check_command           check_no_such", 1)
@@ -222,6 +232,13 @@ func TestIcingaAcceptsObjects(t *testing.T) {
 	// A warning would be an apply rule that matches no host, or worse.
 	if strings.Contains(out, "warning/") || strings.Contains(out, "critical/") {
 		t.Errorf("icinga2 daemon -C warns:\n%s", out)
+	}
+
+	// The plan --interval 5m makes, retries in seconds.
+	c := testCheck
+	c.Interval = 5 * time.Minute
+	if out, err := standalone(generate(t, Icinga, c)); err != nil || strings.Contains(out, "warning/") {
+		t.Errorf("icinga2 daemon -C, interval 5m: %v\n%s", err, out)
 	}
 
 	// The agent variant the comment describes: command_endpoint set, the
