@@ -138,9 +138,10 @@ func (c *checkCmd) run(a *app) error {
 	var canStart report.CanStart
 	notBefore := map[string]time.Time{} // under --wait, a failed start waits start_timeout
 	once := func() pass.Result {
+		started := time.Now()
 		cfg, untrusted, err := loadConfig(a.config)
 		if err != nil {
-			return pass.Result{Err: err, Final: true}
+			return pass.Result{Err: err, Final: true, Notes: c.configErrorTextfile(err, started)}
 		}
 		canStart = pass.CanStart(cfg)
 		opt := c.options(cfg)
@@ -174,6 +175,23 @@ func (c *checkCmd) run(a *app) error {
 		}
 	}
 	return c.print(a, res, canStart)
+}
+
+// configErrorTextfile writes the textfile named on the command line for a
+// writer whose config cannot be read or parsed: node_exporter would go on
+// serving the last pass's metrics, cortex_check_state among them, and
+// then say the timer stopped, while the timer runs and the config is what
+// is wrong. It says UNKNOWN and why instead (report.ConfigErrorMetrics),
+// replaced whole as every pass's textfile is. An observer writes nothing.
+func (c *checkCmd) configErrorTextfile(err error, started time.Time) (notes []string) {
+	if c.Textfile == "" || c.ReadOnly || c.DryRun {
+		return nil
+	}
+	data := report.ConfigErrorMetrics(time.Now(), time.Since(started), buildVersion(), err.Error())
+	if werr := trust.WriteFileAtomic(c.Textfile, data, 0o644, os.Geteuid()); werr != nil {
+		return []string{fmt.Sprintf("warning: textfile %s not written (node_exporter serves the previous one): %v; hint: %s", c.Textfile, werr, pass.TextfileHint)}
+	}
+	return nil
 }
 
 // print writes a pass's outcome to stdout in the chosen format. In the

@@ -72,6 +72,19 @@ groups:
           summary: "cortex-check has not run on {{ $labels.instance }} for {{ humanizeDuration $value }}"
           description: "The last cortex-check pass on {{ $labels.instance }} ran {{ humanizeDuration $value }} ago, more than three intervals of %[1]ds: the timer or cron job is not running, so nothing restarts the daemons, and their metrics are stale. Run systemctl status cortex-check.timer there (or crontab -l); cortex-check schedule prints the files to install."
 
+      # A pass that cannot read or parse its config judges and restarts
+      # nothing. Its textfile says so (cortex_check_state 3) and why, instead
+      # of the last good pass's metrics, so that CortexCheckNotRunning does
+      # not blame the timer.
+      - alert: CortexCheckConfigError
+        expr: cortex_check_config_error == 1
+        for: 0m
+        labels:
+          severity: critical
+        annotations:
+          summary: "cortex-check cannot read its config on {{ $labels.instance }}"
+          description: "cortex-check on {{ $labels.instance }} cannot read or parse its config, so it neither checks nor restarts the daemons: {{ $labels.reason }}. Fix the config there and check it with cortex-check validate."
+
       # No host serves the metrics at all. This sees only a total absence:
       # a single host whose metrics vanish shows as node_exporter's own
       # node_textfile_mtime_seconds missing its file, or its up == 0.

@@ -286,7 +286,7 @@ func TestPrometheusRules(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "cortex-check.yml"), generate(t, Prometheus, testCheck))
 	out, err := exec.Command(promtool, "check", "rules", filepath.Join(dir, "cortex-check.yml")).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "SUCCESS: 5 rules found") {
+	if err != nil || !strings.Contains(string(out), "SUCCESS: 6 rules found") {
 		t.Fatalf("promtool check rules: %v\n%s", err, out)
 	}
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/probe"
 )
 
@@ -89,14 +91,41 @@ func (st *Status) Metrics() []byte {
 	perDaemon("cortex_daemon_restarts_total", "counter", "Restart attempts by cortex-check --fix, failed ones included; resets when the status file is removed.",
 		func(d *Daemon) (float64, bool) { return float64(d.RestartsTotal), true })
 
+	passMetrics(&b, st.LastTimer(), float64(st.DurationMS)/1000, st.ExitCode, st.Version)
+	return []byte(b.String())
+}
+
+// passMetrics writes the pass's own metrics, which every textfile has.
+func passMetrics(b *strings.Builder, lastRun time.Time, took float64, code int, version string) {
+	family := func(name, typ, help string) {
+		fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+	}
 	family("cortex_check_last_run_timestamp_seconds", "gauge", "When the last pass ran, seconds since the Unix epoch.")
-	fmt.Fprintf(&b, "cortex_check_last_run_timestamp_seconds %d\n", st.LastTimer().Unix())
+	fmt.Fprintf(b, "cortex_check_last_run_timestamp_seconds %d\n", lastRun.Unix())
 	family("cortex_check_duration_seconds", "gauge", "How long the last pass took.")
-	fmt.Fprintf(&b, "cortex_check_duration_seconds %.3f\n", float64(st.DurationMS)/1000)
+	fmt.Fprintf(b, "cortex_check_duration_seconds %.3f\n", took)
 	family("cortex_check_state", "gauge", "The last pass's state as its exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
-	fmt.Fprintf(&b, "cortex_check_state %d\n", st.ExitCode)
+	fmt.Fprintf(b, "cortex_check_state %d\n", code)
 	family("cortex_check_build_info", "gauge", "Always 1; the version of cortex-check that wrote the metrics.")
-	fmt.Fprintf(&b, "cortex_check_build_info{version=\"%s\"} 1\n", labelValue(st.Version))
+	fmt.Fprintf(b, "cortex_check_build_info{version=\"%s\"} 1\n", labelValue(version))
+}
+
+// maxReason bounds cortex_check_config_error's reason: a label value is
+// held in every sample's series, and the whole error is in the pass's
+// output.
+const maxReason = 300
+
+// ConfigErrorMetrics is the textfile of a writer that could not read or
+// parse its config, at now: the pass ran (so no alert says the timer has
+// stopped), it could not judge (cortex_check_state 3, where the last value
+// would otherwise stay), and why (cortex_check_config_error{reason}). With
+// no config there are no daemons, so no daemon's series: node_exporter
+// drops them, and only the pass's own stay.
+func ConfigErrorMetrics(now time.Time, took time.Duration, version, reason string) []byte {
+	var b strings.Builder
+	passMetrics(&b, now, took.Seconds(), int(Unknown), version)
+	b.WriteString("# HELP cortex_check_config_error 1 while the pass cannot read or parse its config (the reason says why); absent otherwise.\n# TYPE cortex_check_config_error gauge\n")
+	fmt.Fprintf(&b, "cortex_check_config_error{reason=\"%s\"} 1\n", labelValue(escape.Truncate(escape.Line(reason), maxReason)))
 	return []byte(b.String())
 }
 

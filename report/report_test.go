@@ -140,3 +140,33 @@ func TestMetricsPlainDecimals(t *testing.T) {
 		t.Errorf("exponent notation in the metrics:\n%s", m)
 	}
 }
+
+// A pass whose config is broken writes UNKNOWN and why, the reason one
+// line, escaped for a label value and cut to maxReason.
+func TestConfigErrorMetrics(t *testing.T) {
+	for _, tt := range []struct {
+		reason, want string
+	}{
+		{"config /etc/cortex/cortex.toml does not exist", `reason="config /etc/cortex/cortex.toml does not exist"`},
+		{`cortex.toml:4: daemon[1] (x): unknown key "bogus"`, `reason="cortex.toml:4: daemon[1] (x): unknown key \"bogus\""`},
+		{"line one\nline two", `reason="line one line two"`},
+		{`C:\path`, `reason="C:\\path"`},
+		{strings.Repeat("é", 400), `reason="` + strings.Repeat("é", maxReason/2) + `..."`},
+	} {
+		m := string(ConfigErrorMetrics(now, time.Millisecond, "v1", tt.reason))
+		for _, want := range []string{
+			"cortex_check_config_error{" + tt.want + "} 1\n",
+			"cortex_check_state 3\n",
+			fmt.Sprintf("cortex_check_last_run_timestamp_seconds %d\n", now.Unix()),
+			`cortex_check_build_info{version="v1"} 1` + "\n",
+			"# TYPE cortex_check_config_error gauge\n",
+		} {
+			if !strings.Contains(m, want) {
+				t.Errorf("reason %q: metrics lack %q:\n%s", tt.reason, want, m)
+			}
+		}
+		if strings.Contains(m, "cortex_daemon_") {
+			t.Errorf("a daemon's series without a config:\n%s", m)
+		}
+	}
+}
