@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -305,7 +306,10 @@ func hostWorld(cfg *check.Config, stderr io.Writer) pass.World {
 		OpenLog: func(path string) (io.WriteCloser, error) {
 			return trust.OpenAppend(path, trust.Caller())
 		},
-		Finished: finishedPass,
+		// Exec notifiers run in throwaway groups, as probes do.
+		Finished: func(ctx context.Context, f pass.Finished) ([]string, bool) {
+			return finishedPass(ctx, f, starter.Throwaway)
+		},
 		SelfPID:  os.Getpid(),
 		SelfArgs: os.Args,
 		Host:     hostname(),

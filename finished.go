@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +26,7 @@ import (
 // within its timeout and the pass's budget. Nothing here changes the exit
 // code: a failure is a line in the restart log and a note. Under --dry-run
 // it says what it would do, and does none of it.
-func finishedPass(ctx context.Context, f pass.Finished) (notes []string, rewrite bool) {
+func finishedPass(ctx context.Context, f pass.Finished, throwaway func(string, *exec.Cmd) (func(), error)) (notes []string, rewrite bool) {
 	now := time.Now()
 	cfg, st := f.Config, f.Status
 	evs := events.Diff(events.Pass{Config: cfg, Prev: f.Prev, Judged: f.Judged, Status: st, Now: now, By: f.By})
@@ -50,7 +51,7 @@ func finishedPass(ctx context.Context, f pass.Finished) (notes []string, rewrite
 	}
 
 	sender := &notify.Sender{ConfigDir: cfg.Dir, NotifyUser: cfg.NotifyUser, EUID: os.Geteuid(), Getenv: os.Getenv,
-		Untrusted: f.Untrusted, UserAgent: "cortex-check/" + buildVersion()}
+		Untrusted: f.Untrusted, UserAgent: "cortex-check/" + buildVersion(), Throwaway: throwaway}
 	var wg sync.WaitGroup
 	errs := make([]error, len(batches))
 	for i, b := range batches {

@@ -104,10 +104,12 @@ func (t *Tree) Open(name string) (*os.File, error) {
 	return t.open(t.Path(name))
 }
 
-// OpenProbe creates a throwaway group for one probe run of the daemon;
-// RemoveProbe empties and removes it.
+// OpenProbe creates a throwaway group for one run of a command for name
+// (a daemon's probe or stop command, or a notifier); RemoveProbe empties
+// and removes it. Each run has a group of its own, named after the pass
+// and numbered: runs at once never share one.
 func (t *Tree) OpenProbe(name string) (*os.File, string, error) {
-	dir := filepath.Join(t.Dir, probePrefix+name+"-"+strconv.Itoa(os.Getpid()))
+	dir := filepath.Join(t.Dir, fmt.Sprintf("%s%s-%d-%d", probePrefix, name, os.Getpid(), runs.Add(1)))
 	f, err := t.open(dir)
 	return f, dir, err
 }

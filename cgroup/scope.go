@@ -233,6 +233,7 @@ func (s *Scopes) Wrap(cmd *exec.Cmd, unit, description string, grace time.Durati
 	return nil
 }
 
+// runs numbers the pass's throwaway groups and scopes.
 var runs atomic.Int64
 
 // Throwaway names a one-run scope for a probe or stop command of the

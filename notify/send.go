@@ -38,6 +38,11 @@ type Sender struct {
 	// exec notifier runs (a webhook still goes).
 	Untrusted error
 	UserAgent string
+	// Throwaway makes an exec notifier start in a control group of its
+	// own, emptied and removed by done (restart.Starter.Throwaway): a
+	// notifier that daemonizes a child leaves nothing behind. nil: the
+	// host keeps no groups, and its process group is all that is killed.
+	Throwaway func(name string, cmd *exec.Cmd) (done func(), err error)
 
 	once   sync.Once
 	client *http.Client
@@ -150,8 +155,10 @@ func (s *Sender) post(ctx context.Context, raw, ctype string, body []byte) error
 // the pass is root, with the clean environment of a start plus the
 // CORTEX_* variables, in /, the message as JSON on stdin. Its program must
 // pass the rule a start program passes (owned by root or the pass's user,
-// in folders no one else can write); its process group is killed at the
-// timeout.
+// in folders no one else can write). It runs in a throwaway control group,
+// as an exec probe does, emptied when it exits or at the timeout: what it
+// left running, even in a session of its own, goes with it. Its process
+// group is killed too, the only cleanup where the host keeps no groups.
 func (s *Sender) exec(ctx context.Context, argv []string, m Message) error {
 	prog, owner, err := s.Check(argv)
 	if err != nil {
@@ -168,6 +175,13 @@ func (s *Sender) exec(ctx context.Context, argv []string, m Message) error {
 	if owner.UID != os.Geteuid() || owner.GID != os.Getegid() {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(owner.UID), Gid: uint32(owner.GID), Groups: owner.Groups}}
 	}
+	if s.Throwaway != nil {
+		done, err := s.Throwaway(notifierGroup, cmd)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
 	out, err := probe.RunCommand(ctx, cmd)
 	if err != nil && ctx.Err() == nil {
 		if said := strings.TrimSpace(string(out)); said != "" {
@@ -176,6 +190,10 @@ func (s *Sender) exec(ctx context.Context, argv []string, m Message) error {
 	}
 	return err
 }
+
+// notifierGroup names the throwaway groups of exec notifiers: a daemon's
+// name may be the same, and each run's group is its own all the same.
+const notifierGroup = "notify"
 
 // Check says whether an exec notifier may run, and returns its program
 // and who it runs as: its program trusted, notify_user known, the config

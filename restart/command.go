@@ -52,7 +52,7 @@ func (s Starter) ProbeExec(d *check.Daemon) probe.ExecFunc {
 		if err != nil {
 			return nil, err
 		}
-		done, err := s.throwaway(d, cmd)
+		done, err := s.Throwaway(d.Name, cmd)
 		if err != nil {
 			return nil, err
 		}
@@ -61,13 +61,15 @@ func (s Starter) ProbeExec(d *check.Daemon) probe.ExecFunc {
 	}
 }
 
-// throwaway starts cmd in a control group of its own, emptied and
-// removed by done: a probe or stop command that setsid()s a child leaves
-// nothing behind, one more every pass. Without groups it does nothing.
-func (s Starter) throwaway(d *check.Daemon, cmd *exec.Cmd) (done func(), err error) {
+// Throwaway makes cmd start in a control group of its own (a scope,
+// where systemd keeps the groups), for one run of a command for name (a
+// daemon's probe or stop command, or a notifier), emptied and removed by
+// done: a command that setsid()s or daemonizes a child leaves nothing
+// behind, one more every pass. Without groups it does nothing.
+func (s Starter) Throwaway(name string, cmd *exec.Cmd) (done func(), err error) {
 	if s.Scopes != nil {
-		unit := s.Scopes.Throwaway(d.Name)
-		if err := s.Scopes.Wrap(cmd, unit, "cortex-check: a probe or stop command of "+d.Name, time.Second, cmd.Args[0]); err != nil {
+		unit := s.Scopes.Throwaway(name)
+		if err := s.Scopes.Wrap(cmd, unit, "cortex-check: a command run for "+name, time.Second, cmd.Args[0]); err != nil {
 			return nil, err
 		}
 		return func() { s.Scopes.StopThrowaway(unit) }, nil
@@ -75,7 +77,7 @@ func (s Starter) throwaway(d *check.Daemon, cmd *exec.Cmd) (done func(), err err
 	if s.Groups == nil {
 		return func() {}, nil
 	}
-	f, dir, err := s.Groups.OpenProbe(d.Name)
+	f, dir, err := s.Groups.OpenProbe(name)
 	if err != nil {
 		return nil, err
 	}

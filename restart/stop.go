@@ -170,7 +170,7 @@ func (s Starter) RunStop(d *check.Daemon) error {
 	if err != nil {
 		return err
 	}
-	done, err := s.throwaway(d, cmd)
+	done, err := s.Throwaway(d.Name, cmd)
 	if err != nil {
 		return err
 	}

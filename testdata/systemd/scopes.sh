@@ -6,7 +6,8 @@
 # end; restart stops only its scope's processes, never a look-alike; a pass
 # that restarts leaves the service inactive, not failed, and a bad config
 # leaves it failed; a daemon kept by a unit of its own (Debian's
-# redis-server.service) is "managed by" it, and no copy is started.
+# redis-server.service) is "managed by" it, and no copy is started; an exec
+# notifier runs in a throwaway scope, which takes what it left along.
 set -euo pipefail
 # shellcheck source=lib.bash
 source /cortex-ci/src/lib.bash
@@ -179,6 +180,41 @@ if kill -0 "$user_pid" 2>/dev/null && [ "$(ps -o stat= -p "$user_pid" | cut -c1)
 	fail "the user's stop left user-d running"
 fi
 echo "ok: a user's own daemon lives in a scope of its user's systemd, and its stop ends it"
+
+# An exec notifier that leaves a child in a session of its own runs in a
+# throwaway scope of its own (run-cortex-notify-*), as an exec probe does,
+# stopped once it exits: the child goes with it.
+printf '#!/bin/sh\nexec sleep 604\n' >/opt/cortex/notified-d
+cat >/opt/cortex/notify.sh <<'SH'
+#!/bin/sh
+setsid sleep 605 </dev/null >/dev/null 2>&1 &
+sed -n 's/^0:://p' /proc/self/cgroup >/var/lib/cortex/inbox/cgroup
+SH
+chmod 0755 /opt/cortex/notified-d /opt/cortex/notify.sh
+install -d -o nobody -m 0755 /var/lib/cortex/inbox
+cat >/etc/cortex/c.toml <<'TOML'
+status_file = "/var/lib/cortex/c-status.json"
+log_file = "/var/log/cortex/c.log"
+
+[[daemon]]
+name = "notified-d"
+process = "sleep"
+pattern = '^sleep 604$'
+start = ["/opt/cortex/notified-d"]
+
+[[notify]]
+exec = ["/opt/cortex/notify.sh"]
+TOML
+cortex-check -c /etc/cortex/c.toml --fix >/dev/null || true
+pkill -KILL -f '^sleep 604$'
+wait_for 10 sh -c '! pgrep -f "^sleep 604$" >/dev/null' || fail "notified-d did not die"
+cortex-check -c /etc/cortex/c.toml --fix >/dev/null || true
+grep -q 'notify\[1\] (exec /opt/cortex/notify.sh): sent ' /var/log/cortex/c.log || fail "the notifier was not sent: $(cat /var/log/cortex/c.log)"
+[[ $(cat /var/lib/cortex/inbox/cgroup) =~ /run-cortex-notify-[0-9]+-[0-9]+\.scope$ ]] ||
+	fail "the notifier ran in $(cat /var/lib/cortex/inbox/cgroup), not a throwaway scope"
+if pgrep -f '^sleep 605$' >/dev/null; then fail "the notifier's child outlived it"; fi
+[ -z "$(systemctl list-units --all --no-legend 'run-cortex-notify-*')" ] || fail "a notifier's scope is left: $(systemctl list-units --all --no-legend 'run-cortex-notify-*')"
+echo "ok: an exec notifier runs in a throwaway scope, and what it left behind is gone with it"
 
 # A bad config: the pass cannot judge (exit 3), and only that fails the unit.
 echo 'bogus = 1' >>/etc/cortex/cortex.toml
