@@ -24,6 +24,7 @@ func recorded(o restart.Outcome) report.Outcome {
 		ProbeFailures: o.ProbeFailures,
 		ProbeKind:     o.ProbeKind,
 		Starting:      o.Starting,
+		Healed:        o.Healed,
 	}
 }
 

@@ -27,7 +27,7 @@ func TestRecordedCarriesEveryField(t *testing.T) {
 	at := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 	o := restart.Outcome{Name: "pm", Action: restart.Restarted, Message: "restarted, PID 7", Found: check.Result{Name: "pm", PID: 7},
 		Attempted: true, Restarts: []time.Time{at}, By: "alice", FlapGuard: true, Unready: true, ProbeSuspect: true,
-		ProbeErr: "tcp: refused", ProbeFailures: 3, ProbeKind: "tcp", Starting: true}
+		ProbeErr: "tcp: refused", ProbeFailures: 3, ProbeKind: "tcp", Starting: true, Healed: "unhealthy (tcp: refused)"}
 	got := reflect.ValueOf(recorded(o))
 	for i := range got.NumField() {
 		if got.Field(i).IsZero() {

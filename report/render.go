@@ -140,6 +140,16 @@ func (d *Daemon) line(canStart bool, now time.Time, restartWarning time.Duration
 // pass's message, a recent restart, and what to do.
 func (d *Daemon) note(canStart bool, now time.Time, restartWarning time.Duration) string {
 	s := d.Message
+	if d.FailedStart() && !d.Hold.Active(now) {
+		// Why it is down leads: what the last attempt did, a heal's
+		// stop included, then what this pass saw.
+		last := fmt.Sprintf("last attempt at %s (%s ago): %s", d.LastFailure.At.Local().Format(time.TimeOnly),
+			human.Age(now.Sub(d.LastFailure.At)), d.LastFailure.Reason)
+		if s != "" {
+			last += "; now " + s
+		}
+		s = last
+	}
 	if d.Action != ActionRestarted && d.RecentRestart(now, restartWarning) {
 		if s != "" {
 			s += "; "

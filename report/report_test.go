@@ -170,3 +170,61 @@ func TestConfigErrorMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A heal whose start failed leaves the daemon down: its entry says so,
+// with the heal and the failure, and so does every later pass that does
+// nothing about it, until it runs again.
+func TestHealedStartFailed(t *testing.T) {
+	unhealthy := FromResult(running("a", 42, time.Hour), 0, now)
+	unhealthy.Status = check.Unhealthy
+	unhealthy.Message = "exec ./probe.sh failed at its first check (failures = 1): not answering"
+	for _, tt := range []struct {
+		name    string
+		o       Outcome
+		status  Condition
+		message string
+	}{
+		{"healed, then its start failed", Outcome{Name: "a", Action: ActionRestartFailed, Attempted: true, Healed: "unhealthy (exec ./probe.sh: not answering)",
+			Message: "failed to start: exit status 1; see its log /var/log/cortex/a.log"},
+			Stopped, "unhealthy (exec ./probe.sh: not answering), stopped, and its start failed: exit status 1; see its log /var/log/cortex/a.log"},
+		{"the old instance would not exit: still there", Outcome{Name: "a", Action: ActionRestartFailed, Attempted: true,
+			Message: "failed to start: PIDs 42 of the old instance would not exit (stuck in the kernel?); no second copy started"},
+			check.Unhealthy, "failed to start: PIDs 42 of the old instance would not exit (stuck in the kernel?); no second copy started"},
+	} {
+		d := *unhealthy
+		d.Record(tt.o, now)
+		if d.Status != tt.status || d.Message != tt.message || d.LastFailure == nil || d.LastFailure.Reason != tt.message {
+			t.Errorf("%s: %s, %q, last failure %+v; want %s, %q", tt.name, d.Status, d.Message, d.LastFailure, tt.status, tt.message)
+		}
+		if tt.status == Stopped && (d.PID != nil || d.Instances != 0 || d.StartedAt != nil) {
+			t.Errorf("%s: a stopped daemon keeps its old instance: PID %v, %d instances", tt.name, d.PID, d.Instances)
+		}
+	}
+
+	// The next pass finds it stopped and does nothing (an observer): the
+	// last attempt leads its line, and the summary says restart failed.
+	d := *unhealthy
+	d.Record(Outcome{Name: "a", Action: ActionRestartFailed, Attempted: true, Healed: "unhealthy (exec ./probe.sh: not answering)", Message: "failed to start: exit status 1"}, now)
+	prev := New(now, "h", "v", []string{"a"}, nil)
+	prev.Set("a", &d)
+	later := now.Add(40 * time.Second)
+	st := New(later, "h", "v", []string{"a"}, prev)
+	st.Set("a", FromResult(check.Result{Name: "a", Condition: check.Stopped, Message: "no process matches pattern 'a'"}, 0, later))
+	st.Finish(time.Millisecond, 5*time.Minute)
+	out := st.Nagios(func(string) bool { return true })
+	for _, want := range []string{
+		"CORTEX CRITICAL - 0/1 daemons running; restart failed: a\n",
+		"a: stopped - last attempt at " + now.Local().Format(time.TimeOnly) + " (40s ago): unhealthy (exec ./probe.sh: not answering), stopped, and its start failed: exit status 1; now no process matches pattern 'a' (cortex-check --fix starts it)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// Seen running again: the failure is over.
+	again := New(later, "h", "v", []string{"a"}, st)
+	again.Set("a", FromResult(running("a", 43, time.Second), 0, later))
+	if again.Daemons["a"].LastFailure != nil || again.Daemons["a"].FailedStart() {
+		t.Errorf("a daemon running again keeps its last failure: %+v", again.Daemons["a"].LastFailure)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cortex/cortex-check/check"
@@ -121,6 +122,10 @@ type Outcome struct {
 	// Starting says the start was left running at the pass's deadline,
 	// still inside its start_timeout.
 	Starting bool
+	// Healed is why the running instance it replaced was stopped (a
+	// heal: "unhealthy (...)"), once it was: a start that then fails
+	// leaves the daemon down, and its line says both.
+	Healed string
 }
 
 // Status is the status file: the dashboard's one source of truth.
@@ -298,6 +303,14 @@ type Note struct {
 // the daemon UNKNOWN, judged and restarted without it.
 func (d *Daemon) ProbeNotRun() bool { return d.Probe != nil && d.Probe.Result == probe.NotRun }
 
+// FailedStart says whether the daemon is down after a start that failed,
+// with nothing done about it this pass (an observer's, or a writer's that
+// waits): its last failure is what a person needs to know of it. A start
+// still in progress has not failed.
+func (d *Daemon) FailedStart() bool {
+	return d.Status == Stopped && d.Checked && d.LastFailure != nil && d.HeldBack == nil && d.Starting == nil && (d.Action == ActionNone || d.Action == "")
+}
+
 // Running says whether the daemon was seen running.
 func (d *Daemon) Running() bool { return d.Status == Running }
 
@@ -384,6 +397,14 @@ func (d *Daemon) Record(o Outcome, now time.Time) {
 	figures := d.Figures
 	switch o.Action {
 	case ActionRestartFailed:
+		if o.Healed != "" {
+			// The instance it healed was stopped: the daemon is down
+			// now, and the failure says why it was stopped.
+			kept := *d
+			*d = *FromResult(check.Result{Name: o.Name, Condition: check.Stopped}, d.MaxInstances, now)
+			d.Hold, d.Probe, d.Tracked = kept.Hold, kept.Probe, kept.Tracked
+			o.Message = o.Healed + ", stopped, and its start failed: " + strings.TrimPrefix(o.Message, "failed to start: ")
+		}
 		h.LastFailure = &Note{At: now.UTC().Truncate(time.Second), Reason: o.Message}
 	case ActionRestarted:
 		why := string(d.Status)
@@ -465,6 +486,9 @@ func (st *Status) Set(name string, d *Daemon) {
 		// Held back is carried too; the pass releases it once the daemon
 		// runs and works again (started by hand).
 		d.History = old.History
+		if d.Running() { // one that runs again is past its last failure
+			d.LastFailure = nil
+		}
 		if old.Hold.Active(st.CheckedAt) {
 			d.Hold = old.Hold // one that ran out ends here
 		}
@@ -554,7 +578,7 @@ func (st *Status) kinds(d *Daemon) []kind {
 		out = append(out, kindUnknown) // not seen, so not said to be down
 	case !d.Checked:
 		out = append(out, kindDown)
-	case d.Action == ActionRestartFailed:
+	case d.Action == ActionRestartFailed || d.FailedStart():
 		out = append(out, kindRestartFailed)
 	case d.Action == ActionHeldBack || d.HeldBack != nil:
 		out = append(out, kindHeldBack)

@@ -52,4 +52,8 @@ type Outcome struct {
 	// deadline, inside its own start_timeout: left running, for the next
 	// passes to judge once that has passed.
 	Starting bool
+	// Healed is why the running instance it replaced was stopped (a
+	// heal: "unhealthy (...)"), once it was: a start that then fails
+	// leaves the daemon down, and its line says both.
+	Healed string
 }

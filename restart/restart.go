@@ -6,6 +6,7 @@
 package restart
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -356,6 +357,9 @@ func (r *Runner) launch(ctx context.Context, j *job) {
 			r.finish(j, RestartFailed, fmt.Sprintf("failed to start: PIDs %s of the old instance would not exit (stuck in the kernel?); no second copy started", human.Ints(left)))
 			return
 		}
+		// The instance it heals is gone: a failed start now leaves
+		// the daemon down, and says why it was stopped.
+		j.outcome.Healed = cmp.Or(j.down.Reason, "replaced")
 	}
 	p, err := r.Start(d)
 	if err != nil {

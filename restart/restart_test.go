@@ -431,6 +431,25 @@ func TestRunReplaceGuards(t *testing.T) {
 				t.Errorf("got %s %q, killed %v, started %v; want %s %q, killed %v, nothing started",
 					out[0].Action, out[0].Message, killed, h.started, tt.action, tt.message, tt.killed)
 			}
+			if out[0].Healed != "" {
+				t.Errorf("the old instance was not stopped, yet the outcome says healed: %q", out[0].Healed)
+			}
 		})
+	}
+}
+
+// A heal whose old instance was stopped and whose start then failed says
+// why it was stopped: the daemon is down now.
+func TestRunHealedStartFails(t *testing.T) {
+	cfg := config(t, "[[daemon]]\nname = \"pm\"\npattern = '/srv/pm\\.sh'\nstart = [\"/srv/pm.sh\"]\n")
+	d, _ := cfg.Daemon("pm")
+	h := &fakeHost{now: t0, nextPID: 100}
+	r := Runner{Now: h.clock, Snapshot: h.snapshot, Log: func(string) {},
+		Start: func(*check.Daemon) (Process, error) { return nil, errors.New("exec: permission denied") },
+		Kill:  func([]int, time.Duration) []int { return nil },
+		Poll:  time.Millisecond, Deadline: t0.Add(time.Minute)}
+	out := r.Run(context.Background(), []Down{{Daemon: d, Replace: []int{41}, Reason: "unhealthy (tcp: refused)"}}, nil)
+	if out[0].Action != RestartFailed || out[0].Healed != "unhealthy (tcp: refused)" || !strings.Contains(out[0].Message, "failed to start: exec: permission denied") {
+		t.Errorf("got %s %q, healed %q; want a failed start after the heal of unhealthy (tcp: refused)", out[0].Action, out[0].Message, out[0].Healed)
 	}
 }
