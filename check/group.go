@@ -1,9 +1,11 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"syscall"
 	"unsafe"
 
 	"github.com/cortex/cortex-check/human"
@@ -36,7 +38,8 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 		// A pidfile alone: the daemon runs once its pidfile names a
 		// member (a start program still at work, pg_ctl before its
 		// postmaster wrote the file, is not the daemon yet).
-		if main := s.pidfileMain(d, member, clues); main != nil {
+		main, err := s.pidfileMain(d, member, clues)
+		if main != nil {
 			s.setRunning(&r, d, []*Process{main})
 			r.Procs = len(members)
 			return r
@@ -45,6 +48,11 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 		r.PIDs = pidsOf(s.instanceRoots(members))
 		r.Message = fmt.Sprintf("its control group holds PIDs %s, but its pidfile %s names none of them (not written yet, or removed): no second copy is started",
 			human.Ints(r.PIDs), d.Pidfile)
+		if errors.Is(err, syscall.EACCES) {
+			r.Unreadable = "pidfile " + d.Pidfile + ": permission denied"
+			r.Message = fmt.Sprintf("its control group holds PIDs %s, but this pass may not read its pidfile %s (permission denied), which says whether one is the daemon",
+				human.Ints(r.PIDs), d.Pidfile)
+		}
 		r.Procs = len(members)
 		return r
 	}
@@ -69,7 +77,7 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 			len(members), human.Ints(r.PIDs), d.Describe(), d.Name)
 	} else {
 		roots := s.instanceRoots(in)
-		if main := s.pidfileMain(d, member, clues); main != nil {
+		if main, _ := s.pidfileMain(d, member, clues); main != nil {
 			// The pidfile's process is the main one, even below another
 			// member (pg_ctl, still waiting for the postmaster it forked).
 			for i, root := range roots {
@@ -98,20 +106,21 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 }
 
 // pidfileMain is the member the daemon's pidfile names, if any: within
-// a group, the pidfile only says which member leads.
-func (s *Snapshot) pidfileMain(d *Daemon, member map[int]bool, clues Clues) *Process {
+// a group, the pidfile only says which member leads. err is why the
+// pidfile could not be read.
+func (s *Snapshot) pidfileMain(d *Daemon, member map[int]bool, clues Clues) (*Process, error) {
 	if d.Pidfile == "" || clues.ReadPidfile == nil {
-		return nil
+		return nil, nil
 	}
 	pf, err := clues.ReadPidfile(d.Pidfile)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	pid, ok := parsePID(pf.FirstLine)
 	if !ok || !member[pid] {
-		return nil
+		return nil, nil
 	}
-	return s.byPID[pid]
+	return s.byPID[pid], nil
 }
 
 // foreignNote says which matches were left out for their owner, and what

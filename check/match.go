@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	shell "mvdan.cc/sh/v3/syntax"
@@ -646,6 +647,11 @@ type Result struct {
 	// they use, summed from the same read of the table.
 	Members []int
 	Usage   Usage
+	// Unreadable is what this pass may not read to judge it, when that is
+	// why it is unknown ("pidfile /run/x.pid: permission denied"): a pass
+	// with more rights (root's timer) may, and an observer reports that
+	// pass's verdict instead.
+	Unreadable string
 }
 
 // Tracked says how the daemon's processes are known, for people.
@@ -994,6 +1000,9 @@ func (s *Snapshot) readPidfile(d *Daemon, alive []*Process, clues Clues, r *Resu
 		r.Message = escape.Line(err.Error())
 		if !strings.Contains(r.Message, d.Pidfile) {
 			r.Message = fmt.Sprintf("cannot read pidfile %s: %s", d.Pidfile, r.Message)
+		}
+		if errors.Is(err, syscall.EACCES) { // not this user's to read; a refused file is no one's
+			r.Unreadable = "pidfile " + d.Pidfile + ": permission denied"
 		}
 		return 0, false
 	case err != nil:

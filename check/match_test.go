@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -432,6 +433,32 @@ func TestRunsCommand(t *testing.T) {
 	for _, tt := range tests {
 		if got := runsCommand(tt.p, self); got != tt.want {
 			t.Errorf("%s: runsCommand(%q) = %v, want %v", tt.name, tt.p.Args, got, tt.want)
+		}
+	}
+}
+
+// A pidfile the pass may not read (permission denied) is what a pass with
+// more rights could read: Unreadable says so, for an observer to report
+// that pass's verdict. One refused (a FIFO, a planted link) is no one's.
+func TestUnreadablePidfile(t *testing.T) {
+	procs := []Process{proc(1, 0, "/sbin/init"), proc(10, 1, "/usr/bin/pm")}
+	for _, tt := range []struct {
+		name   string
+		err    error
+		groups map[string]Group
+		want   string
+	}{
+		{"permission denied", &fs.PathError{Op: "open", Path: "/srv/pm.pid", Err: syscall.EACCES}, nil, "pidfile /srv/pm.pid: permission denied"},
+		{"permission denied, in its control group", &fs.PathError{Op: "open", Path: "/srv/pm.pid", Err: syscall.EACCES},
+			map[string]Group{"pm": {Path: "cgroup /sys/fs/cgroup/cortex-check/x/pm", PIDs: []int{10}}}, "pidfile /srv/pm.pid: permission denied"},
+		{"refused", fs.ErrPermission, nil, ""},
+	} {
+		d := daemon(t, `name = "pm"`+"\npidfile = \"pm.pid\"")
+		d.UID = 0
+		clues := Clues{Groups: tt.groups, ReadPidfile: func(string) (Pidfile, error) { return Pidfile{}, tt.err }}
+		r := NewSnapshot(procs, 900, nil).Judge([]Daemon{d}, clues)[0]
+		if r.Condition != Unknown || r.Unreadable != tt.want {
+			t.Errorf("%s: %s, unreadable %q (%s); want unknown, %q", tt.name, r.Condition, r.Unreadable, r.Message, tt.want)
 		}
 	}
 }

@@ -51,8 +51,8 @@ func (r *run) probeTargets() ([]probe.Target, []*check.Daemon) {
 		// A probe of what does not run says nothing new. A suspended
 		// daemon is probed: with a probe, the probe decides whether it is
 		// unhealthy and --fix replaces it; without, it is left alone.
-		if !e.Running() && e.Status != check.Suspended || e.ProbeNotRun() {
-			continue
+		if !e.Running() && e.Status != check.Suspended || e.ProbeNotRun() || e.Seen != nil {
+			continue // an observer reports the writer's verdict (borrow)
 		}
 		target := probe.Target{Spec: *d.Probe, Exec: r.w.ProbeExec(d)}
 		if r.opt.ConfigUntrusted != nil && d.Probe.Kind() == probe.KindExec {

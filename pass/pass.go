@@ -238,6 +238,7 @@ type run struct {
 	running  map[string]bool // what counts as running for after
 	judged   map[string]report.Daemon
 	killer   World // w with Kill bound to the snapshot (killWorld), for act's steps
+	unread   error // why an observer could not read the status file
 }
 
 // prepare selects the daemons, weighs the config's trust and settles the
@@ -324,12 +325,19 @@ func (r *run) judge() (Result, bool) {
 	now := r.w.Now()
 	r.st = report.New(now, r.w.Host, r.w.Version, names(r.cfg.Daemons), r.prev)
 	r.st.Config = r.cfg.Path
+	if r.observer == "" {
+		r.st.Writer = r.userName(r.w.EUID)
+	}
 	for i := range r.cfg.Daemons {
 		d := &r.cfg.Daemons[i]
 		if !slices.ContainsFunc(r.daemons, func(c check.Daemon) bool { return c.Name == d.Name }) {
 			continue
 		}
-		entry := report.FromResult(verdicts[i].Result, d.MaxInstances, now)
+		// An observer that may not judge it reports the writer's verdict.
+		entry := r.borrow(d, &verdicts[i].Result, now)
+		if entry == nil {
+			entry = report.FromResult(verdicts[i].Result, d.MaxInstances, now)
+		}
 		r.st.Set(d.Name, entry)
 		// Keep only the restarts inside the window: the status file's
 		// "recent restarts" must not grow with restarts long past.
@@ -337,6 +345,7 @@ func (r *run) judge() (Result, bool) {
 	}
 	r.measure(verdicts)
 	r.brokenProbes()
+	r.borrowProbes(now)
 	r.checkHealth()
 	r.afterProbes(verdicts)
 	// Held back lasts while the daemon is down or unhealthy; one that
@@ -515,8 +524,11 @@ func (r *run) unitHolds(now time.Time) {
 // of what --only leaves out. Another config's file is not this pass's.
 func (r *run) readPrevious() (Result, bool) {
 	prev, err := previous(r.cfg, r.w)
-	if err != nil {
-		r.note("warning: " + err.Error())
+	switch {
+	case err != nil && r.observer != "":
+		r.unread = err // said at the end, with what it hides
+	case err != nil:
+		r.note("warning: " + err.Error() + "; starting a fresh status file")
 	}
 	if prev != nil && prev.Config != "" && prev.Config != r.cfg.Path {
 		// Overwriting it would erase that config's entries and history.
@@ -563,6 +575,7 @@ func (r *run) newLog() *restartLog {
 func (r *run) finish(fixErr error) Result {
 	if r.observer != "" {
 		r.timerCheck()
+		r.unreadCheck()
 		res := observe(r.ctx, r.st, r.observer, r.notes)
 		if r.opt.DryRun {
 			r.finished(&res)
@@ -632,6 +645,7 @@ func unseen(cfg *check.Config, verdicts []check.Verdict, euid int) {
 		}
 		v.Condition = check.Unknown
 		v.Message = "cannot see other users' processes (/proc is mounted with hidepid): run the check as root, or add its user to the group named by hidepid's gid= option; " + v.Message
+		v.Unreadable = "may not see other users' processes (/proc is mounted with hidepid)"
 
 	}
 }
@@ -673,10 +687,7 @@ func previous(cfg *check.Config, w World) (*report.Status, error) {
 	if err == nil {
 		prev, err = report.ParseStatus(b, cfg.StatusFile)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%v; starting a fresh status file", err)
-	}
-	return prev, nil
+	return prev, err
 }
 
 // lastMain is each daemon's main PID as the previous pass recorded it.

@@ -31,9 +31,9 @@ const maxFirstLine = 80
 
 // kind is a finding of a pass; its order is the summary's, worst first:
 // the CRITICAL ones (a daemon that does not run: down, then those --fix
-// could not start or stopped trying to), UNKNOWN, then the WARNING ones (no
-// timer runs --fix, then what runs but is not right, then a person's hold,
-// which is on purpose).
+// could not start or stopped trying to), UNKNOWN, then the WARNING ones (an
+// observer blind to the writers' record, no timer runs --fix, then what runs
+// but is not right, then a person's hold, which is on purpose).
 type kind int
 
 const (
@@ -41,6 +41,7 @@ const (
 	kindRestartFailed
 	kindHeldBack
 	kindUnknown
+	kindNotRead
 	kindTimerStopped
 	kindNotWritten
 	kindTooMany
@@ -56,6 +57,7 @@ var kindLabels = [...]string{
 	kindRestartFailed: "restart failed",
 	kindHeldBack:      "held back",
 	kindUnknown:       "unknown",
+	kindNotRead:       "status file not read",
 	kindTimerStopped:  "timer stopped",
 	kindNotWritten:    "not written",
 	kindTooMany:       "too many instances",
@@ -120,6 +122,16 @@ func (st *Status) TimerStopped() {
 	st.State = Worse(st.State, Warning)
 	st.ExitCode = int(st.State)
 	st.add(finding{kind: kindTimerStopped})
+}
+
+// NotRead records an observer's finding that it could not read the
+// status file: what only the writers' record says (a restart within
+// restart_warning, a daemon held back or held, a stopped timer) it cannot
+// see, so the pass is WARNING at least, never a clean OK.
+func (st *Status) NotRead() {
+	st.State = Worse(st.State, Warning)
+	st.ExitCode = int(st.State)
+	st.add(finding{kind: kindNotRead})
 }
 
 // NotWritten records a writer's finding that it could not write a file

@@ -127,6 +127,10 @@ func (d *Daemon) line(canStart bool, now time.Time, restartWarning time.Duration
 		parts = append(parts, "action "+string(d.Action))
 	}
 	s := strings.Join(parts, ", ")
+	if d.Seen != nil {
+		// Not judged by this pass: whose verdict it is, and why.
+		s += " (" + d.Seen.Label(now) + "; this check: " + d.Seen.Why + ")"
+	}
 	if !d.Checked {
 		s += " (not checked this pass; last checked " + d.CheckedAt.Format(time.RFC3339) + ")"
 	}

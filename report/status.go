@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/probe"
 )
 
@@ -145,6 +146,9 @@ type Status struct {
 	Summary    string             `json:"summary"`
 	DurationMS int64              `json:"duration_ms"`
 	Daemons    map[string]*Daemon `json:"daemons"`
+	// Writer is the user whose pass wrote the file ("root"): an observer
+	// that reports its verdict for a daemon says whose it is.
+	Writer string `json:"writer,omitempty"`
 	// Notify is what each [[notify]] target still owes and what it has
 	// told, by target key (see notify): kept from pass to pass.
 	Notify map[string]*Notifier `json:"notify,omitempty"`
@@ -200,6 +204,11 @@ type Daemon struct {
 	// on_limit = "restart", a change with on_change = "restart"); the
 	// restart log says it.
 	Heal string `json:"heal,omitempty"`
+	// Seen is set when an observer reports a writer's verdict for the
+	// daemon, or for its health, because it may not judge that itself (a
+	// pidfile it may not read, an exec probe it may not run as the
+	// daemon's user): whose verdict, when, and why.
+	Seen *Seen `json:"seen,omitempty"`
 }
 
 // History is a daemon's restart history and the notes its restarts
@@ -227,6 +236,30 @@ type History struct {
 	// --fix neither stops nor starts the daemon again until it runs or
 	// that time has passed.
 	Starting *Note `json:"starting,omitempty"`
+}
+
+// Seen is a writer's verdict an observer reports as its own.
+type Seen struct {
+	By  string    `json:"by"`  // the writer's user ("" when its file does not say)
+	At  time.Time `json:"at"`  // when the writer judged it
+	Why string    `json:"why"` // what the observer may not do: "pidfile /x: permission denied"
+}
+
+// Label says whose verdict it is and how old, at now: "as root's pass saw
+// it 40s ago".
+func (s *Seen) Label(now time.Time) string { return "as " + s.Saw(now, "") }
+
+// Saw says what the writer's pass saw and how long ago, at now: "root's
+// pass saw it running 40s ago".
+func (s *Seen) Saw(now time.Time, what string) string {
+	who := "the timer's"
+	if s.By != "" {
+		who = s.By + "'s"
+	}
+	if what != "" {
+		what += " "
+	}
+	return fmt.Sprintf("%s pass saw it %s%s ago", who, what, human.Age(max(now.Sub(s.At), 0)))
 }
 
 // Probe is a daemon's health as its probe found it.
@@ -460,7 +493,7 @@ func New(now time.Time, host, version string, order []string, prev *Status) *Sta
 	st := &Status{CheckedAt: now.UTC().Truncate(time.Second), Host: host, Version: version, Daemons: map[string]*Daemon{}, order: order}
 	if prev != nil {
 		st.Notify = prev.Notify // the notifiers' memory, until the pass's own
-		st.TimerAt = prev.TimerAt
+		st.TimerAt, st.Writer = prev.TimerAt, prev.Writer
 	}
 	for _, name := range order {
 		if prev == nil {
@@ -696,7 +729,7 @@ func (st *Status) Only(names []string) *Status {
 	}
 	v.Finish(time.Duration(st.DurationMS)*time.Millisecond, st.restartWarning)
 	for _, f := range st.findings {
-		if f.kind == kindTimerStopped || f.kind == kindNotWritten {
+		if f.kind == kindTimerStopped || f.kind == kindNotWritten || f.kind == kindNotRead {
 			v.State = Worse(v.State, Warning)
 			v.ExitCode = int(v.State)
 			v.add(f)
