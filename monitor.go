@@ -7,9 +7,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/monitor"
 	"github.com/cortex/cortex-check/pass"
+	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
+	"github.com/cortex/cortex-check/trust"
 )
 
 type monitorCmd struct {
@@ -72,36 +76,37 @@ func (m *monitorCmd) Run(a *app) error {
 		}
 	}
 	if m.System != "prometheus" {
-		warnUnreachable(m.RunAs, c.Binary, cfg.Path, cfg.StatusFile, a.stderr)
+		warnUnreachable(m.RunAs, c.Binary, cfg, a.stderr)
 	}
 	a.code = 0
 	return nil
 }
 
-// warnUnreachable warns when the monitoring user could not run the binary
-// or read the config or the status file: the check would then answer
-// UNKNOWN on every run, from a setup that looked right.
-func warnUnreachable(name, binary, config, statusFile string, stderr io.Writer) {
+// warnUnreachable warns when the monitoring user could not do what the
+// check needs: run the binary, read the config and the status file (the
+// check would answer UNKNOWN, or WARNING blind, on every run, from a setup
+// that looked right), read each daemon's pidfile and run its exec probe as
+// the daemon's user (the check would report the timer's verdicts instead
+// of its own). Each warning names the path, its owner and mode, and the
+// fix.
+func warnUnreachable(name, binary string, cfg *check.Config, stderr io.Writer) {
 	account, err := monitor.LookupAccount(name)
 	if err != nil {
 		return // no such user here: the glue is for another machine
 	}
-	var blocked []string
-	if why := account.Blocked(binary, monitor.Run); why != "" {
-		blocked = append(blocked, why)
-	}
-	if why := account.Blocked(config, monitor.Read); why != "" {
-		blocked = append(blocked, why)
-	}
-	if _, err := os.Stat(statusFile); err == nil {
-		if why := account.Blocked(statusFile, monitor.Read); why != "" {
-			blocked = append(blocked, why)
+	needs := monitor.Needs{Binary: binary, Config: cfg.Path, StatusFile: cfg.StatusFile, Interval: cfg.Interval}
+	for _, d := range cfg.Daemons {
+		n := monitor.DaemonNeeds{Name: d.Name, Pidfile: d.Pidfile}
+		if d.Probe != nil && d.Probe.Kind() == probe.KindExec {
+			n.ExecProbe, n.ProbeUID, n.ProbeUser = true, d.UID, trust.UserName(d.UID)
 		}
+		needs.Daemons = append(needs.Daemons, n)
 	}
-	for _, why := range blocked {
-		fmt.Fprintf(stderr, "cortex-check: warning: %s\n", why)
+	warnings, files := account.Unreachable(needs)
+	for _, why := range warnings {
+		fmt.Fprintf(stderr, "cortex-check: warning: %s\n", escape.Line(why))
 	}
-	if len(blocked) > 0 {
+	if files {
 		fmt.Fprintf(stderr, "hint: the check runs as %s: it must run the binary and read the config and the status file (0644), in folders it can search; --run-as names another user\n", name)
 	}
 }

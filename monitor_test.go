@@ -18,6 +18,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/monitor"
 	"github.com/cortex/cortex-check/report"
 )
@@ -134,8 +135,9 @@ func TestWarnUnreachable(t *testing.T) {
 	if why := account.Blocked(dir, monitor.Read); why != "" {
 		t.Skipf("the temporary folder is out of reach: %s", why)
 	}
+	cfg := &check.Config{Path: config, StatusFile: status, Interval: 30 * time.Second}
 	var stderr bytes.Buffer
-	warnUnreachable("nobody", binary, config, status, &stderr)
+	warnUnreachable("nobody", binary, cfg, &stderr)
 	if stderr.Len() > 0 {
 		t.Errorf("warnings for readable files:\n%s", stderr.String())
 	}
@@ -147,7 +149,7 @@ func TestWarnUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr.Reset()
-	warnUnreachable("nobody", binary, config, status, &stderr)
+	warnUnreachable("nobody", binary, cfg, &stderr)
 	want := fmt.Sprintf("cortex-check: warning: the nobody user cannot read %s (mode 0600, owner ", config)
 	if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "cannot read "+status) ||
 		!strings.Contains(stderr.String(), "\nhint: the check runs as nobody: it must run the binary and read the config and the status file (0644)") {
@@ -156,7 +158,7 @@ func TestWarnUnreachable(t *testing.T) {
 
 	// No such user here: the glue is for another machine; no warning.
 	stderr.Reset()
-	warnUnreachable("no-such-user-cortex", binary, config, status, &stderr)
+	warnUnreachable("no-such-user-cortex", binary, cfg, &stderr)
 	if stderr.Len() > 0 {
 		t.Errorf("warnings for a user that does not exist:\n%s", stderr.String())
 	}

@@ -61,19 +61,52 @@ func (a Account) Blocked(path string, need fs.FileMode) string {
 	if err != nil {
 		return err.Error()
 	}
-	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
-		if why := a.lacks(dir, Run, "search the folder"); why != "" {
-			return why
-		}
-		if dir == filepath.Dir(dir) {
-			break
-		}
+	if why := a.searchAbove(real); why != "" {
+		return why
 	}
 	verb := "read"
 	if need == Run {
 		verb = "run"
 	}
 	return a.lacks(real, need, verb)
+}
+
+// searchAbove says why the account cannot search a folder above path, or
+// "".
+func (a Account) searchAbove(path string) string {
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		if why := a.lacks(dir, Run, "search the folder"); why != "" {
+			return why
+		}
+		if dir == filepath.Dir(dir) {
+			return ""
+		}
+	}
+}
+
+// BlockedReading is Blocked for a file that may not exist now (a stopped
+// daemon's pidfile): then the folders it would be in must let the account
+// search them, up to the nearest that exists. "" when the account could
+// read it.
+func (a Account) BlockedReading(path string) string {
+	if _, err := os.Lstat(path); err == nil {
+		return a.Blocked(path, Read)
+	}
+	dir := filepath.Dir(path)
+	for {
+		if _, err := os.Stat(dir); err == nil || dir == filepath.Dir(dir) {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return ""
+	}
+	if why := a.searchAbove(real); why != "" {
+		return why
+	}
+	return a.lacks(real, Run, "search the folder")
 }
 
 // lacks checks one file's mode bits, the way the kernel picks them: the

@@ -275,3 +275,66 @@ func TestBlocked(t *testing.T) {
 		t.Errorf("the owner of a 0044 file is not blocked: %q", got)
 	}
 }
+
+// Unreachable names each thing the check needs and the account cannot do,
+// a missing pidfile's folders included, and nothing it can.
+func TestUnreachable(t *testing.T) {
+	dir, err := os.MkdirTemp("", "cortex-reach-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(filepath.Join(dir, "closed"), 0o755); os.RemoveAll(dir) })
+	for path, mode := range map[string]os.FileMode{"cortex-check": 0o755, "cortex.toml": 0o644, "status.json": 0o644, "open.pid": 0o644} {
+		if err := os.WriteFile(filepath.Join(dir, path), nil, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "closed"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stranger := Account{Name: "stranger", UID: 54321, GIDs: []int{54321}}
+	if why := stranger.Blocked(filepath.Join(dir, "cortex.toml"), Read); why != "" {
+		t.Skipf("the temporary folder is out of reach: %s", why)
+	}
+	needs := func(daemons ...DaemonNeeds) Needs {
+		return Needs{Binary: filepath.Join(dir, "cortex-check"), Config: filepath.Join(dir, "cortex.toml"), StatusFile: filepath.Join(dir, "status.json"),
+			Interval: 30 * time.Second, Daemons: daemons}
+	}
+	for _, tt := range []struct {
+		name    string
+		account Account
+		daemon  DaemonNeeds
+		want    string // a part of the one warning; "" for none
+	}{
+		{"readable pidfile", stranger, DaemonNeeds{Name: "a", Pidfile: filepath.Join(dir, "open.pid")}, ""},
+		{"missing pidfile in a folder it can search: stopped, not blocked", stranger, DaemonNeeds{Name: "a", Pidfile: filepath.Join(dir, "gone", "a.pid")}, ""},
+		{"missing pidfile in a closed folder", stranger, DaemonNeeds{Name: "a", Pidfile: filepath.Join(dir, "closed", "a.pid")},
+			"cannot search the folder " + dir + "/closed (mode 0700, owner "},
+		{"exec probe as another user", stranger, DaemonNeeds{Name: "a", ExecProbe: true, ProbeUID: 0, ProbeUser: "root"},
+			"the stranger user cannot run a's exec probe as root, the daemon's user: the check reports the timer's last verdict of the probe instead, and UNKNOWN once that is older than three intervals (1m30s)"},
+		{"exec probe as itself", stranger, DaemonNeeds{Name: "a", ExecProbe: true, ProbeUID: 54321, ProbeUser: "stranger"}, ""},
+		{"exec probe as root's check", Account{Name: "root", UID: 0}, DaemonNeeds{Name: "a", ExecProbe: true, ProbeUID: 1, ProbeUser: "daemon"}, ""},
+	} {
+		warnings, files := tt.account.Unreachable(needs(tt.daemon))
+		switch {
+		case files:
+			t.Errorf("%s: the binary, config or status file is blocked: %q", tt.name, warnings)
+		case tt.want == "" && len(warnings) > 0:
+			t.Errorf("%s: warnings %q, want none", tt.name, warnings)
+		case tt.want != "" && (len(warnings) != 1 || !strings.Contains(warnings[0], tt.want) || !strings.Contains(warnings[0], "; fix: ")):
+			t.Errorf("%s: warnings %q, want one with %q and its fix", tt.name, warnings, tt.want)
+		}
+	}
+
+	// The status file private: blocked, and files says so.
+	if err := os.Chmod(filepath.Join(dir, "status.json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	warnings, files := stranger.Unreachable(needs())
+	if !files || len(warnings) != 1 || !strings.Contains(warnings[0], "the check is WARNING, status file not read") {
+		t.Errorf("private status file: %q, files %v", warnings, files)
+	}
+}
