@@ -52,7 +52,7 @@ var Rows = []Row{
 		[]string{"security_stop_program_untrusted"}},
 	{"exec probe program", []string{"daemon.probe.exec"},
 		"as the start program; never run from a config others could change",
-		"executed as the daemon's user (a non-root check: as itself) in a throwaway control group, up to the probe's timeout",
+		"executed as the daemon's user in a throwaway control group, up to the probe's timeout; a writer that is not root runs it as itself, an observer that may not run it as the daemon's user runs none and reports the writer's verdict",
 		[]string{"observer_exec_probe", "probe_exec_setsid_cleaned"}},
 	{"a probe's CA bundle", []string{"daemon.probe.ca_file"},
 		"as the start program", "read once when the config loads, through a judged descriptor",

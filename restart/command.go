@@ -18,9 +18,11 @@ import (
 func (s Starter) command(d *check.Daemon, argv []string) (*exec.Cmd, error) {
 	runAs := d
 	if s.UID != 0 {
-		// A pass that is not root (a Nagios check as the nagios user)
-		// cannot switch users: it runs a probe as itself rather than fail
-		// it for want of setuid.
+		// A pass that is not root cannot switch users: a writer (a
+		// user's own timer) runs a probe as itself rather than fail it
+		// for want of setuid. An observer (a Nagios check as nagios)
+		// runs none it may not run as the daemon's user: it reports the
+		// writer's verdict (pass.borrowProbes).
 		runAs = &check.Daemon{Dir: d.Dir, Env: d.Env, EnvFiles: d.EnvFiles}
 	}
 	owner, err := LookupOwner(runAs)
