@@ -245,7 +245,12 @@ func (st *Status) Text(color bool, canStart CanStart) string {
 			procs, tracked = fmt.Sprint(d.Processes), trackedShort(d.Tracked)
 		}
 		mem, cpu, threads, fds := d.CurrentFigures().columns()
-		t.add(d.State, name, status, pid, procs, mem, cpu, threads, fds, tracked, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(d.note(canStart(name), st.now, st.restartWarning)))
+		note := d.note(canStart(name), st.now, st.restartWarning)
+		if d.Seen != nil {
+			status += "*"
+			note = strings.TrimSuffix("("+d.Seen.Label(st.now)+"; this check: "+d.Seen.Why+") "+note, " ")
+		}
+		t.add(d.State, name, status, pid, procs, mem, cpu, threads, fds, tracked, uptime, string(action), fmt.Sprint(len(d.Restarts)), escape.Line(note))
 	}
 	t.write(&b)
 	return b.String()
