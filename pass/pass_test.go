@@ -34,7 +34,7 @@ type fakeHost struct {
 	// slowStart makes a started daemon run without showing up, as a
 	// database in crash recovery does before its server runs.
 	slowStart bool
-	locked     bool
+	locked    bool
 }
 
 func newFakeHost(t0 time.Time) *fakeHost {
