@@ -35,34 +35,13 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 	r.Usage = s.usage(r.Members)
 	var in, outside []*Process
 	if !d.match.hasPatternOrProcess() {
-		// A pidfile alone: the daemon runs once its pidfile names a
-		// member (a start program still at work, pg_ctl before its
-		// postmaster wrote the file, is not the daemon yet).
-		main, err := s.pidfileMain(d, member, clues)
-		if main != nil {
-			s.setRunning(&r, d, []*Process{main})
-			r.Procs = len(members)
-			return r
-		}
-		r.Condition = Unknown
-		r.PIDs = pidsOf(s.instanceRoots(members))
-		r.Message = fmt.Sprintf("its control group holds PIDs %s, but its pidfile %s names none of them (not written yet, or removed): no second copy is started",
-			human.Ints(r.PIDs), d.Pidfile)
-		if errors.Is(err, syscall.EACCES) {
-			r.Unreadable = "pidfile " + d.Pidfile + ": permission denied"
-			r.Message = fmt.Sprintf("its control group holds PIDs %s, but this pass may not read its pidfile %s (permission denied), which says whether one is the daemon",
-				human.Ints(r.PIDs), d.Pidfile)
-		}
-		r.Procs = len(members)
-		return r
+		return s.judgeGroupByPidfile(r, d, members, member, clues)
 	}
 	for _, p := range matches {
 		switch {
 		case p.Gone():
 		case member[p.PID]:
-			if d.match.hasPatternOrProcess() {
-				in = append(in, p)
-			}
+			in = append(in, p)
 		case s.claimed[p.PID] != "":
 			// Another daemon's, by its group: not this one's business.
 		case s.owns(d, p):
@@ -102,6 +81,30 @@ func (s *Snapshot) judgeGroup(d *Daemon, matches []*Process, g Group, clues Clue
 			r.Message += "; " + note
 		}
 	}
+	return r
+}
+
+// judgeGroupByPidfile judges a daemon found by its pidfile alone, in its
+// group: it runs once its pidfile names a member (a start program still
+// at work, pg_ctl before its postmaster wrote the file, is not the daemon
+// yet).
+func (s *Snapshot) judgeGroupByPidfile(r Result, d *Daemon, members []*Process, member map[int]bool, clues Clues) Result {
+	main, err := s.pidfileMain(d, member, clues)
+	if main != nil {
+		s.setRunning(&r, d, []*Process{main})
+		r.Procs = len(members)
+		return r
+	}
+	r.Condition = Unknown
+	r.PIDs = pidsOf(s.instanceRoots(members))
+	r.Message = fmt.Sprintf("its control group holds PIDs %s, but its pidfile %s names none of them (not written yet, or removed): no second copy is started",
+		human.Ints(r.PIDs), d.Pidfile)
+	if errors.Is(err, syscall.EACCES) {
+		r.Unreadable = "pidfile " + d.Pidfile + ": permission denied"
+		r.Message = fmt.Sprintf("its control group holds PIDs %s, but this pass may not read its pidfile %s (permission denied), which says whether one is the daemon",
+			human.Ints(r.PIDs), d.Pidfile)
+	}
+	r.Procs = len(members)
 	return r
 }
 
