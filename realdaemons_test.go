@@ -304,6 +304,17 @@ func cmdSendSig(ts *testscript.TestScript, neg bool, args []string) {
 	realOf(ts).record(pids)
 	ts.Check(syscall.Kill(pids[0], signals[args[0]]))
 	ts.Logf("sent SIG%s to PID %d (%s)", args[0], pids[0], p.cmdline)
+	// A signal is delivered asynchronously: a pass that reads the table
+	// at once may still see the process running. STOP and CONT wait
+	// (up to 20 s) until /proc shows the change.
+	if sig := signals[args[0]]; sig == syscall.SIGSTOP || sig == syscall.SIGCONT {
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if q, ok := readProc(pids[0]); !ok || (q.state == 'T') == (sig == syscall.SIGSTOP) {
+				return
+			}
+		}
+		ts.Fatalf("sendsig: PID %d did not change state after SIG%s", pids[0], args[0])
+	}
 }
 
 // savetree OUT FILE|PID: write the PID and all its live descendants, on one
