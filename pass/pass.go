@@ -453,8 +453,9 @@ func (r *run) groupPIDs() map[string][]int {
 // (its start_timeout reached past it) from being stopped or started
 // again while its start_timeout and start_secs last: a database in crash
 // recovery is not killed, nor given a second copy, for the passes' sake.
-// Once it runs, or that time has passed without it (a failed start),
-// the note ends and --fix acts as on any daemon.
+// Once it runs, or that time has passed without it (a failed start), or
+// the start is gone (startGone), the note ends and --fix acts as on any
+// daemon.
 func (r *run) startsInProgress(now time.Time) {
 	for _, d := range r.daemons {
 		e := r.st.Daemons[d.Name]
@@ -462,7 +463,7 @@ func (r *run) startsInProgress(now time.Time) {
 			continue
 		}
 		until := e.Starting.At.Add(d.StartTimeout + d.StartHold)
-		if e.Running() || e.Status == check.Unhealthy || !now.Before(until) {
+		if e.Running() || e.Status == check.Unhealthy || !now.Before(until) || r.startGone(d.Name) {
 			e.Starting = nil
 			continue
 		}
@@ -476,6 +477,19 @@ func (r *run) startsInProgress(now time.Time) {
 		e.Message = fmt.Sprintf("still starting: a pass started it at %s and left it running at its deadline; %s; --fix leaves it alone until %s (start_timeout %s)",
 			e.Starting.At.Local().Format(time.TimeOnly), found, until.Local().Format(time.TimeOnly), human.Duration(d.StartTimeout))
 	}
+}
+
+// startGone says whether a start left running has ended: on a host where
+// the pass keeps the daemons' groups, the start was born in the daemon's
+// group, and that group holds nothing now (the start failed after the
+// pass that left it, or a person stopped it). Without groups the pass
+// cannot tell, and the start_timeout decides.
+func (r *run) startGone(name string) bool {
+	if r.groups == nil || !r.w.Groups.Writable() {
+		return false
+	}
+	_, held := r.groups[name]
+	return !held
 }
 
 // unitHold is who holds a daemon whose systemd unit a person stopped.

@@ -134,6 +134,11 @@ func (r *run) stopNow(d *check.Daemon, e *report.Daemon, log *restartLog, now ti
 	}
 	stopped := report.FromResult(check.Result{Name: d.Name, Condition: check.Stopped, Message: "stopped by cortex-check"}, d.MaxInstances, now)
 	stopped.History, stopped.Hold = e.History, e.Hold
+	if groups[d.Name] != nil {
+		// A start left running was in the group just emptied: it is
+		// over, and a start after this stop is not a second copy.
+		stopped.Starting = nil
+	}
 	*e = *stopped
 	return true
 }
