@@ -188,7 +188,7 @@ func (r *Runner) Run(ctx context.Context, down []Down, running map[string]bool) 
 		if ctx.Err() != nil {
 			for _, j := range jobs {
 				if !j.done && j.proc != nil {
-					r.finish(j, RestartFailed, fmt.Sprintf("failed to start: not verified: the pass was interrupted (PID %d was started)", j.proc.PID()))
+					r.interrupted(j)
 				}
 			}
 		}
@@ -391,6 +391,17 @@ func (r *Runner) leaveStarting(j *job, now time.Time, state string) {
 	j.outcome.Starting = true
 	r.finish(j, RestartFailed, fmt.Sprintf("not verified: still starting when the pass's --timeout ran out, %s after its start (start_timeout %s): %s; left running for the next pass to judge",
 		human.Duration(now.Sub(j.started)), human.Duration(j.down.Daemon.StartTimeout), state))
+}
+
+// interrupted settles a start still in flight when a signal ends the
+// pass (SIGTERM from systemd's TimeoutStartSec or a stop of the service):
+// it is left running, as at the pass's deadline, so the next passes
+// leave it alone while its start_timeout lasts, rather than stop it as
+// orphans or start a second copy beside it.
+func (r *Runner) interrupted(j *job) {
+	j.starting = true
+	j.outcome.Starting = true
+	r.finish(j, RestartFailed, fmt.Sprintf("failed to start: not verified: the pass was interrupted (PID %d was started); left running for the next pass to judge", j.proc.PID()))
 }
 
 // verify reads the process table once and settles every job in flight that
