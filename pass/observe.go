@@ -48,6 +48,13 @@ func (r *run) borrow(d *check.Daemon, v *check.Result, now time.Time) *report.Da
 		v.Message += fmt.Sprintf("; %s, longer ago than three intervals (%s): not reported", seen.Saw(now, string(w.Status)), borrowAge(r.cfg.Interval))
 		return nil
 	}
+	if w.Running() && r.exitedSince(w) {
+		// The process it saw running is gone, as this check can see
+		// even where it may not read the pidfile: the daemon died after
+		// that pass, and its verdict no longer holds.
+		v.Message += fmt.Sprintf("; %s, PID %d, which has exited since: not reported", seen.Saw(now, string(w.Status)), *w.PID)
+		return nil
+	}
 	e := *w
 	e.Checked, e.Seen = true, seen
 	if e.Action != report.ActionNone {
@@ -60,6 +67,30 @@ func (r *run) borrow(d *check.Daemon, v *check.Result, now time.Time) *report.Da
 		e.UptimeSeconds = &up
 	}
 	return &e
+}
+
+// sameStart is how far apart two readings of one process's start time
+// may be: the status file keeps whole seconds, and the boot time the
+// kernel's ticks are counted from moves a little.
+const sameStart = 2 * time.Second
+
+// exitedSince says whether the main process the writer saw running has
+// exited since, as this pass's process table shows: no such PID, a
+// zombie, or another process under that PID (started at another time).
+// Where /proc hides other users' processes (hidepid), it cannot tell.
+func (r *run) exitedSince(w *report.Daemon) bool {
+	if w.PID == nil || r.snap == nil || (r.w.Hidden != nil && r.w.Hidden()) {
+		return false
+	}
+	p, ok := r.snap.Process(*w.PID)
+	if !ok || p.Gone() {
+		return true
+	}
+	if w.StartedAt == nil || p.StartTime.IsZero() {
+		return false
+	}
+	d := p.StartTime.Sub(*w.StartedAt)
+	return d > sameStart || d < -sameStart
 }
 
 // borrowProbes gives an observer that may not run a daemon's exec probe

@@ -98,6 +98,63 @@ pidfile = "/srv/pm.pid"
 	}
 }
 
+// An observer does not report the writer's "running" when its own process
+// table shows that process gone since: exited, a zombie, or its PID now
+// another process's (started at another time). Under hidepid it cannot
+// tell, and reports the verdict.
+func TestObserverBorrowNotOfExitedProcess(t *testing.T) {
+	cfg := parseConfig(t, `status_file = "/run/cortex/status.json"
+interval = "30s"
+[[daemon]]
+name = "pm-daemon"
+pidfile = "/srv/pm.pid"
+`)
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	started := t0.Add(-time.Hour)
+	zombie := daemonProc(10, "pm-daemon", started)
+	zombie.State = 'Z'
+	for _, tt := range []struct {
+		name   string
+		procs  []check.Process
+		hidden bool
+		status check.Condition
+	}{
+		{"still running", []check.Process{daemonProc(10, "pm-daemon", started)}, false, check.Running},
+		{"the same start time, a second off", []check.Process{daemonProc(10, "pm-daemon", started.Add(time.Second))}, false, check.Running},
+		{"exited", nil, false, check.Unknown},
+		{"a zombie", []check.Process{zombie}, false, check.Unknown},
+		{"its PID reused", []check.Process{daemonProc(10, "other", t0.Add(-time.Minute))}, false, check.Unknown},
+		{"hidepid hides it", nil, true, check.Running},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newFakeHost(t0)
+			h.procs = append(h.procs, daemonProc(10, "pm-daemon", started))
+			root := h.world()
+			root.UserName = names0
+			root.ReadPidfile = func(string) (check.Pidfile, error) {
+				return check.Pidfile{FirstLine: []byte("10"), ModTime: started}, nil
+			}
+			ctx := context.Background()
+			if res := Run(ctx, cfg, Options{LockTimeout: time.Second}, root); res.Code() != 0 {
+				t.Fatalf("root's pass: %d:\n%s", res.Code(), res.Status.Nagios(CanStart(cfg)))
+			}
+			h.procs = append(h.procs[:len(h.procs)-1], tt.procs...)
+			h.now = t0.Add(10 * time.Second)
+			w := observer(root)
+			w.Hidden = func() bool { return tt.hidden }
+			res := Run(ctx, cfg, Options{ReadOnly: true}, w)
+			e := res.Status.Daemons["pm-daemon"]
+			out := res.Status.Nagios(CanStart(cfg))
+			if e.Status != tt.status {
+				t.Errorf("%s, want %s:\n%s", e.Status, tt.status, out)
+			}
+			if tt.status == check.Unknown && !strings.Contains(out, "root's pass saw it running 10s ago, PID 10, which has exited since: not reported") {
+				t.Errorf("the line does not say why:\n%s", out)
+			}
+		})
+	}
+}
+
 // An observer that may not run a daemon's exec probe as the daemon's user
 // reports root's last verdict of it, and never runs it as itself.
 func TestObserverBorrowsExecProbe(t *testing.T) {
