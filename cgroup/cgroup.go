@@ -244,13 +244,55 @@ func removeEmpty(dir string) {
 }
 
 // Prune removes the empty groups of daemons in members: those whose
-// processes all exited since they started.
+// processes all exited since they started. It also ends the throwaway
+// groups that passes now gone left behind (sweep).
 func (t *Tree) Prune(members map[string][]int) {
 	for name, pids := range members {
 		if len(pids) == 0 {
 			t.Remove(name)
 		}
 	}
+	t.sweep()
+}
+
+// sweep ends and removes the throwaway groups of passes that are gone: a
+// pass killed (SIGKILL, the OOM killer) while a probe, stop command or
+// notifier ran leaves its group, and whatever the command left running
+// in it; one ended by a signal may exit before it removed the group.
+// Their names hide them from Members, so nothing else would. A group
+// whose pass still runs (this one, or a root observer's beside it) is
+// left to that pass.
+func (t *Tree) sweep() {
+	entries, err := os.ReadDir(t.Dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, ok := throwawayPID(e.Name())
+		if !ok || !e.IsDir() || pid == os.Getpid() || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		stopDir(filepath.Join(t.Dir, e.Name()), 0)
+	}
+}
+
+// throwawayPID is the PID of the pass that made the throwaway group
+// called name (.probe-NAME-PID-RUN, OpenProbe), or false when name is not
+// one.
+func throwawayPID(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, probePrefix)
+	if !ok {
+		return 0, false
+	}
+	fields := strings.Split(rest, "-")
+	if len(fields) < 3 {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(fields[len(fields)-2])
+	if _, rerr := strconv.Atoi(fields[len(fields)-1]); err != nil || rerr != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, true
 }
 
 // Of reads the control group a process is in, as /proc/PID/cgroup names

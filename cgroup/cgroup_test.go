@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,6 +121,66 @@ func TestProbeGroupRemoved(t *testing.T) {
 	}
 	if m, _ := tree.Members(); len(m) != 0 {
 		t.Errorf("a probe group is listed among the daemons: %v", m)
+	}
+}
+
+func TestThrowawayPID(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		pid  int
+		ok   bool
+	}{
+		{".probe-pm-daemon-4242-3", 4242, true},
+		{".probe-notify-17-1", 17, true},
+		{".probe-a-1-2-3-4", 3, true},
+		{"pm-daemon", 0, false},             // a daemon's group
+		{".probe-pm-daemon-4242", 0, false}, // no run number: not one of OpenProbe's
+		{".probe-d-x-1", 0, false},
+		{".probe-d-0-1", 0, false},
+		{".other-d-12-1", 0, false},
+	} {
+		if pid, ok := throwawayPID(tt.name); pid != tt.pid || ok != tt.ok {
+			t.Errorf("throwawayPID(%q) = %d, %v; want %d, %v", tt.name, pid, ok, tt.pid, tt.ok)
+		}
+	}
+}
+
+// A writer's Prune ends and removes the throwaway groups of passes that
+// are gone (killed while a probe ran), what they hold included, and
+// leaves those of passes that still run.
+func TestPruneSweepsDeadPassesGroups(t *testing.T) {
+	tree := realTree(t)
+	dead := exec.Command("/bin/true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadDir := filepath.Join(tree.Dir, fmt.Sprintf("%sd-%d-1", probePrefix, dead.Process.Pid))
+	f, err := tree.open(deadDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := exec.Command("/bin/sh", "-c", "setsid sleep 600 &")
+	left.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(f.Fd())}
+	err = left.Run()
+	f.Close()
+	t.Cleanup(func() { tree.RemoveProbe(deadDir) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ownDir, err := tree.OpenProbe("d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	t.Cleanup(func() { tree.RemoveProbe(ownDir) })
+
+	tree.Prune(map[string][]int{})
+	if _, err := os.Stat(deadDir); !os.IsNotExist(err) {
+		pids, _ := procs(deadDir)
+		t.Errorf("the group of a pass that is gone is still there, holding %v: %v", pids, err)
+	}
+	if _, err := os.Stat(ownDir); err != nil {
+		t.Errorf("the group of this pass, which still runs, was removed: %v", err)
 	}
 }
 
