@@ -148,6 +148,11 @@ func (c *checkCmd) run(a *app) error {
 		opt := c.options(cfg)
 		opt.ConfigUntrusted, opt.NotBefore = untrusted, notBefore
 		res := pass.Run(a.ctx, cfg, opt, hostWorld(cfg, a.stderr))
+		if untrusted != nil && res.Err != nil && res.Final && res.JSON == nil {
+			// --fix refused a config others could change: it judged
+			// nothing, and says so in the textfile as for a broken one.
+			res.Notes = append(res.Notes, c.configErrorTextfile(res.Err, started)...)
+		}
 		if res.Status != nil {
 			for _, d := range cfg.Daemons {
 				if e := res.Status.Daemons[d.Name]; e != nil && e.Checked && e.Action == report.ActionRestartFailed {
@@ -179,7 +184,8 @@ func (c *checkCmd) run(a *app) error {
 }
 
 // configErrorTextfile writes the textfile named on the command line for a
-// writer whose config cannot be read or parsed: node_exporter would go on
+// writer whose config cannot be read or parsed, or that --fix refuses
+// (others could change it): node_exporter would go on
 // serving the last pass's metrics, cortex_check_state among them, and
 // then say the timer stopped, while the timer runs and the config is what
 // is wrong. It says UNKNOWN and why instead (report.ConfigErrorMetrics),
