@@ -56,9 +56,14 @@ func apart(d time.Duration) string {
 // ends.
 func (c Check) hardComment(prefix string, p Plan) string {
 	s := fmt.Sprintf("HARD, and notified, after %d failing checks %s apart, within %s of a problem: ", p.Attempts, apart(p.Retry), human.Duration(p.Hard()))
-	if p.Passes {
+	switch {
+	case p.Passes && p.Pages:
+		// The restart's WARNING follows the down CRITICAL in the same
+		// problem, and turns HARD: what pages is the restart.
+		s += "by then the timer has had at least two passes to restart the daemon, so one it brings back in time pages as a WARNING (restarted), not as CRITICAL (down). "
+	case p.Passes:
 		s += "by then the timer has had at least two passes to restart the daemon, and one it brings back in time stays a SOFT problem, in the log but not paged. "
-	} else {
+	default:
 		s += fmt.Sprintf("the timer (every %s) may not have had two passes to restart the daemon by then (cortex-check monitor warned why). ", human.Duration(c.Interval))
 	}
 	if p.Pages {

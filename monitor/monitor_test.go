@@ -338,3 +338,26 @@ func TestUnreachable(t *testing.T) {
 		t.Errorf("private status file: %q, files %v", warnings, files)
 	}
 }
+
+// The comment above the service never says both that a daemon the timer
+// brings back is not paged and that its restart pages: where restarts
+// page, what the retries spare is the page as down.
+func TestHardCommentAgrees(t *testing.T) {
+	c := Check{Interval: 30 * time.Second, RestartWarning: 5 * time.Minute}
+	for _, tt := range []struct {
+		p         Plan
+		want, not string
+	}{
+		{Plan{Check: time.Minute, Retry: time.Minute, Attempts: 3, Passes: true, Pages: true},
+			"pages as a WARNING (restarted), not as CRITICAL (down)", "not paged"},
+		{Plan{Check: time.Minute, Retry: time.Minute, Attempts: 3, Passes: true},
+			"stays a SOFT problem, in the log but not paged", "restarts page too"},
+		{Plan{Check: time.Minute, Retry: time.Minute, Attempts: 3, Pages: true},
+			"may not have had two passes", "not paged"},
+	} {
+		got := strings.Join(strings.Fields(strings.ReplaceAll(c.hardComment("# ", tt.p), "# ", " ")), " ")
+		if !strings.Contains(got, tt.want) || strings.Contains(got, tt.not) {
+			t.Errorf("%+v:\n%s\nwant %q, not %q", tt.p, got, tt.want, tt.not)
+		}
+	}
+}

@@ -15,7 +15,8 @@ type Plan struct {
 	Retry    time.Duration // retry_interval
 	Attempts int           // max_check_attempts
 	// Passes says that the retries span two of the timer's intervals:
-	// a daemon the timer brings back in time stays a SOFT problem.
+	// a daemon the timer brings back in time is not paged as down (it
+	// pages as restarted, where Pages).
 	Passes bool
 	// Pages says that a restart's WARNING lasts until the check that
 	// turns it HARD: restarts reach a person.
