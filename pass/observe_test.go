@@ -43,17 +43,17 @@ func parseConfig(t *testing.T, text string) *check.Config {
 	return cfg
 }
 
-// An observer that may not read a daemon's pidfile reports root's last
-// verdict, labelled with its age, while it is at most three intervals
-// old; then its own: unknown. A writer never borrows.
-func TestObserverBorrowsPidfileVerdict(t *testing.T) {
+// pidfileHost is a host whose daemon pm-daemon, PID 10 since an hour
+// before t0, is found by its pidfile /srv/pm.pid, and root's world on it,
+// which may read that pidfile.
+func pidfileHost(t *testing.T, t0 time.Time) (*check.Config, *fakeHost, World) {
+	t.Helper()
 	cfg := parseConfig(t, `status_file = "/run/cortex/status.json"
 interval = "30s"
 [[daemon]]
 name = "pm-daemon"
 pidfile = "/srv/pm.pid"
 `)
-	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 	h := newFakeHost(t0)
 	h.procs = append(h.procs, daemonProc(10, "pm-daemon", t0.Add(-time.Hour)))
 	root := h.world()
@@ -61,6 +61,15 @@ pidfile = "/srv/pm.pid"
 	root.ReadPidfile = func(string) (check.Pidfile, error) {
 		return check.Pidfile{FirstLine: []byte("10"), ModTime: t0.Add(-time.Hour)}, nil
 	}
+	return cfg, h, root
+}
+
+// An observer that may not read a daemon's pidfile reports root's last
+// verdict, labelled with its age, while it is at most three intervals
+// old; then its own: unknown. A writer never borrows.
+func TestObserverBorrowsPidfileVerdict(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	cfg, h, root := pidfileHost(t, t0)
 	ctx := context.Background()
 	if res := Run(ctx, cfg, Options{LockTimeout: time.Second}, root); res.Code() != 0 || statusFile(t, h).Writer != "root" {
 		t.Fatalf("root's pass: %d, writer %q; want OK, written by root:\n%s", res.Code(), statusFile(t, h).Writer, res.Status.Nagios(CanStart(cfg)))
@@ -103,12 +112,6 @@ pidfile = "/srv/pm.pid"
 // another process's (started at another time). Under hidepid it cannot
 // tell, and reports the verdict.
 func TestObserverBorrowNotOfExitedProcess(t *testing.T) {
-	cfg := parseConfig(t, `status_file = "/run/cortex/status.json"
-interval = "30s"
-[[daemon]]
-name = "pm-daemon"
-pidfile = "/srv/pm.pid"
-`)
 	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 	started := t0.Add(-time.Hour)
 	zombie := daemonProc(10, "pm-daemon", started)
@@ -127,13 +130,7 @@ pidfile = "/srv/pm.pid"
 		{"hidepid hides it", nil, true, check.Running},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newFakeHost(t0)
-			h.procs = append(h.procs, daemonProc(10, "pm-daemon", started))
-			root := h.world()
-			root.UserName = names0
-			root.ReadPidfile = func(string) (check.Pidfile, error) {
-				return check.Pidfile{FirstLine: []byte("10"), ModTime: started}, nil
-			}
+			cfg, h, root := pidfileHost(t, t0)
 			ctx := context.Background()
 			if res := Run(ctx, cfg, Options{LockTimeout: time.Second}, root); res.Code() != 0 {
 				t.Fatalf("root's pass: %d:\n%s", res.Code(), res.Status.Nagios(CanStart(cfg)))
