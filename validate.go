@@ -310,7 +310,7 @@ func validateBudget(a *app, cfg *check.Config, timeout time.Duration) {
 		if len(n.Chain) > 1 {
 			what = "its start after " + strings.Join(n.Chain[:len(n.Chain)-1], ", then ")
 		}
-		warn(a.stderr, "%s: %s may need %s (stop_grace, then start_timeout and start_secs, and %s for the pass's own work), more than --timeout %s: the pass would stop waiting while it still starts; drop --timeout from the timer's command, or give at least that",
+		warn(a.stderr, "%s: %s may need %s (stop_grace, start_timeout and start_secs, its and those before it, and %s for the pass's own work), more than --timeout %s: the pass would stop waiting while it still starts; drop --timeout from the timer's command, or give at least that",
 			n.Daemon, what, human.Duration(n.Total+check.BudgetRoom), human.Duration(check.BudgetRoom), human.Duration(timeout))
 	}
 }

@@ -8,12 +8,14 @@ const BudgetRoom = 5 * time.Second
 
 // StartNeed is how long a --fix pass may need for one daemon: a stop first
 // (its stop_grace, for a heal), then its start (start_timeout, then
-// start_secs), after the daemons it waits for (after) have had their
-// starts; they run, or are started, so only their starts count.
+// start_secs), after the daemons it waits for (after) have had theirs,
+// stops included: a pass that heals a daemon and what waits for it stops
+// them one after another. Heals of unrelated daemons in one pass also
+// stop one after another and can take longer; a start still in progress
+// at the end of the budget is left running for the next pass.
 type StartNeed struct {
 	Daemon string
 	Total  time.Duration
-	start  time.Duration // the chain's starts alone, without the stop
 	// Chain is the daemon and, before it, the longest run of daemons
 	// it waits for (after), first first.
 	Chain []string
@@ -38,16 +40,15 @@ func StartNeeds(daemons []Daemon) []StartNeed {
 		var longest *StartNeed
 		for _, dep := range d.After {
 			if j, ok := index[dep]; ok {
-				if m := need(j); longest == nil || m.start > longest.start {
+				if m := need(j); longest == nil || m.Total > longest.Total {
 					longest = m
 				}
 			}
 		}
 		if longest != nil {
-			n.start, n.Chain = longest.start, append(n.Chain, longest.Chain...)
+			n.Total, n.Chain = longest.Total, append(n.Chain, longest.Chain...)
 		}
-		n.start += d.StartTimeout + d.StartHold
-		n.Total = d.StopGrace + n.start
+		n.Total += d.StopGrace + d.StartTimeout + d.StartHold
 		n.Chain = append(n.Chain, d.Name)
 		return n
 	}
