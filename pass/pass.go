@@ -238,6 +238,7 @@ type run struct {
 	running  map[string]bool // what counts as running for after
 	judged   map[string]report.Daemon
 	killer   World // w with Kill bound to the snapshot (killWorld), for act's steps
+	noRecord bool  // the status file does not exist: no writer pass has run with this config
 	unread   error // why an observer could not read the status file
 }
 
@@ -538,6 +539,7 @@ func (r *run) unitHolds(now time.Time) {
 // of what --only leaves out. Another config's file is not this pass's.
 func (r *run) readPrevious() (Result, bool) {
 	prev, err := previous(r.cfg, r.w)
+	r.noRecord = prev == nil && err == nil
 	switch {
 	case err != nil && r.observer != "":
 		r.unread = err // said at the end, with what it hides
@@ -640,6 +642,15 @@ func (r *run) finished(res *Result) {
 // three intervals say what status would: no timer runs --fix.
 func (r *run) timerCheck() {
 	prev, now := r.prev, r.st.CheckedAt
+	if r.noRecord && r.opt.ReadOnly {
+		// A monitoring check finds no record at all: no writer pass has
+		// ever run with this config (the timer never enabled, or its
+		// file removed), which is as dead a timer as one that stopped.
+		r.st.TimerStopped()
+		r.note(fmt.Sprintf("warning: no status file at %s: no writer pass has run with this config; the timer or cron job running cortex-check --fix is not running, or its config names another status_file; systemctl status cortex-check.timer",
+			r.cfg.StatusFile))
+		return
+	}
 	if prev == nil || prev.LastTimer().IsZero() || now.Sub(prev.LastTimer()) <= 3*r.cfg.Interval {
 		return
 	}
