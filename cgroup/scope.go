@@ -195,8 +195,8 @@ func (s *Scopes) stopUnit(unit string, grace time.Duration) ([]int, error) {
 // folder, descriptors, umask and limits cmd was given pass through both
 // as they are. A bare program name stays bare (the PATH of cmd's
 // environment finds the same program), so the process table shows it as
-// written.
-func (s *Scopes) Wrap(cmd *exec.Cmd, unit, description string, grace time.Duration, argv0 string) error {
+// written. props are more unit properties (NAME=VALUE).
+func (s *Scopes) Wrap(cmd *exec.Cmd, unit, description string, grace time.Duration, argv0 string, props ...string) error {
 	args := []string{s.run}
 	if s.user {
 		// systemd-run finds the user's manager through XDG_RUNTIME_DIR,
@@ -206,7 +206,11 @@ func (s *Scopes) Wrap(cmd *exec.Cmd, unit, description string, grace time.Durati
 		cmd.Env = append(cmd.Env, "XDG_RUNTIME_DIR="+os.Getenv("XDG_RUNTIME_DIR"))
 	}
 	args = append(args, "--scope", "--quiet", "--collect", "--unit="+unit, "--description="+description,
-		"--property=TimeoutStopSec="+strconv.FormatInt(max(int64(grace/time.Second), 1), 10)+"s", "--")
+		"--property=TimeoutStopSec="+strconv.FormatInt(max(int64(grace/time.Second), 1), 10)+"s")
+	for _, p := range props {
+		args = append(args, "--property="+p)
+	}
+	args = append(args, "--")
 	if attr := cmd.SysProcAttr; attr != nil && attr.Credential != nil {
 		if s.setpriv == "" {
 			return errors.New("setpriv (util-linux) is missing: a daemon with user cannot be started in its scope")
@@ -232,6 +236,13 @@ func (s *Scopes) Wrap(cmd *exec.Cmd, unit, description string, grace time.Durati
 	cmd.Path = s.run
 	return nil
 }
+
+// ThrowawayMax is how long a throwaway scope may live (RuntimeMaxSec):
+// its pass stops it when its command is done, but a pass killed in the
+// meantime (SIGKILL, a crash) never does; systemd then ends it, and what
+// the command left in it, after this. Every command run in one (a probe,
+// a stop command, a notifier) has its own, far shorter, timeout.
+const ThrowawayMax = time.Hour
 
 // runs numbers the pass's throwaway groups and scopes.
 var runs atomic.Int64

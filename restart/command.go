@@ -5,9 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/cortex/cortex-check/cgroup"
 	"github.com/cortex/cortex-check/check"
 	"github.com/cortex/cortex-check/probe"
 )
@@ -71,7 +73,8 @@ func (s Starter) ProbeExec(d *check.Daemon) probe.ExecFunc {
 func (s Starter) Throwaway(name string, cmd *exec.Cmd) (done func(), err error) {
 	if s.Scopes != nil {
 		unit := s.Scopes.Throwaway(name)
-		if err := s.Scopes.Wrap(cmd, unit, "cortex-check: a command run for "+name, time.Second, cmd.Args[0]); err != nil {
+		if err := s.Scopes.Wrap(cmd, unit, "cortex-check: a command run for "+name, time.Second, cmd.Args[0],
+			"RuntimeMaxSec="+strconv.Itoa(int(cgroup.ThrowawayMax/time.Second))); err != nil {
 			return nil, err
 		}
 		return func() { s.Scopes.StopThrowaway(unit) }, nil

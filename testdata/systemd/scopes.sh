@@ -189,6 +189,7 @@ cat >/opt/cortex/notify.sh <<'SH'
 #!/bin/sh
 setsid sleep 605 </dev/null >/dev/null 2>&1 &
 sed -n 's/^0:://p' /proc/self/cgroup >/var/lib/cortex/inbox/cgroup
+systemctl show -p RuntimeMaxUSec --value "$(basename "$(cat /var/lib/cortex/inbox/cgroup)")" >/var/lib/cortex/inbox/runtime-max
 SH
 chmod 0755 /opt/cortex/notified-d /opt/cortex/notify.sh
 install -d -o nobody -m 0755 /var/lib/cortex/inbox
@@ -213,6 +214,9 @@ grep -q 'notify\[1\] (exec /opt/cortex/notify.sh): sent ' /var/log/cortex/c.log 
 [[ $(cat /var/lib/cortex/inbox/cgroup) =~ /run-cortex-notify-[0-9]+-[0-9]+\.scope$ ]] ||
 	fail "the notifier ran in $(cat /var/lib/cortex/inbox/cgroup), not a throwaway scope"
 if pgrep -f '^sleep 605$' >/dev/null; then fail "the notifier's child outlived it"; fi
+# A pass killed while its notifier runs never stops the scope: systemd
+# ends it after RuntimeMaxSec.
+[ "$(cat /var/lib/cortex/inbox/runtime-max)" = 1h ] || fail "the notifier's scope has RuntimeMaxUSec $(cat /var/lib/cortex/inbox/runtime-max), want 1h"
 [ -z "$(systemctl list-units --all --no-legend 'run-cortex-notify-*')" ] || fail "a notifier's scope is left: $(systemctl list-units --all --no-legend 'run-cortex-notify-*')"
 echo "ok: an exec notifier runs in a throwaway scope, and what it left behind is gone with it"
 
