@@ -135,7 +135,7 @@ var Rows = []Row{
 		"read for its figures, never written",
 		[]string{"TestUsageAt", "figures_memory_restart"}},
 	{"processes an exec probe, stop command or exec notifier left", nil,
-		"the kernel: its throwaway control group's members", "emptied and removed after each run; a group a killed pass left (cgroupfs) is emptied and removed by the next writer pass once that pass is gone",
+		"the kernel: its throwaway control group's members", "emptied and removed after each run; a group a killed pass left (cgroupfs) is emptied and removed by the next writer pass once that pass is gone; under systemd, a scope a killed pass left is ended by systemd an hour on (RuntimeMaxSec)",
 		[]string{"probe_exec_setsid_cleaned", "notify_exec_daemonized_cleaned", "TestProbeGroupRemoved", "probe_throwaway_swept_after_kill", "TestPruneSweepsDeadPassesGroups"}},
 }
 
