@@ -394,11 +394,11 @@ func parse(data []byte, path, name string) (*Config, error) {
 func describeUnknownKey(data []byte, key toml.Key) string {
 	last := key[len(key)-1]
 	if len(key) >= 3 && key[0] == "daemon" && key[1] == "probe" {
-		return fmt.Sprintf("unknown key %q in [daemon.probe]%s", last, suggest(last, schemaKeys(probeSchema)))
+		return fmt.Sprintf("unknown key %q in [daemon.probe]%s", last, suggest(last, schemaKeys(probeSchema())))
 	}
 	if len(key) >= 2 && key[0] == "notify" {
 		if i := notifyIndex(data, key[1]); i > 0 {
-			return fmt.Sprintf("notify[%d]: unknown key %q%s", i, strings.Join(key[1:], "."), suggest(key[1], schemaKeys(notifySchema)))
+			return fmt.Sprintf("notify[%d]: unknown key %q%s", i, strings.Join(key[1:], "."), suggest(key[1], schemaKeys(notifySchema())))
 		}
 	}
 	if len(key) >= 2 && key[0] == "daemon" {
@@ -408,12 +408,12 @@ func describeUnknownKey(data []byte, key toml.Key) string {
 		if _, err := toml.Decode(string(data), &loose); err == nil {
 			for i, d := range loose.Daemon {
 				if _, ok := d[key[1]]; ok {
-					return fmt.Sprintf("daemon[%d]%s: unknown key %q%s", i+1, quotedName(d["name"]), strings.Join(key[1:], "."), suggest(key[1], schemaKeys(daemonSchema)))
+					return fmt.Sprintf("daemon[%d]%s: unknown key %q%s", i+1, quotedName(d["name"]), strings.Join(key[1:], "."), suggest(key[1], schemaKeys(daemonSchema())))
 				}
 			}
 		}
 	}
-	return fmt.Sprintf("unknown key %q%s", key.String(), suggest(key[0], append(schemaKeys(topSchema), "daemon")))
+	return fmt.Sprintf("unknown key %q%s", key.String(), suggest(key[0], append(schemaKeys(topSchema()), "daemon")))
 }
 
 // keyLine is the line where key is first set (key = ...), 0 if not found:
@@ -535,7 +535,7 @@ func (fc *fileConfig) validate(dir string) (*Config, error) {
 		}
 		// Names become file names (<log_dir>/<name>.log) and perfdata
 		// labels: letters, digits and . _ @ - only.
-		if !validName.MatchString(fd.Name) {
+		if !validName(fd.Name) {
 			return nil, fmt.Errorf("%s: name %q: use letters, digits, '.', '_', '@' and '-', starting with a letter or digit, at most 64 characters", where, fd.Name)
 		}
 		if prefix, _, dotted := strings.Cut(fd.Name, "."); dotted && slices.Contains(cgroupFilePrefixes, prefix) {
@@ -786,7 +786,23 @@ func checkAfter(daemons []Daemon) error {
 // memory.max, ...): a daemon's group is a folder named after it there.
 var cgroupFilePrefixes = []string{"cgroup", "cpu", "cpuset", "io", "memory", "pids", "rdma", "hugetlb", "misc", "irq"}
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+// validName says whether a daemon's name is letters, digits and . _ @ -,
+// starting with a letter or digit, at most 64 bytes: the regexp
+// ^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$ written out, so that loading a config
+// compiles no regexp.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '@' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func resolve(dir, p string) string {
 	if filepath.IsAbs(p) {

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -265,4 +266,20 @@ func selfSigned(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return der
+}
+
+// TestValidName holds validName to the regexp it replaced, over names
+// at the edges of each rule.
+func TestValidName(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+	names := []string{"", "a", "Z", "0", "pm-daemon", "redis@6379", "a.b_c-d", ".hidden", "-x", "_x", "@x",
+		"a b", "a/b", "ä", "a\x00", "a\n", strings.Repeat("x", 64), strings.Repeat("x", 65), "x" + strings.Repeat(".", 63), "x" + strings.Repeat(".", 64)}
+	for c := 0; c < 256; c++ {
+		names = append(names, string(rune(c)), "a"+string([]byte{byte(c)}))
+	}
+	for _, n := range names {
+		if got, want := validName(n), re.MatchString(n); got != want {
+			t.Errorf("validName(%q) = %v, the regexp says %v", n, got, want)
+		}
+	}
 }

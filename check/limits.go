@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Limits are a daemon's thresholds on its figures, and what --fix does at
@@ -39,11 +40,25 @@ const minMemory = 1 << 20
 // maxCPUPercent bounds max_cpu: 1,024 cores busy.
 const maxCPUPercent = 1024 * 100
 
-var sizeRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
+// The limits' regexps are compiled at the first limit a config sets: most
+// configs set none, and a pass pays nothing for them.
+var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`) })
 
-var sizeUnits = map[string]int64{
-	"B": 1, "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20,
-	"G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40,
+// sizeUnit is the factor of a binary unit; ok false for any other.
+func sizeUnit(u string) (n int64, ok bool) {
+	switch u {
+	case "B":
+		return 1, true
+	case "K", "KiB":
+		return 1 << 10, true
+	case "M", "MiB":
+		return 1 << 20, true
+	case "G", "GiB":
+		return 1 << 30, true
+	case "T", "TiB":
+		return 1 << 40, true
+	}
+	return 0, false
 }
 
 // ParseSize reads a size with a binary unit: "512MiB", "1.5GiB", or
@@ -55,11 +70,11 @@ func ParseSize(key, s string) (int64, error) {
 	if strings.HasPrefix(t, "-") {
 		return 0, fmt.Errorf("%s = %q: a size cannot be negative, %s", key, s, example)
 	}
-	m := sizeRE.FindStringSubmatch(t)
+	m := sizeRE().FindStringSubmatch(t)
 	if m == nil {
 		return 0, fmt.Errorf("%s = %q: write a number and a binary unit (KiB, MiB, GiB, TiB), %s", key, s, example)
 	}
-	unit, ok := sizeUnits[m[2]]
+	unit, ok := sizeUnit(m[2])
 	switch {
 	case m[2] == "":
 		return 0, fmt.Errorf("%s = %q: give a unit (KiB, MiB, GiB, TiB), %s", key, s, example)
@@ -79,7 +94,7 @@ func ParseSize(key, s string) (int64, error) {
 	return v, nil
 }
 
-var percentRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*%$`)
+var percentRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*%$`) })
 
 // ParsePercent reads a CPU percentage of one core, as systemd's CPUQuota
 // does: "90%", "250%" for two and a half cores.
@@ -89,7 +104,7 @@ func ParsePercent(key, s string) (float64, error) {
 	if strings.HasPrefix(t, "-") {
 		return 0, fmt.Errorf("%s = %q: a percentage cannot be negative, %s", key, s, example)
 	}
-	m := percentRE.FindStringSubmatch(t)
+	m := percentRE().FindStringSubmatch(t)
 	if m == nil {
 		return 0, fmt.Errorf("%s = %q: write a percentage of one core with %%, %s (200%% is two cores)", key, s, example)
 	}

@@ -172,7 +172,7 @@ func findNotifyLine(data []byte, index int, key string) int {
 	keyRE := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(key) + `\s*=`)
 	at, table := -1, ""
 	for n, line := range strings.Split(string(data), "\n") {
-		if m := tableHeader.FindStringSubmatch(line); m != nil {
+		if m := tableHeader().FindStringSubmatch(line); m != nil {
 			table = m[1]
 			if table == "notify" && strings.Contains(line, "[[") {
 				at++

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -29,52 +30,62 @@ type keySpec struct {
 	example string
 }
 
+// The schemas serve the messages about a config that did not decode,
+// and Keys: they are built at the first use, not at start-up.
 var (
-	topSchema = map[string]keySpec{
-		"status_file": {kString, `status_file = "/var/lib/cortex/status.json"`}, "log_file": {kString, `log_file = "/var/log/cortex/cortex-check.log"`},
-		"log_dir": {kString, `log_dir = "/var/log/cortex"`}, "lock_file": {kString, `lock_file = "/run/cortex/cortex.lock"`},
-		"textfile": {kString, `textfile = "/var/lib/prometheus/node-exporter/cortex.prom"`}, "interval": {kString, `interval = "30s"`},
-		"restart_warning": {kString, `restart_warning = "5m"`}, "start_timeout": {kString, `start_timeout = "5s"`},
-		"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
-		"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
-		"events_file": {kString, `events_file = "/var/lib/cortex/cortex-events.jsonl"`}, "notify_user": {kString, `notify_user = "nobody"`},
-		"ping_url":   {kString, `ping_url = "https://hc-ping.com/your-uuid"`},
-		"max_memory": {kString, `max_memory = "512MiB"`}, "max_cpu": {kString, `max_cpu = "90%"`},
-		"for": {kInt, `for = 3`}, "on_limit": {kString, `on_limit = "restart"`},
-		"notify": {kTables, "[[notify]] with webhook = \"https://hooks.slack.com/services/T0/B0/XXXX\""},
-	}
-	notifySchema = map[string]keySpec{
-		"exec": {kStrings, exampleExec}, "webhook": {kString, exampleWebhook},
-		"on": {kStrings, `on = ["down", "failed", "held_back", "recovered"]`}, "remind": {kString, `remind = "1h"`},
-		"timeout": {kString, `timeout = "5s"`},
-	}
-	daemonSchema = map[string]keySpec{
-		"name": {kString, `name = "redis"`}, "pattern": {kString, `pattern = '^redis-server 127\.0\.0\.1:6379$'`},
-		"process": {kString, `process = "redis-server"`}, "pidfile": {kString, `pidfile = "/run/redis/redis.pid"`},
-		"start": {kStrings, `start = ["nginx", "-g", "daemon off;"]`}, "stop": {kStrings, `stop = ["nginx", "-s", "quit"]`},
-		"dir": {kString, `dir = "/srv/app"`}, "env": {kStringMap, `env = { LANG = "C.UTF-8" }`},
-		"env_file": {kStrings, `env_file = ["/etc/default/app", "-/etc/app.env"]`}, "user": {kString, `user = "redis"`},
-		"group": {kString, `group = "redis"`}, "umask": {kString, `umask = "027"`}, "after": {kStrings, `after = ["pm-daemon"]`},
-		"max_instances": {kInt, `max_instances = 1`}, "start_timeout": {kString, `start_timeout = "5s"`},
-		"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
-		"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
-		"probe":      {kTable, "[daemon.probe] with tcp = \"127.0.0.1:6379\""},
-		"max_memory": {kString, `max_memory = "512MiB"`}, "max_cpu": {kString, `max_cpu = "90%"`},
-		"for": {kInt, `for = 3`}, "on_limit": {kString, `on_limit = "restart"`},
-		"restart_on_change": {kStrings, `restart_on_change = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]`},
-		"on_change":         {kString, `on_change = "restart"`}, "port": {kInt, `port = 6379`},
-	}
-	probeSchema = map[string]keySpec{
-		"http": {kString, `http = "http://127.0.0.1:8080/health"`}, "expect_status": {kInt, `expect_status = 200`},
-		"tcp": {kString, `tcp = "127.0.0.1:6379"`}, "exec": {kStrings, `exec = ["redis-cli", "-p", "6379", "ping"]`},
-		"heartbeat": {kString, `heartbeat = "run/worker.beat"`}, "max_age": {kString, `max_age = "90s"`},
-		"timeout": {kString, `timeout = "2s"`}, "failures": {kInt, `failures = 3`}, "grace": {kString, `grace = "30s"`},
-		"ca_file": {kString, `ca_file = "tls/ca.pem"`}, "tls_server_name": {kString, `tls_server_name = "api.internal"`},
-		"insecure": {kBool, `insecure = true`}, "action": {kString, `action = "alert"`},
-	}
+	topSchema = sync.OnceValue(func() map[string]keySpec {
+		return map[string]keySpec{
+			"status_file": {kString, `status_file = "/var/lib/cortex/status.json"`}, "log_file": {kString, `log_file = "/var/log/cortex/cortex-check.log"`},
+			"log_dir": {kString, `log_dir = "/var/log/cortex"`}, "lock_file": {kString, `lock_file = "/run/cortex/cortex.lock"`},
+			"textfile": {kString, `textfile = "/var/lib/prometheus/node-exporter/cortex.prom"`}, "interval": {kString, `interval = "30s"`},
+			"restart_warning": {kString, `restart_warning = "5m"`}, "start_timeout": {kString, `start_timeout = "5s"`},
+			"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
+			"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
+			"events_file": {kString, `events_file = "/var/lib/cortex/cortex-events.jsonl"`}, "notify_user": {kString, `notify_user = "nobody"`},
+			"ping_url":   {kString, `ping_url = "https://hc-ping.com/your-uuid"`},
+			"max_memory": {kString, `max_memory = "512MiB"`}, "max_cpu": {kString, `max_cpu = "90%"`},
+			"for": {kInt, `for = 3`}, "on_limit": {kString, `on_limit = "restart"`},
+			"notify": {kTables, "[[notify]] with webhook = \"https://hooks.slack.com/services/T0/B0/XXXX\""},
+		}
+	})
+	notifySchema = sync.OnceValue(func() map[string]keySpec {
+		return map[string]keySpec{
+			"exec": {kStrings, exampleExec}, "webhook": {kString, exampleWebhook},
+			"on": {kStrings, `on = ["down", "failed", "held_back", "recovered"]`}, "remind": {kString, `remind = "1h"`},
+			"timeout": {kString, `timeout = "5s"`},
+		}
+	})
+	daemonSchema = sync.OnceValue(func() map[string]keySpec {
+		return map[string]keySpec{
+			"name": {kString, `name = "redis"`}, "pattern": {kString, `pattern = '^redis-server 127\.0\.0\.1:6379$'`},
+			"process": {kString, `process = "redis-server"`}, "pidfile": {kString, `pidfile = "/run/redis/redis.pid"`},
+			"start": {kStrings, `start = ["nginx", "-g", "daemon off;"]`}, "stop": {kStrings, `stop = ["nginx", "-s", "quit"]`},
+			"dir": {kString, `dir = "/srv/app"`}, "env": {kStringMap, `env = { LANG = "C.UTF-8" }`},
+			"env_file": {kStrings, `env_file = ["/etc/default/app", "-/etc/app.env"]`}, "user": {kString, `user = "redis"`},
+			"group": {kString, `group = "redis"`}, "umask": {kString, `umask = "027"`}, "after": {kStrings, `after = ["pm-daemon"]`},
+			"max_instances": {kInt, `max_instances = 1`}, "start_timeout": {kString, `start_timeout = "5s"`},
+			"start_secs": {kString, `start_secs = "1s"`}, "stop_grace": {kString, `stop_grace = "10s"`},
+			"max_restarts": {kInt, `max_restarts = 5`}, "restart_window": {kString, `restart_window = "10m"`},
+			"probe":      {kTable, "[daemon.probe] with tcp = \"127.0.0.1:6379\""},
+			"max_memory": {kString, `max_memory = "512MiB"`}, "max_cpu": {kString, `max_cpu = "90%"`},
+			"for": {kInt, `for = 3`}, "on_limit": {kString, `on_limit = "restart"`},
+			"restart_on_change": {kStrings, `restart_on_change = ["/usr/sbin/nginx", "/etc/nginx/nginx.conf"]`},
+			"on_change":         {kString, `on_change = "restart"`}, "port": {kInt, `port = 6379`},
+		}
+	})
+	probeSchema = sync.OnceValue(func() map[string]keySpec {
+		return map[string]keySpec{
+			"http": {kString, `http = "http://127.0.0.1:8080/health"`}, "expect_status": {kInt, `expect_status = 200`},
+			"tcp": {kString, `tcp = "127.0.0.1:6379"`}, "exec": {kStrings, `exec = ["redis-cli", "-p", "6379", "ping"]`},
+			"heartbeat": {kString, `heartbeat = "run/worker.beat"`}, "max_age": {kString, `max_age = "90s"`},
+			"timeout": {kString, `timeout = "2s"`}, "failures": {kInt, `failures = 3`}, "grace": {kString, `grace = "30s"`},
+			"ca_file": {kString, `ca_file = "tls/ca.pem"`}, "tls_server_name": {kString, `tls_server_name = "api.internal"`},
+			"insecure": {kBool, `insecure = true`}, "action": {kString, `action = "alert"`},
+		}
+	})
 )
 
-var kindNames = map[valueKind]string{kString: "a string", kStrings: "a list of strings", kInt: "a whole number", kStringMap: "a table of strings", kTable: "a table", kBool: "true or false", kTables: "tables"}
+var kindNames = [...]string{kString: "a string", kStrings: "a list of strings", kInt: "a whole number", kStringMap: "a table of strings", kTable: "a table", kBool: "true or false", kTables: "tables"}
 
 // typeErrors lists every key in the file whose value has the wrong TOML
 // type, each with its line and an example, so that one run shows them
@@ -94,18 +105,18 @@ func typeErrors(data []byte, name string) []string {
 			errs = append(errs, fmt.Sprintf("%s:%d: %s%s must be %s, e.g. %s", name, line(key), where, key, kindNames[spec.kind], spec.example))
 		}
 	}
-	check(topSchema, loose, "", func(key string) int { return findLine(data, -1, "", key) })
+	check(topSchema(), loose, "", func(key string) int { return findLine(data, -1, "", key) })
 	daemons, _ := loose["daemon"].([]map[string]any)
 	for i, d := range daemons {
 		where := fmt.Sprintf("daemon[%d]%s: ", i+1, quotedName(d["name"]))
-		check(daemonSchema, d, where, func(key string) int { return findLine(data, i, "", key) })
+		check(daemonSchema(), d, where, func(key string) int { return findLine(data, i, "", key) })
 		if p, ok := d["probe"].(map[string]any); ok {
-			check(probeSchema, p, where+"probe.", func(key string) int { return findLine(data, i, "probe", key) })
+			check(probeSchema(), p, where+"probe.", func(key string) int { return findLine(data, i, "probe", key) })
 		}
 	}
 	notifies, _ := loose["notify"].([]map[string]any)
 	for i, n := range notifies {
-		check(notifySchema, n, fmt.Sprintf("notify[%d]: ", i+1), func(key string) int { return findNotifyLine(data, i, key) })
+		check(notifySchema(), n, fmt.Sprintf("notify[%d]: ", i+1), func(key string) int { return findNotifyLine(data, i, key) })
 	}
 	// Sorted by line, the order a person fixes them in.
 	sortByLine(errs, name)
@@ -147,7 +158,9 @@ func fits(k valueKind, v any) bool {
 	return ok
 }
 
-var tableHeader = regexp.MustCompile(`^\s*\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?`)
+// tableHeader finds a [table] or [[table]] line, for the line numbers of
+// messages about a config that did not decode; compiled at the first.
+var tableHeader = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?`) })
 
 // findLine finds the line of key in the top level (daemon -1), in the
 // daemon-th [[daemon]] table, or in its [daemon.probe] subtable. It reads
@@ -156,7 +169,7 @@ func findLine(data []byte, daemon int, sub, key string) int {
 	keyRE := regexp.MustCompile(`^\s*` + regexp.QuoteMeta(key) + `\s*=`)
 	index, table := -1, ""
 	for n, line := range strings.Split(string(data), "\n") {
-		if m := tableHeader.FindStringSubmatch(line); m != nil {
+		if m := tableHeader().FindStringSubmatch(line); m != nil {
 			table = m[1]
 			if table == "daemon" && strings.Contains(line, "[[") {
 				index++
@@ -189,16 +202,16 @@ func sortByLine(errs []string, name string) {
 // "status_file", "daemon.start", "daemon.probe.exec".
 func Keys() []string {
 	var out []string
-	for k := range topSchema {
+	for k := range topSchema() {
 		out = append(out, k)
 	}
-	for k := range daemonSchema {
+	for k := range daemonSchema() {
 		out = append(out, "daemon."+k)
 	}
-	for k := range probeSchema {
+	for k := range probeSchema() {
 		out = append(out, "daemon.probe."+k)
 	}
-	for k := range notifySchema {
+	for k := range notifySchema() {
 		out = append(out, "notify."+k)
 	}
 	slices.Sort(out)

@@ -44,10 +44,10 @@ func TestSchemasMatchDecoder(t *testing.T) {
 		tags   []string
 		schema map[string]keySpec
 	}{
-		{"top level", tags(fileConfig{}), topSchema},
-		{"[[daemon]]", tags(fileDaemon{}), daemonSchema},
-		{"[daemon.probe]", tags(fileProbe{}), probeSchema},
-		{"[[notify]]", tags(fileNotify{}), notifySchema},
+		{"top level", tags(fileConfig{}), topSchema()},
+		{"[[daemon]]", tags(fileDaemon{}), daemonSchema()},
+		{"[daemon.probe]", tags(fileProbe{}), probeSchema()},
+		{"[[notify]]", tags(fileNotify{}), notifySchema()},
 	} {
 		if got := keys(tt.schema); !slices.Equal(got, tt.tags) {
 			t.Errorf("%s: schema keys %v, decoder keys %v", tt.name, got, tt.tags)

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cortex/cortex-check/check"
@@ -329,10 +330,10 @@ func (ch *change) recovered() {
 
 // readyRE finds the readiness time in a restart's message: "restarted, PID
 // 4330 (ready in 310ms)" or "(came up in 9ms, still running 1s later)".
-var readyRE = regexp.MustCompile(`\((?:ready|came up) in ([0-9][0-9.]*[a-zµ]+)`)
+var readyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\((?:ready|came up) in ([0-9][0-9.]*[a-zµ]+)`) })
 
 func readiness(msg string) *float64 {
-	m := readyRE.FindStringSubmatch(msg)
+	m := readyRE().FindStringSubmatch(msg)
 	if m == nil {
 		return nil
 	}

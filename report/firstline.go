@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -242,20 +243,26 @@ func fit(units []string, limit int) (string, bool) {
 	return text, true
 }
 
+// The first line's regexps are compiled at the first message too long
+// for it: an OK pass's line never is.
 var (
-	longQuote = regexp.MustCompile(`(^|[\s(=])('[^']{10,}'|"(?:[^"\\]|\\.){10,}")`)
-	longPath  = regexp.MustCompile(`(^|[\s('"=])/(?:[^\s/:;,()'"]+/)+([^\s/:;,()'"]+)`)
+	longQuote = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(^|[\s(=])('[^']{10,}'|"(?:[^"\\]|\\.){10,}")`)
+	})
+	longPath = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(^|[\s('"=])/(?:[^\s/:;,()'"]+/)+([^\s/:;,()'"]+)`)
+	})
 )
 
 // elide shortens what a person does not need on the first line: a quoted
 // value of 10 characters or more becomes '…', an absolute path "…/" and its
 // last element.
 func elide(s string) string {
-	s = longQuote.ReplaceAllStringFunc(s, func(m string) string {
+	s = longQuote().ReplaceAllStringFunc(s, func(m string) string {
 		i := strings.IndexAny(m, `'"`)
 		return m[:i+1] + "…" + m[len(m)-1:]
 	})
-	return longPath.ReplaceAllString(s, "$1…/$2")
+	return longPath().ReplaceAllString(s, "$1…/$2")
 }
 
 // more marks a line cut short of the message.
@@ -321,17 +328,22 @@ func cutAtWord(s string, limit int) string {
 	cut = strings.TrimRight(cut, ":;, ")
 	for {
 		i := strings.LastIndexByte(cut, ' ')
-		if i < 0 || !danglingWords[cut[i+1:]] {
+		if i < 0 || !dangling(cut[i+1:]) {
 			return cut
 		}
 		cut = strings.TrimRight(cut[:i], ":;, ")
 	}
 }
 
-// danglingWords end no first line: "no daemon named "x" in" says less
-// than "no daemon named "x"".
-var danglingWords = map[string]bool{"a": true, "an": true, "the": true, "in": true, "of": true, "at": true, "by": true,
-	"for": true, "to": true, "from": true, "with": true, "and": true, "or": true, "is": true, "are": true, "not": true}
+// dangling says whether a word may not end a first line: "no daemon named
+// "x" in" says less than "no daemon named "x"".
+func dangling(word string) bool {
+	switch word {
+	case "a", "an", "the", "in", "of", "at", "by", "for", "to", "from", "with", "and", "or", "is", "are", "not":
+		return true
+	}
+	return false
+}
 
 // unclosedParen is where the first "(" that s leaves open is, or -1.
 func unclosedParen(s string) int {
@@ -354,7 +366,9 @@ func unclosedParen(s string) int {
 // perhaps a line and column, perhaps the daemon. The file is one word with
 // a "." or a "/" in it (checked by errorUnits), so "--fix refused: ..." or
 // "bad arguments: ..." are no place.
-var configPlace = regexp.MustCompile(`^([^\s:-][^\s:]*)((?::\d+){1,2})?: (?:(daemon\[\d+\](?: \([^()]*\))?): )?`)
+var configPlace = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([^\s:-][^\s:]*)((?::\d+){1,2})?: (?:(daemon\[\d+\](?: \([^()]*\))?): )?`)
+})
 
 // errorUnits splits a message into the units FirstLine cuts between: its
 // clauses ("; "), each with its leading separator, and for a clause that
@@ -367,7 +381,7 @@ func errorUnits(msg string) []string {
 		if i > 0 {
 			sep = "; "
 		}
-		m := configPlace.FindStringSubmatch(c)
+		m := configPlace().FindStringSubmatch(c)
 		if m == nil || !strings.ContainsAny(m[1], "./") || len(m[0]) == len(c) {
 			units = append(units, sep+c)
 			continue
