@@ -5,14 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -21,14 +18,14 @@ import (
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/restart"
 	"github.com/cortex/cortex-check/trust"
+	"github.com/cortex/cortex-check/web"
 )
 
 // PingTimeout bounds the dead-man's ping, as healthchecks.io's own
 // examples bound theirs (curl -m 10): a short try, every pass.
 const PingTimeout = 5 * time.Second
 
-// Sender delivers a pass's messages and its ping. Its HTTP client is made
-// at the first webhook or ping: a pass without them never builds one.
+// Sender delivers a pass's messages and its ping.
 type Sender struct {
 	ConfigDir  string // a relative exec program resolves here
 	NotifyUser string // who an exec notifier runs as when the pass is root
@@ -43,9 +40,6 @@ type Sender struct {
 	// notifier that daemonizes a child leaves nothing behind. nil: the
 	// host keeps no groups, and its process group is all that is killed.
 	Throwaway func(name string, cmd *exec.Cmd) (done func(), err error)
-
-	once   sync.Once
-	client *http.Client
 }
 
 // Send delivers m to n, within n's timeout and the pass's deadline.
@@ -104,44 +98,28 @@ func timedOut(ctx context.Context, err error, limit time.Duration) error {
 	return fmt.Errorf("timed out after %s", limit.Round(time.Millisecond))
 }
 
-func (s *Sender) httpClient() *http.Client {
-	s.once.Do(func() {
-		// No proxy from the environment: a pass from cron, a terminal or
-		// systemd sends the same way, as the probes do. Redirects are not
-		// followed: a POST would lose its body.
-		s.client = &http.Client{
-			Transport: &http.Transport{
-				DialContext:         (&net.Dialer{Timeout: PingTimeout}).DialContext,
-				TLSHandshakeTimeout: PingTimeout,
-				ForceAttemptHTTP2:   true,
-			},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-	})
-	return s.client
-}
-
 // post sends body; a 2xx answer is delivery. Errors never quote the URL,
-// whose path or query may be the secret.
+// whose path or query may be the secret. No proxy from the environment: a
+// pass from cron, a terminal or systemd sends the same way, as the probes
+// do. Redirects are not followed: a POST would lose its body. The dial
+// and the TLS handshake each get at most PingTimeout, as the ping does.
 func (s *Sender) post(ctx context.Context, raw, ctype string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, raw, bytes.NewReader(body))
-	if err != nil {
-		return errors.New("not a valid URL")
-	}
-	req.Header.Set("Content-Type", ctype)
+	header := [][2]string{{"Content-Type", ctype}}
 	if s.UserAgent != "" {
-		req.Header.Set("User-Agent", s.UserAgent)
+		header = append(header, [2]string{"User-Agent", s.UserAgent})
 	}
-	resp, err := s.httpClient().Do(req)
+	resp, err := web.Do(ctx, web.Request{Method: "POST", URL: raw, Header: header, Body: body,
+		Dial: (&net.Dialer{Timeout: PingTimeout}).DialContext, HandshakeTimeout: PingTimeout, MaxBody: 64 << 10})
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		if errors.As(err, &ue) { // url.Parse's own
+			return errors.New("not a valid URL")
+		}
 		return err
 	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
 		if resp.StatusCode/100 == 3 {
 			return fmt.Errorf("answered %s (redirects are not followed: give the URL it redirects to)", resp.Status)

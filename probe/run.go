@@ -2,24 +2,21 @@ package probe
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/cortex/cortex-check/escape"
 	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/trust"
+	"github.com/cortex/cortex-check/web"
 )
 
 // Result is what one probe found.
@@ -211,59 +208,28 @@ func (s Spec) check(ctx context.Context, run ExecFunc, env Env) error {
 // the body is read only so that the server can finish writing a short one.
 const maxBody = 64 << 10
 
-// newTransport makes the HTTP transport of one probe; tc nil is Go's TLS
-// configuration.
-func newTransport(dial func(ctx context.Context, network, address string) (net.Conn, error), tc *tls.Config) *http.Transport {
-	return &http.Transport{
-		TLSClientConfig: tc,
-		// Never $HTTP_PROXY: a pass that runs as root must not send its
-		// probes, and what their URLs carry, through a proxy that the
-		// environment happens to name; nor can a local port be reached
-		// through one.
-		Proxy:       nil,
-		DialContext: dial,
-		// A pass asks once and exits: a kept-alive connection would only
-		// linger in the daemon until then.
-		DisableKeepAlives:      true,
-		MaxResponseHeaderBytes: maxBody,
-	}
-}
-
 func checkHTTP(ctx context.Context, s Spec, dial func(ctx context.Context, network, address string) (net.Conn, error)) error {
 	tc, err := s.tlsConfig()
 	if err != nil {
 		return err
 	}
-	tr := newTransport(dial, tc)
-	defer tr.CloseIdleConnections()
-	client := &http.Client{
-		Transport: tr,
-		// A 3xx answer is healthy as it is; following it would probe
-		// another endpoint, maybe on another host.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.HTTP, nil)
-	if err != nil {
-		return redactErr(err)
-	}
-	req.Header.Set("User-Agent", "cortex-check-probe")
-	resp, err := client.Do(req)
+	// One request on its own connection, never through a proxy that the
+	// environment happens to name (a pass that runs as root must not send
+	// its probes, and what their URLs carry, through one; nor can a local
+	// port be reached through one), a 3xx answer healthy as it is:
+	// following it would probe another endpoint, maybe on another host.
+	resp, err := web.Do(ctx, web.Request{URL: s.HTTP, Header: [][2]string{{"User-Agent", "cortex-check-probe"}},
+		TLS: tc, Dial: dial, MaxHeader: maxBody, MaxBody: maxBody})
 	if err != nil {
 		return certHint(redactErr(err))
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-	resp.Body.Close()
-	status := resp.Status
-	if status == "" {
-		status = strconv.Itoa(resp.StatusCode)
 	}
 	switch {
 	case s.ExpectStatus != 0:
 		if resp.StatusCode != s.ExpectStatus {
-			return fmt.Errorf("%s, expect_status %d", status, s.ExpectStatus)
+			return fmt.Errorf("%s, expect_status %d", resp.Status, s.ExpectStatus)
 		}
 	case resp.StatusCode < 200 || resp.StatusCode > 399:
-		return errors.New(status)
+		return errors.New(resp.Status)
 	}
 	return nil
 }

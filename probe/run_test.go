@@ -166,13 +166,24 @@ func TestHTTP(t *testing.T) {
 	}
 }
 
-func TestHTTPTransport(t *testing.T) {
-	tr := newTransport(nil, nil)
-	if tr.Proxy != nil {
-		t.Error("the transport takes a proxy, maybe from $HTTP_PROXY")
-	}
-	if !tr.DisableKeepAlives {
-		t.Error("the transport keeps connections alive")
+// TestHTTPRequest: the probe says who it is, asks for one answer on its
+// own connection, and never goes through a proxy the environment names.
+func TestHTTPRequest(t *testing.T) {
+	var agent, conn string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		agent, conn = r.UserAgent(), r.Header.Get("Connection")
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("HTTP_PROXY", "http://"+closedPort(t))
+	t.Setenv("http_proxy", "http://"+closedPort(t))
+	wantResult(t, runOne(t, Target{Spec: Spec{HTTP: srv.URL + "/health"}}), true, "")
+	mu.Lock()
+	defer mu.Unlock()
+	if agent != "cortex-check-probe" || conn != "close" {
+		t.Errorf("the server saw User-Agent %q, Connection %q", agent, conn)
 	}
 }
 
