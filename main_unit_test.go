@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
+	"reflect"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -94,5 +96,67 @@ func TestPassTimeout(t *testing.T) {
 		if got := f.timeout(tt.daemons, tt.only); got != tt.want {
 			t.Errorf("%s: timeout %s, want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestPassGrammar holds passCLI to cli: every command line that passCLI
+// accepts, cli accepts too, as the same pass with the same flags; what
+// passCLI refuses goes to cli (run does so), so its answers and errors are
+// cli's.
+func TestPassGrammar(t *testing.T) {
+	t.Setenv("CORTEX_CONFIG", "")
+	lines := [][]string{
+		{}, {"--fix"}, {"-c", "/etc/cortex/cortex.toml", "--fix"}, {"-c/etc/c.toml"}, {"--config=x.toml", "-q"}, {"-qc", "x.toml"},
+		{"check"}, {"check", "--fix", "--dry-run"}, {"--fix", "check"}, {"-c", "x", "check", "--format", "json"},
+		{"--only", "a,b", "--only", "c"}, {"--only=a"}, {"--format=text"}, {"--format", "xml"}, {"--timeout", "30s", "--lock-timeout=2s"},
+		{"--timeout", "-1s"}, {"--wait", "10s", "--textfile", "t.prom"}, {"--read-only"}, {"--fix", "--read-only"}, {"--dry-run"},
+		{"--output-log", "/var/log/x.log"}, {"--fix", "--force"}, {"--fix=false"}, {"-q", "--fix"},
+		{"validate"}, {"status"}, {"stop", "pm-daemon"}, {"--fix", "stop", "x"}, {"schedule", "systemd"}, {"monitor", "zabbix"},
+		{"--no-such-flag"}, {"extra"}, {"--", "--fix"}, {"-c"}, {"--only"}, {"--timeout", "soon"},
+	}
+	accepted := 0
+	for _, args := range lines {
+		var p passCLI
+		pctx, perr := newParser(&p, io.Discard, io.Discard).Parse(args)
+		var c cli
+		cctx, cerr := newParser(&c, io.Discard, io.Discard).Parse(args)
+		if perr != nil {
+			continue // cli answers it, as before
+		}
+		if cerr != nil {
+			t.Errorf("%q: the pass grammar accepts it, cli says %v", args, cerr)
+			continue
+		}
+		if pctx.Command() != cctx.Command() || p.Config != c.Config || !reflect.DeepEqual(p.Check, c.Check) {
+			t.Errorf("%q: the pass grammar gives %s %q %+v, cli %s %q %+v", args, pctx.Command(), p.Config, p.Check, cctx.Command(), c.Config, c.Check)
+		}
+		accepted++
+	}
+	if accepted < 20 {
+		t.Errorf("the pass grammar accepted only %d of the command lines", accepted)
+	}
+	for arg, help := range map[string]bool{"-h": true, "--help": true, "-qh": true, "--help=true": true, "--fix": false, "-q": false, "-c": false, "x.toml": false, "--helper": false} {
+		if isHelp(arg) != help {
+			t.Errorf("isHelp(%q) = %v", arg, !help)
+		}
+	}
+}
+
+// BenchmarkParse: what kong costs a pass, with the whole CLI's grammar and
+// with the pass's alone.
+func BenchmarkParse(b *testing.B) {
+	args := []string{"-c", "/etc/cortex/cortex.toml", "--fix"}
+	for _, g := range []struct {
+		name    string
+		grammar func() any
+	}{{"cli", func() any { return &cli{} }}, {"passCLI", func() any { return &passCLI{} }}} {
+		b.Run(g.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := newParser(g.grammar(), io.Discard, io.Discard).Parse(args); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
