@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"bytes"
+	"encoding/xml"
 	"strings"
 	"testing"
 
@@ -126,6 +128,23 @@ func TestSystemdTimeoutFollowsBudget(t *testing.T) {
 		service := Systemd(Job{Binary: "/usr/local/bin/cortex-check", Config: "/etc/cortex/cortex.toml", Interval: tt.interval, Budget: tt.budget})[0]
 		if !strings.Contains(service.Content, "\n"+tt.want+"\n") {
 			t.Errorf("interval %s, budget %s: want %s in\n%s", tt.interval, tt.budget, tt.want, service.Content)
+		}
+	}
+}
+
+// TestXMLText holds xmlText to encoding/xml's EscapeText.
+func TestXMLText(t *testing.T) {
+	texts := []string{"", "/usr/local/bin/cortex-check", `a "b" 'c' <d> & e`, "tab\there\nnew\rret", "\x00\x01\x1f\x7f",
+		"ünïcödé ✓ \U0001F600", "bad \xff\xfe utf8", "\uFFFD real", "\uFFFE\uFFFF", "\ud7ff\ue000"}
+	for c := 0; c < 256; c++ {
+		texts = append(texts, "x"+string([]byte{byte(c)})+"y", "x"+string(rune(c))+"y")
+	}
+	for _, s := range texts {
+		var want, got bytes.Buffer
+		xml.EscapeText(&want, []byte(s))
+		xmlText(&got, s)
+		if got.String() != want.String() {
+			t.Errorf("xmlText(%q) = %q, EscapeText writes %q", s, got.String(), want.String())
 		}
 	}
 }
