@@ -187,19 +187,21 @@ func (w *walker) openIn(path, kind string, open func(dir int, name string) (fd i
 }
 
 // onlyLink refuses what is not a regular file with exactly one link.
+// The refusal is built only to refuse: it names the owner, which reads
+// the user database (/etc/passwd) on every pass otherwise.
 func onlyLink(kind, path string, fi info) error {
+	if fi.isRegular() && fi.nlink == 1 {
+		return nil
+	}
 	e := refusal(kind, path, fi)
-	switch {
-	case !fi.isRegular():
+	if !fi.isRegular() {
 		e.Problem = "is " + fi.typeName() + ", not a regular file"
 		e.Risk = "whoever put it there could make cortex-check hang on it or write into something else as " + runAs()
 		e.Fix = "rm " + path
-	case fi.nlink != 1:
+	} else {
 		e.Problem = fmt.Sprintf("has %d hard links", fi.nlink)
 		e.Risk = "it may be another file linked there so that cortex-check, as " + runAs() + ", writes into it"
 		e.Fix = "check what else it is (find / -samefile " + path + "), then rm " + path
-	default:
-		return nil
 	}
 	return e
 }
