@@ -2,9 +2,7 @@ package trust
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -62,8 +60,7 @@ func readOnce(path string, uid int, what string, p purpose) (*ConfigFile, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, &fs.PathError{Op: "open", Path: t.path, Err: changed(err)})
 	}
-	f := os.NewFile(uintptr(fd), t.path)
-	defer f.Close()
+	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, &fs.PathError{Op: "stat", Path: t.path, Err: err})
@@ -73,9 +70,9 @@ func readOnce(path string, uid int, what string, p purpose) (*ConfigFile, error)
 		return nil, fmt.Errorf("%s %s is %s, not a regular file", what, t.path, fi.typeName())
 	}
 	w.flag(w.judge(t.path, fi, asFile))
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfig+1))
+	data, err := readAll(fd, min(st.Size, MaxConfig)+1, MaxConfig+1)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("%s: %w", what, &fs.PathError{Op: "read", Path: t.path, Err: err})
 	}
 	if len(data) > MaxConfig {
 		return nil, fmt.Errorf("%s %s is larger than %d KiB: that is not cortex-check's", what, t.path, MaxConfig>>10)
@@ -85,4 +82,30 @@ func readOnce(path string, uid int, what string, p purpose) (*ConfigFile, error)
 		c.Untrusted = w.bad
 	}
 	return c, nil
+}
+
+// readAll reads fd to its end, or to limit bytes, into a buffer of size
+// first (its size by fstat, and one more to see the end): a config or a
+// status file in one read, not the growing reads of io.ReadAll, and on the
+// descriptor itself, which os.File would first try to add to the
+// network poller.
+func readAll(fd int, first, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, max(first, 512))
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):min(int64(cap(buf)), limit)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	return buf, nil
 }
