@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // pageSize is the unit of rss in /proc/PID/stat.
@@ -29,8 +32,8 @@ func readTableAt(root string, need Need) ([]Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
 	}
+	defer dir.Close()
 	names, err := dir.Readdirnames(-1)
-	dir.Close()
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
 	}
@@ -38,7 +41,7 @@ func readTableAt(root string, need Need) ([]Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read process table: %w", err)
 	}
-	r := procReader{root: root, buf: make([]byte, 0, 4096), args: make([]string, 0, 4*len(names))}
+	r := procReader{root: root, dir: int(dir.Fd()), buf: make([]byte, 0, 4096), args: make([]string, 0, 4*len(names))}
 	procs := make([]Process, 0, len(names))
 	for _, name := range names {
 		if name[0] < '0' || name[0] > '9' {
@@ -59,15 +62,19 @@ func readTableAt(root string, need Need) ([]Process, error) {
 	return procs, nil
 }
 
+// procReader reads the files of /proc/PID relative to /proc, opened once:
+// the kernel resolves "PID/stat" from there, not "/proc/PID/stat" from /,
+// for each of thousands of files.
 type procReader struct {
 	root string
+	dir  int // root, open
 	buf  []byte
-	path []byte
+	path []byte   // the file's path under dir, NUL-terminated
 	args []string // backing array for every process's argv
 }
 
 func (r *procReader) read(pid int, name string, need Need, boot time.Time) (Process, error) {
-	b, err := r.readFile(name, "/stat", 4096)
+	b, err := r.readFile(name, "/stat", 4096, true)
 	if err != nil {
 		return Process{}, err
 	}
@@ -89,16 +96,16 @@ func (r *procReader) read(pid int, name string, need Need, boot time.Time) (Proc
 	}
 	p.UID = -1
 	if need.Owner {
-		// /proc/PID belongs to the process's effective user.
-		var st syscall.Stat_t
-		r.path = append(append(append(r.path[:0], r.root...), '/'), name...)
-		if err := syscall.Stat(string(r.path), &st); err != nil {
+		// /proc/PID belongs to the process's effective user (its
+		// files, to root when the process is not dumpable).
+		var st unix.Stat_t
+		if err := unix.Fstatat(r.dir, name, &st, 0); err != nil {
 			return Process{}, errProcGone
 		}
 		p.UID = int(st.Uid)
 	}
 	if need.Cmdline {
-		b, err := r.readFile(name, "/cmdline", MaxCmdline)
+		b, err := r.readFile(name, "/cmdline", MaxCmdline, false)
 		if err != nil {
 			return Process{}, err
 		}
@@ -123,7 +130,7 @@ func (r *procReader) threadCmdline(pid string) []byte {
 		if t.Name() == pid {
 			continue
 		}
-		if b, err := r.readFile(pid, "/task/"+t.Name()+"/cmdline", MaxCmdline); err == nil && len(b) > 0 {
+		if b, err := r.readFile(pid, "/task/"+t.Name()+"/cmdline", MaxCmdline, false); err == nil && len(b) > 0 {
 			return b
 		}
 	}
@@ -138,10 +145,13 @@ func ticksToDuration(ticks uint64) time.Duration {
 }
 
 // readFile reads <root>/<pid><file> whole into the reader's buffer, which the
-// next call overwrites.
-func (r *procReader) readFile(pid, file string, limit int) ([]byte, error) {
-	r.path = append(append(append(append(r.path[:0], r.root...), '/'), pid...), file...)
-	fd, err := syscall.Open(string(r.path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+// next call overwrites. shortIsWhole says that a read that does not fill
+// the buffer returned the whole file, as for /proc/PID/stat, which the
+// kernel writes in one piece: the read that would only see its end is
+// saved, once per process.
+func (r *procReader) readFile(pid, file string, limit int, shortIsWhole bool) ([]byte, error) {
+	r.path = append(append(append(r.path[:0], pid...), file...), 0)
+	fd, err := openAt(r.dir, r.path)
 	if err != nil {
 		return nil, errProcGone
 	}
@@ -161,9 +171,24 @@ func (r *procReader) readFile(pid, file string, limit int) ([]byte, error) {
 		if n == 0 {
 			return r.buf, nil
 		}
+		full := len(r.buf)+n == min(cap(r.buf), limit)
 		r.buf = r.buf[:len(r.buf)+n]
+		if shortIsWhole && !full {
+			return r.buf, nil
+		}
 	}
 	return r.buf, nil
+}
+
+// openAt opens path (NUL-terminated) under dir for reading, without the
+// two copies of the path into new strings that syscall.Openat would make
+// for each of a walk's thousands of files.
+func openAt(dir int, path []byte) (int, error) {
+	fd, _, errno := syscall.Syscall6(syscall.SYS_OPENAT, uintptr(dir), uintptr(unsafe.Pointer(&path[0])), syscall.O_RDONLY|syscall.O_CLOEXEC, 0, 0, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(fd), nil
 }
 
 // bootTime is when the system booted, from /proc/stat's btime line.
@@ -207,7 +232,12 @@ func readTableOne(root string, pid int) (Process, error) {
 	if err != nil {
 		return Process{}, err
 	}
-	r := procReader{root: root, buf: make([]byte, 0, 4096)}
+	dir, err := os.Open(root)
+	if err != nil {
+		return Process{}, err
+	}
+	defer dir.Close()
+	r := procReader{root: root, dir: int(dir.Fd()), buf: make([]byte, 0, 4096)}
 	return r.read(pid, strconv.Itoa(pid), Need{Owner: true}, boot)
 }
 
