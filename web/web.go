@@ -226,31 +226,9 @@ func readResponse(br *bufio.Reader, max int, method string) (*Response, io.Reade
 		if err != nil {
 			return nil, nil, err
 		}
-		length, chunked := int64(-1), false
-		for {
-			h, err := readLine(br, &left)
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF // as net/http: the answer was cut
-			}
-			if err != nil {
-				return nil, nil, err
-			}
-			if h == "" {
-				break
-			}
-			name, value, ok := strings.Cut(h, ":")
-			if !ok {
-				return nil, nil, fmt.Errorf("malformed MIME header line: %s", h)
-			}
-			value = strings.TrimSpace(value)
-			switch {
-			case strings.EqualFold(name, "Content-Length"):
-				if n, err := strconv.ParseInt(value, 10, 64); err == nil && n >= 0 {
-					length = n
-				}
-			case strings.EqualFold(name, "Transfer-Encoding"):
-				chunked = strings.EqualFold(value, "chunked")
-			}
+		length, chunked, err := readHeaders(br, &left)
+		if err != nil {
+			return nil, nil, err
 		}
 		c := resp.StatusCode
 		if c >= 100 && c < 200 && c != 101 && interim < 5 {
@@ -265,6 +243,38 @@ func readResponse(br *bufio.Reader, max int, method string) (*Response, io.Reade
 			return resp, io.LimitReader(br, length), nil
 		}
 		return resp, br, nil // to the end: the server closes
+	}
+}
+
+// readHeaders reads a response's header lines up to the empty one, and
+// keeps what framing the body needs: its Content-Length (-1: none) and
+// whether it is chunked.
+func readHeaders(br *bufio.Reader, left *int) (length int64, chunked bool, err error) {
+	length = -1
+	for {
+		h, err := readLine(br, left)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // as net/http: the answer was cut
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		if h == "" {
+			return length, chunked, nil
+		}
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return 0, false, fmt.Errorf("malformed MIME header line: %s", h)
+		}
+		value = strings.TrimSpace(value)
+		switch {
+		case strings.EqualFold(name, "Content-Length"):
+			if n, err := strconv.ParseInt(value, 10, 64); err == nil && n >= 0 {
+				length = n
+			}
+		case strings.EqualFold(name, "Transfer-Encoding"):
+			chunked = strings.EqualFold(value, "chunked")
+		}
 	}
 }
 

@@ -53,15 +53,7 @@ func main() {
 	var want ratios
 	flag.Var(&want, "ratio", "A/B: print the median of per-round ratios of A to B (repeatable)")
 	flag.Parse()
-	var cmds []*command
-	for _, arg := range flag.Args() {
-		name, line, ok := strings.Cut(arg, "=")
-		if !ok {
-			fmt.Fprintf(os.Stderr, "driver: %q is not name=command\n", arg)
-			os.Exit(2)
-		}
-		cmds = append(cmds, &command{name: name, argv: strings.Fields(line)})
-	}
+	cmds := parseCommands(flag.Args())
 	for r := 0; r < *warmup+*rounds; r++ {
 		for _, c := range cmds {
 			d, err := timed(c.argv)
@@ -73,7 +65,29 @@ func main() {
 			}
 		}
 	}
-	for range *rssRounds {
+	measureRSS(cmds, *rssRounds)
+	measureInit(cmds, *initRounds)
+	byName := printTable(cmds)
+	printRatios(byName, want)
+}
+
+// parseCommands reads the name=command arguments.
+func parseCommands(args []string) []*command {
+	var cmds []*command
+	for _, arg := range args {
+		name, line, ok := strings.Cut(arg, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "driver: %q is not name=command\n", arg)
+			os.Exit(2)
+		}
+		cmds = append(cmds, &command{name: name, argv: strings.Fields(line)})
+	}
+	return cmds
+}
+
+// measureRSS reads each command's peak RSS at its exit, rounds times.
+func measureRSS(cmds []*command, rounds int) {
+	for range rounds {
 		for _, c := range cmds {
 			kib, err := peakRSS(c.argv)
 			if err != nil {
@@ -82,7 +96,11 @@ func main() {
 			c.hwm = append(c.hwm, kib)
 		}
 	}
-	for range *initRounds {
+}
+
+// measureInit sums each command's package initialisation, rounds times.
+func measureInit(cmds []*command, rounds int) {
+	for range rounds {
 		for _, c := range cmds {
 			ms, ok, err := initTime(c.argv)
 			if err != nil {
@@ -93,6 +111,11 @@ func main() {
 			}
 		}
 	}
+}
+
+// printTable prints each command's times, peak RSS and init, and returns
+// the commands by name.
+func printTable(cmds []*command) map[string]*command {
 	fmt.Printf("%-24s %10s %10s %10s %14s %10s\n", "command", "median", "min", "max", "peak RSS KiB", "init ms")
 	byName := map[string]*command{}
 	for _, c := range cmds {
@@ -107,6 +130,12 @@ func main() {
 		}
 		fmt.Printf("%-24s %10s %10s %10s %14s %10s\n", c.name, ms(median(c.times)), ms(s[0]), ms(s[len(s)-1]), rss, in)
 	}
+	return byName
+}
+
+// printRatios prints, for each A/B asked for, the median of the per-round
+// ratios of A's time to B's: paired rounds, so the machine's drift cancels.
+func printRatios(byName map[string]*command, want ratios) {
 	for _, r := range want {
 		a, b, _ := strings.Cut(r, "/")
 		ca, cb := byName[a], byName[b]
