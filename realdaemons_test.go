@@ -194,7 +194,7 @@ func cmdHoldPort(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(func() { l.Close() })
 }
 
-// waitport [-gone] PORT: wait, up to 20 s, until 127.0.0.1:PORT accepts a
+// waitport [-gone] [HOST:]PORT: wait, up to 20 s, until HOST:PORT (default host 127.0.0.1) accepts a
 // connection (or, with -gone, refuses one). Once it accepts, the processes
 // listening there are recorded for the cleanup.
 func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
@@ -203,12 +203,16 @@ func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
 		args = args[1:]
 	}
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitport [-gone] PORT")
+		ts.Fatalf("usage: waitport [-gone] [HOST:]PORT")
 	}
-	port := atoiArg(ts, "waitport", args[0])
+	host, portArg, ok := strings.Cut(args[0], ":")
+	if !ok {
+		host, portArg = "127.0.0.1", args[0]
+	}
+	port := atoiArg(ts, "waitport", portArg)
 	st := realOf(ts)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), time.Second)
 		if err == nil {
 			c.Close()
 		}
