@@ -9,7 +9,9 @@ package main
 // file to grow old instead of sleeping a fixed time.
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ import (
 func init() {
 	scriptCmds["nagiosparse"] = cmdNagiosParse
 	scriptCmds["waitage"] = cmdWaitAge
+	scriptCmds["backdate"] = cmdBackdate
 }
 
 // The plugin guidelines' perfdata grammar, as in report/perfdata_test.go:
@@ -166,4 +169,45 @@ func cmdWaitAge(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	ts.Logf("%s: %s is older than %s", args[0], at.Format(time.RFC3339), age)
+}
+
+// backdate FILE DURATION: move every time in a JSON file (a status file)
+// DURATION into the past, as if its passes had run that long ago, and
+// replace it whole. A scenario ages the timer's record this way instead of
+// waiting: an observer's verdict of what is fresh and what is stale then
+// never depends on how busy the machine is.
+func cmdBackdate(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: backdate FILE DURATION"
+	if neg || len(args) != 2 {
+		ts.Fatalf(usage)
+	}
+	by, err := time.ParseDuration(args[1])
+	if err != nil || by <= 0 {
+		ts.Fatalf("%s: bad DURATION %q", usage, args[1])
+	}
+	var doc any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc))
+	var shift func(v any) any
+	shift = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				v[k] = shift(e)
+			}
+		case []any:
+			for i, e := range v {
+				v[i] = shift(e)
+			}
+		case string:
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				return t.Add(-by).Format(time.RFC3339Nano)
+			}
+		}
+		return v
+	}
+	b, err := json.Marshal(shift(doc))
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	ts.Check(os.WriteFile(path+".backdate", b, 0o644))
+	ts.Check(os.Rename(path+".backdate", path))
 }

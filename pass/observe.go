@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cortex/cortex-check/check"
+	"github.com/cortex/cortex-check/human"
 	"github.com/cortex/cortex-check/probe"
 	"github.com/cortex/cortex-check/report"
 )
@@ -45,7 +46,7 @@ func (r *run) borrow(d *check.Daemon, v *check.Result, now time.Time) *report.Da
 	}
 	seen := &report.Seen{By: r.writerName(), At: w.CheckedAt, Why: v.Unreadable}
 	if age := now.Sub(w.CheckedAt); age > borrowAge(r.cfg.Interval) {
-		v.Message += fmt.Sprintf("; %s, longer ago than three intervals (%s): not reported", seen.Saw(now, string(w.Status)), borrowAge(r.cfg.Interval))
+		v.Message += fmt.Sprintf("; %s, longer ago than three intervals (%s): not reported", seen.Saw(now, string(w.Status)), human.Duration(borrowAge(r.cfg.Interval)))
 		return nil
 	}
 	if w.Running() && r.exitedSince(w) {
@@ -120,7 +121,7 @@ func (r *run) borrowProbes(now time.Time) {
 			last := "no writer pass has probed it"
 			if w != nil && w.Result != probe.NotRun {
 				seen.At = w.At
-				last = fmt.Sprintf("%s, longer ago than three intervals (%s)", seen.Saw(now, string(w.Result)), borrowAge(r.cfg.Interval))
+				last = fmt.Sprintf("%s, longer ago than three intervals (%s)", seen.Saw(now, string(w.Result)), human.Duration(borrowAge(r.cfg.Interval)))
 			}
 			e.Probe = &report.Probe{Kind: string(probe.KindExec), Result: probe.NotRun, At: now.UTC().Truncate(time.Millisecond),
 				Error: fmt.Sprintf("this check %s, and %s: whether it works is unknown", why, last)}
