@@ -242,7 +242,7 @@ func (c *checkCmd) print(a *app, res pass.Result, canStart report.CanStart) erro
 	case "json":
 		a.stdout.Write(res.JSON)
 	case "text":
-		io.WriteString(a.stdout, res.Status.Text(useColor(a.stdout), canStart))
+		io.WriteString(a.stdout, res.Status.Text(useColor(a.stdout), canStart, "checked"))
 	default:
 		io.WriteString(a.stdout, res.Status.Nagios(canStart, notes...))
 	}

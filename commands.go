@@ -42,7 +42,7 @@ func (s *statusCmd) Run(a *app) error {
 	interval := cmpDuration(s.Interval, cfg.Interval)
 	age := time.Since(st.LastTimer()).Round(time.Second)
 	color := useColor(a.stdout)
-	table := st.Text(color, pass.CanStart(cfg))
+	table := st.Text(color, pass.CanStart(cfg), "written")
 	if age > 3*interval {
 		fmt.Fprintf(a.stdout, "%s: the status file was written %s ago, more than three intervals of %s: no pass has run since, and what follows may be false\n\n",
 			report.Paint("STALE", report.Critical, color), human.Age(age), interval)

@@ -66,7 +66,7 @@ func TestFiguresRendered(t *testing.T) {
 	if strings.Contains(out, "'worker cpu'") {
 		t.Errorf("a CPU percentage not measured yet is not in the perfdata:\n%s", out)
 	}
-	text := st.Text(false, func(string) bool { return true })
+	text := st.Text(false, func(string) bool { return true }, "written")
 	if !strings.Contains(text, "MEM     CPU  THR  FDS") || !strings.Contains(text, "612MiB  93%  5    17") {
 		t.Errorf("text table:\n%s", text)
 	}

@@ -169,11 +169,11 @@ func TestTextColour(t *testing.T) {
 	st.Set("b", FromResult(check.Result{Name: "b"}, 0, now))
 	st.Finish(0, 5*time.Minute)
 	canStart := func(string) bool { return true }
-	plain := st.Text(false, canStart)
+	plain := st.Text(false, canStart, "written")
 	if strings.Contains(plain, "\033") {
 		t.Errorf("colour off, but escape codes in %q", plain)
 	}
-	colored := st.Text(true, canStart)
+	colored := st.Text(true, canStart, "written")
 	for _, want := range []string{green + "running" + reset, red + "stopped" + reset, red + "CRITICAL" + reset} {
 		if !strings.Contains(colored, want) {
 			t.Errorf("colour on, %q missing from %q", want, colored)

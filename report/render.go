@@ -215,11 +215,13 @@ func (s State) color() string {
 }
 
 // Text renders a table for a person, like monit summary; color adds ANSI
-// colours to the states.
-func (st *Status) Text(color bool, canStart CanStart) string {
+// colours to the states. when says what its time is: "written" for a
+// status file read back, "checked" for a pass's own view (an observer's
+// writes nothing).
+func (st *Status) Text(color bool, canStart CanStart, when string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cortex-check %s on %s, written %s: %s\n\n", Paint(st.State.String(), st.State, color),
-		st.Host, st.CheckedAt.Local().Format(time.RFC3339), st.Summary)
+	fmt.Fprintf(&b, "cortex-check %s on %s, %s %s: %s\n\n", Paint(st.State.String(), st.State, color),
+		st.Host, when, st.CheckedAt.Local().Format(time.RFC3339), st.Summary)
 	t := table{color: color}
 	t.add(OK, "DAEMON", "STATUS", "PID", "PROCS", "MEM", "CPU", "THR", "FDS", "TRACKED BY", "UPTIME", "ACTION", "RESTARTS", "MESSAGE")
 	for _, name := range st.Names() {
