@@ -118,6 +118,30 @@ func TestStatusJSONKeepsUncheckedEntries(t *testing.T) {
 	}
 }
 
+// --only b: a daemon --only left out that was restarted within
+// restart_warning is still named restarted in the file's summary, which
+// carries the whole host.
+func TestSummaryKeepsUncheckedRestart(t *testing.T) {
+	prev := New(now.Add(-time.Minute), "h", "v", []string{"a", "b"}, nil)
+	prev.Set("a", FromResult(running("a", 1, time.Minute), 0, now.Add(-time.Minute)))
+	prev.Set("b", FromResult(running("b", 2, time.Hour), 0, now.Add(-time.Minute)))
+	prev.Daemons["a"].LastRestart = &Note{At: now.Add(-2 * time.Minute), Reason: "stopped"}
+	prev.Finish(0, 5*time.Minute)
+	st := New(now, "h", "v", []string{"a", "b"}, prev)
+	st.Set("b", FromResult(running("b", 2, time.Hour), 0, now))
+	st.Finish(0, 5*time.Minute)
+	if want := "2/2 daemons running; restarted: a"; st.Summary != want {
+		t.Errorf("summary %q, want %q", st.Summary, want)
+	}
+	// Once restart_warning has passed, it is no longer news.
+	st = New(now.Add(10*time.Minute), "h", "v", []string{"a", "b"}, prev)
+	st.Set("b", FromResult(running("b", 2, time.Hour), 0, now.Add(10*time.Minute)))
+	st.Finish(0, 5*time.Minute)
+	if want := "2/2 daemons running"; st.Summary != want {
+		t.Errorf("later: summary %q, want %q", st.Summary, want)
+	}
+}
+
 // Timestamps and counters read like Prometheus's own: plain decimals, never
 // exponent notation (a regression: %v wrote 1.764126e+09).
 func TestMetricsPlainDecimals(t *testing.T) {

@@ -618,7 +618,10 @@ func (st *Status) kinds(d *Daemon) []kind {
 	default:
 		out = append(out, kindDown)
 	}
-	if d.Checked && (d.Action == ActionRestarted || d.RecentRestart(st.CheckedAt, st.restartWarning)) {
+	// A restart within restart_warning is news whether this pass checked
+	// the daemon or --only left its last known entry: the file's summary
+	// carries the whole host.
+	if d.Checked && d.Action == ActionRestarted || d.RecentRestart(st.CheckedAt, st.restartWarning) {
 		out = append(out, kindRestarted)
 	}
 	if d.TooMany() {
