@@ -39,18 +39,10 @@ on_limit = "restart"
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	pass := func(opt Options, after time.Duration) *report.Daemon {
 		t.Helper()
-		h.mu.Lock()
-		h.now = h.now.Add(after)
-		h.mu.Unlock()
 		opt.LockTimeout, opt.Timeout = time.Second, 25*time.Second
-		res := Run(ctx, cfg, opt, h.world())
-		if res.Err != nil {
-			t.Fatal(res.Err)
-		}
-		return res.Status.Daemons["pm-daemon"]
+		return h.runAfter(t, cfg, opt, after).Status.Daemons["pm-daemon"]
 	}
 	e := pass(Options{}, 0)
 	if e.State != report.OK || !strings.Contains(e.Message, "memory 612MiB over max_memory 512MiB (1 of 2 passes before it counts)") {

@@ -108,6 +108,20 @@ func (h *fakeHost) start(d *check.Daemon) (restart.Process, error) {
 	return p, nil
 }
 
+// runAfter moves the clock on by after, then runs a pass of cfg on the
+// host; a pass that cannot judge fails the test.
+func (h *fakeHost) runAfter(t *testing.T, cfg *check.Config, opt Options, after time.Duration) Result {
+	t.Helper()
+	h.mu.Lock()
+	h.now = h.now.Add(after)
+	h.mu.Unlock()
+	res := Run(context.Background(), cfg, opt, h.world())
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	return res
+}
+
 // kill removes the daemon's processes, as a SIGKILL and a reap would.
 func (h *fakeHost) kill(name string) {
 	h.mu.Lock()
@@ -649,12 +663,7 @@ start = ["/srv/pg.sh"]
 	opt := Options{Fix: true, Timeout: 2 * time.Second, LockTimeout: time.Second}
 	pass := func(after time.Duration) *report.Daemon {
 		t.Helper()
-		h.mu.Lock()
-		h.now = h.now.Add(after)
-		h.mu.Unlock()
-		if res := Run(context.Background(), cfg, opt, h.world()); res.Err != nil {
-			t.Fatal(res.Err)
-		}
+		h.runAfter(t, cfg, opt, after)
 		return statusFile(t, h).Daemons["pg"]
 	}
 	e := pass(0)
