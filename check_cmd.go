@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,13 +78,7 @@ func (f *passFlags) timeout(daemons []check.Daemon, only []string) time.Duration
 	if f.Timeout > 0 {
 		return f.Timeout
 	}
-	need := DefaultTimeout
-	for _, n := range check.StartNeeds(daemons) {
-		if len(only) == 0 || slices.Contains(only, n.Daemon) {
-			need = max(need, n.Total+check.BudgetRoom)
-		}
-	}
-	return need
+	return check.StartBudget(daemons, only, DefaultTimeout)
 }
 
 func (c *checkCmd) options(cfg *check.Config) pass.Options {

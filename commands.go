@@ -91,7 +91,7 @@ func (s *scheduleCmd) Run(a *app) error {
 		return fmt.Errorf("find this binary's path: %w", err)
 	}
 	job := schedule.Job{Binary: binary, Config: cfg.Path, Interval: cmpDuration(s.Interval, cfg.Interval), User: s.User, Textfile: cfg.Textfile,
-		Budget:    check.StartBudget(cfg.Daemons, DefaultTimeout),
+		Budget:    check.StartBudget(cfg.Daemons, nil, DefaultTimeout),
 		OutputLog: filepath.Join(filepath.Dir(cfg.LogFile), "cortex-check.cron.log")}
 	if job.Interval < time.Second {
 		return errors.New("--interval must be at least 1s")

@@ -300,7 +300,7 @@ func plural(n int, noun string) string {
 // daemon's start (with the starts it waits for) gives up on that start
 // while it is still in progress.
 func validateBudget(a *app, cfg *check.Config, timeout time.Duration) {
-	budget := check.StartBudget(cfg.Daemons, DefaultTimeout)
+	budget := check.StartBudget(cfg.Daemons, nil, DefaultTimeout)
 	fmt.Fprintf(a.stdout, "a --fix pass that starts every daemon may take up to %s; without --timeout it is given that\n", human.Duration(budget))
 	for _, n := range check.StartNeeds(cfg.Daemons) {
 		if timeout <= 0 || n.Total+check.BudgetRoom <= timeout {

@@ -1,6 +1,9 @@
 package check
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // BudgetRoom is what a pass's budget adds to its daemons' needs: the
 // process table's reads and the status file's writes around the starts.
@@ -59,12 +62,15 @@ func StartNeeds(daemons []Daemon) []StartNeed {
 	return out
 }
 
-// StartBudget is the longest a --fix pass may need for the daemons, with
+// StartBudget is the longest a --fix pass may need for the daemons named
+// by only (all when none; the chains they wait for count whole), with
 // BudgetRoom; at least floor.
-func StartBudget(daemons []Daemon, floor time.Duration) time.Duration {
+func StartBudget(daemons []Daemon, only []string, floor time.Duration) time.Duration {
 	budget := floor
 	for _, n := range StartNeeds(daemons) {
-		budget = max(budget, n.Total+BudgetRoom)
+		if len(only) == 0 || slices.Contains(only, n.Daemon) {
+			budget = max(budget, n.Total+BudgetRoom)
+		}
 	}
 	return budget
 }

@@ -36,7 +36,7 @@ func TestStartNeeds(t *testing.T) {
 			}) {
 				t.Errorf("StartNeeds = %v, want %v", got, tt.want)
 			}
-			if b := StartBudget(tt.daemons, 25*s); b != tt.budget {
+			if b := StartBudget(tt.daemons, nil, 25*s); b != tt.budget {
 				t.Errorf("StartBudget = %s, want %s", b, tt.budget)
 			}
 		})
